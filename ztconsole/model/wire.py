@@ -1,0 +1,506 @@
+"""The one mapping between wire JSON (Graph, ARM) and the domain model.
+
+Every model class is declared with :func:`model` and fields made by :func:`F`. The decorator turns the
+class into a frozen, slotted dataclass and compiles two functions for it from the field declarations:
+
+* ``Cls.from_wire(obj, path=(), notes=None)`` builds the object from a decoded JSON object, checking
+  types, keeping every unknown property in ``extra`` and noting unknown enum values (kept as they are);
+* ``obj.to_wire()`` gives the JSON object back (known fields plus everything kept in ``extra``).
+
+The functions are generated once per class (as ``dataclasses`` generates ``__init__``) because bulk reads
+parse hundreds of thousands of objects; a generic per-field interpreter was several times slower.
+
+A malformed object raises :class:`WireError` carrying the JSON path inside the document, so a loader can
+report ``file $[12].conditions.users.includeUsers: expected a list of strings`` and go on with the rest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from datetime import datetime, timezone
+from typing import Any, Callable, ClassVar, Iterable, Mapping
+
+__all__ = [
+    "F",
+    "Poly",
+    "Wire",
+    "WireError",
+    "WireNote",
+    "jsonpath",
+    "model",
+    "parse_time",
+    "format_time",
+    "unwrap_collection",
+    "unwrap_single",
+    "polymorphic",
+    "parse_one",
+    "parse_items",
+]
+
+_intern = sys.intern
+
+
+def jsonpath(parts: Iterable[str | int]) -> str:
+    """Render path parts as a JSONPath: ``("value", 3, "conditions")`` -> ``$.value[3].conditions``."""
+    out = ["$"]
+    for part in parts:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif part.isidentifier() or part.replace("@", "").replace(".", "_").isidentifier():
+            out.append(f".{part}" if "." not in part else f"['{part}']")
+        else:
+            out.append(f"[{part!r}]")
+    return "".join(out)
+
+
+class WireError(ValueError):
+    """A JSON document does not have the shape the model needs, at ``path``."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str):
+        super().__init__(f"{jsonpath(path)}: {message}")
+        self.path = path
+        self.message = message
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WireNote:
+    """Something unusual that was kept, e.g. an enum value this version does not know."""
+
+    path: tuple[str | int, ...]
+    message: str
+
+    def __str__(self) -> str:
+        return f"{jsonpath(self.path)}: {self.message}"
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _bad(path: tuple, key: str | int | tuple, expected: str, value: Any) -> WireError:
+    where = path + (key if type(key) is tuple else (key,))
+    return WireError(where, f"expected {expected}, got {_describe(value)}")
+
+
+def parse_time(value: str) -> datetime:
+    """Parse a Graph/ARM timestamp (``2019-09-26T23:12:16.0792706Z``) to an aware UTC datetime."""
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc) if dt.utcoffset() else dt
+
+
+def format_time(dt: datetime) -> str:
+    """The wire form of a timestamp, as Graph writes it (UTC, ``Z``)."""
+    dt = dt.astimezone(timezone.utc)
+    if dt.microsecond:
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _time(value: Any, path: tuple, key: str) -> datetime:
+    if type(value) is not str:
+        raise _bad(path, key, "a timestamp string", value)
+    try:
+        return parse_time(value)
+    except ValueError:
+        raise WireError(path + key, f"not a timestamp: {value[:40]!r}") from None
+
+
+def _str_tuple(value: Any, path: tuple, key: str, intern: bool) -> tuple[str, ...]:
+    if type(value) is not list:
+        raise _bad(path, key, "a list of strings", value)
+    for i, item in enumerate(value):
+        if type(item) is not str:
+            raise _bad(path + key, i, "a string", item)
+    if intern:
+        return tuple(map(_intern, value))
+    return tuple(value)
+
+
+def _int_tuple(value: Any, path: tuple, key: str) -> tuple[int, ...]:
+    if type(value) is not list:
+        raise _bad(path, key, "a list of integers", value)
+    for i, item in enumerate(value):
+        if type(item) is not int:
+            raise _bad(path + key, i, "an integer", item)
+    return tuple(value)
+
+
+class Poly:
+    """A field whose objects take their class from a discriminator property.
+
+    ``Poly("ruleType", {"NetworkRule": NetworkRule, ...}, fallback=Rule)``: an unknown discriminator value
+    becomes the fallback class (everything kept in ``extra``) and a note; it is never an error.
+    """
+
+    __slots__ = ("key", "classes", "fallback", "strip")
+
+    def __init__(self, key: str, classes: Mapping[str, type], fallback: type, *, strip: str = ""):
+        self.key = key
+        self.classes = dict(classes)
+        self.fallback = fallback
+        self.strip = strip  # a prefix to ignore when matching, e.g. "#microsoft.graph."
+
+    def pick(self, obj: dict, path: tuple, notes: list | None) -> type:
+        tag = obj.get(self.key)
+        if tag is None:
+            return self.fallback
+        cls = self.classes.get(tag)
+        if cls is None and self.strip and type(tag) is str and tag.startswith(self.strip):
+            cls = self.classes.get(tag[len(self.strip):])
+        if cls is None:
+            if notes is not None:
+                notes.append(WireNote(path + (self.key,), f"unknown {self.key} {tag!r}; kept as is"))
+            return self.fallback
+        return cls
+
+
+class _Spec:
+    __slots__ = ("key", "kind", "sub", "required", "enum", "intern", "doc")
+
+    def __init__(self, key, kind, sub, required, enum, intern, doc):
+        self.key = key
+        self.kind = kind
+        self.sub = sub
+        self.required = required
+        self.enum = frozenset(enum) if enum is not None else None
+        self.intern = intern
+        self.doc = doc
+
+
+_KINDS = {"str", "int", "float", "bool", "time", "strs", "ints", "obj", "objs", "json"}
+_TUPLE_KINDS = {"strs", "ints", "objs"}
+
+
+def F(
+    key: str,
+    kind: str = "str",
+    sub: type | Poly | None = None,
+    *,
+    required: bool = False,
+    enum: Iterable[str] | None = None,
+    intern: bool = False,
+    doc: str = "",
+) -> Any:
+    """Declare a model field read from wire property ``key``.
+
+    ``key`` may be dotted for ARM's ``properties`` envelope (``"properties.priority"``).
+    Kinds: ``str int float bool time`` (scalars, default None), ``strs ints`` (tuples, default ()),
+    ``obj objs`` (nested models, ``sub`` a model class or :class:`Poly`), ``json`` (kept as decoded).
+    ``enum``: the values this version knows; others are kept and noted. ``intern``: the value repeats
+    across many objects (ids, app ids, enum-like strings), so share one string object.
+    """
+    if kind not in _KINDS:
+        raise ValueError(f"unknown field kind {kind!r}")
+    if kind in ("obj", "objs") and sub is None:
+        raise ValueError(f"field {key!r} of kind {kind} needs sub=")
+    spec = _Spec(key, kind, sub, required, enum, intern, doc)
+    default: Any = () if kind in _TUPLE_KINDS else None
+    return dataclasses.field(default=default, metadata={"wire": spec})
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Wire:
+    """Base of every model object: ``extra`` keeps the properties this version does not model.
+
+    ``extra`` maps a container (``""`` for the object itself, ``"properties"`` for ARM's envelope) to
+    the unknown properties found there, or is None when there were none.
+    """
+
+    extra: dict[str, dict[str, Any]] | None = dataclasses.field(default=None, repr=False)
+
+    wire_fields: ClassVar[tuple[tuple[str, _Spec], ...]] = ()
+
+    @classmethod
+    def from_wire(cls, obj: Any, path: tuple = (), notes: list | None = None):  # replaced per class
+        raise NotImplementedError
+
+    def to_wire(self) -> dict[str, Any]:  # replaced per class
+        raise NotImplementedError
+
+    def unknown(self, name: str, container: str = "") -> Any:
+        """An unknown property kept from the wire, or None."""
+        if self.extra is None:
+            return None
+        return self.extra.get(container, {}).get(name)
+
+
+def _obj_parser(sub: type | Poly) -> Callable[[Any, tuple, list | None], Any]:
+    if isinstance(sub, Poly):
+        def parse(v: Any, p: tuple, notes: list | None) -> Any:
+            if type(v) is not dict:
+                raise WireError(p, f"expected an object, got {_describe(v)}")
+            return sub.pick(v, p, notes).from_wire(v, p, notes)
+        return parse
+
+    def parse_plain(v: Any, p: tuple, notes: list | None) -> Any:
+        return sub.from_wire(v, p, notes)  # type: ignore[union-attr]
+    return parse_plain
+
+
+def _objs(parse_one, value: Any, path: tuple, key: str, notes: list | None) -> tuple:
+    if type(value) is not list:
+        raise _bad(path, key, "a list of objects", value)
+    base = path + key
+    return tuple([parse_one(item, base + (i,), notes) for i, item in enumerate(value)])
+
+
+def _note_enum(notes: list | None, path: tuple, key: tuple, value: Any) -> None:
+    if notes is not None:
+        notes.append(WireNote(path + key, f"unknown value {value!r}; kept as is"))
+
+
+def _compile(cls: type) -> None:
+    """Generate ``from_wire`` and ``to_wire`` for a model class from its field declarations."""
+    specs: list[tuple[str, _Spec]] = []
+    for f in dataclasses.fields(cls):
+        spec = f.metadata.get("wire") if f.metadata else None
+        if spec is not None:
+            specs.append((f.name, spec))
+    cls.wire_fields = tuple(specs)
+
+    # containers: "" plus every dotted prefix ("properties", "properties.x")
+    containers: dict[str, set[str]] = {"": set()}
+    for _, spec in specs:
+        parts = spec.key.split(".")
+        for depth in range(len(parts)):
+            prefix = ".".join(parts[:depth])
+            containers.setdefault(prefix, set()).add(parts[depth])
+    cvar = {c: f"_c{i}" for i, c in enumerate(containers)}
+
+    ns: dict[str, Any] = {
+        "_cls": cls,
+        "_bad": _bad,
+        "_time": _time,
+        "_strs": _str_tuple,
+        "_ints": _int_tuple,
+        "_objs": _objs,
+        "_note": _note_enum,
+        "_intern": _intern,
+        "WireError": WireError,
+        "_describe": _describe,
+        "_format_time": format_time,
+    }
+    for c, names in containers.items():
+        ns[f"_known{cvar[c]}"] = frozenset(names)
+
+    lines = ["def from_wire(cls, d, p=(), notes=None):"]
+    lines.append("    if type(d) is not dict:")
+    lines.append("        raise WireError(p, 'expected an object, got ' + _describe(d))")
+    lines.append("    _c0 = d")
+    lines.append("    extra = None")
+    lines.append("    _u = d.keys() - _known_c0")
+    lines.append("    if _u:")
+    lines.append("        extra = {'': {k: d[k] for k in d if k in _u}}")
+    # nested containers, parents before children
+    for c in sorted(containers, key=lambda s: (s.count("."), s)):
+        if c == "":
+            continue
+        parent, _, leaf = c.rpartition(".")
+        pv, v = cvar[parent], cvar[c]
+        lines.append(f"    {v} = {pv}.get({leaf!r})")
+        lines.append(f"    if {v} is None:")
+        lines.append(f"        {v} = {{}}")
+        lines.append(f"    elif type({v}) is not dict:")
+        lines.append(f"        raise _bad(p, {tuple(c.split('.'))!r}, 'an object', {v})")
+        lines.append("    else:")
+        lines.append(f"        _u = {v}.keys() - _known{v}")
+        lines.append("        if _u:")
+        lines.append("            if extra is None:")
+        lines.append("                extra = {}")
+        lines.append(f"            extra[{c!r}] = {{k: {v}[k] for k in {v} if k in _u}}")
+
+    args = []
+    for i, (name, spec) in enumerate(specs):
+        parent, _, leaf = spec.key.rpartition(".")
+        src = cvar[parent]
+        var = f"v{i}"
+        key = tuple(spec.key.split("."))
+        lines.append(f"    {var} = {src}.get({leaf!r})")
+        if spec.required:
+            lines.append(f"    if {var} is None:")
+            lines.append(f"        raise WireError(p + {key!r}, 'required property is missing')")
+        k = spec.kind
+        body: list[str] = []
+        if k == "str":
+            body.append(f"if type({var}) is not str: raise _bad(p, {key!r}, 'a string', {var})")
+            if spec.intern:
+                body.append(f"{var} = _intern({var})")
+            if spec.enum is not None:
+                ns[f"_enum{i}"] = spec.enum
+                body.append(f"if {var} not in _enum{i}: _note(notes, p, {key!r}, {var})")
+        elif k == "int":
+            body.append(
+                f"if type({var}) is not int: raise _bad(p, {key!r}, 'an integer', {var})"
+            )
+        elif k == "float":
+            body.append(
+                f"if type({var}) is not float and type({var}) is not int: "
+                f"raise _bad(p, {key!r}, 'a number', {var})"
+            )
+        elif k == "bool":
+            body.append(f"if type({var}) is not bool: raise _bad(p, {key!r}, 'a boolean', {var})")
+        elif k == "time":
+            body.append(f"{var} = _time({var}, p, {key!r})")
+        elif k == "strs":
+            body.append(f"{var} = _strs({var}, p, {key!r}, {spec.intern!r})")
+            if spec.enum is not None:
+                ns[f"_enum{i}"] = spec.enum
+                body.append(f"for _x in {var}:")
+                body.append(f"    if _x not in _enum{i}: _note(notes, p, {key!r}, _x)")
+        elif k == "ints":
+            body.append(f"{var} = _ints({var}, p, {key!r})")
+        elif k == "obj":
+            ns[f"_sub{i}"] = _obj_parser(spec.sub)
+            body.append(f"{var} = _sub{i}({var}, p + {key!r}, notes)")
+        elif k == "objs":
+            ns[f"_sub{i}"] = _obj_parser(spec.sub)
+            body.append(f"{var} = _objs(_sub{i}, {var}, p, {key!r}, notes)")
+        elif k == "json":
+            pass
+        if k in _TUPLE_KINDS:
+            lines.append(f"    if {var} is None:")
+            lines.append(f"        {var} = ()")
+            lines.append("    else:")
+        elif body:
+            lines.append(f"    if {var} is not None:")
+        for b in body:
+            lines.append("        " + b)
+        args.append(f"{name}={var}")
+    args.append("extra=extra")
+    lines.append(f"    return _cls({', '.join(args)})")
+
+    # to_wire
+    tl = ["def to_wire(self):", "    out = {}"]
+    for c in sorted(containers, key=lambda s: (s.count("."), s)):
+        if c == "":
+            continue
+        parent, _, leaf = c.rpartition(".")
+        tl.append(f"    {cvar[c]} = {{}}")
+    tl.append(f"    {cvar['']} = out")
+    for i, (name, spec) in enumerate(specs):
+        parent, _, leaf = spec.key.rpartition(".")
+        dst = cvar[parent]
+        k = spec.kind
+        tl.append(f"    v = self.{name}")
+        if k in ("strs", "ints"):
+            tl.append(f"    {dst}[{leaf!r}] = list(v)")
+        elif k == "objs":
+            tl.append(f"    {dst}[{leaf!r}] = [x.to_wire() for x in v]")
+        else:
+            tl.append("    if v is not None:")
+            if k == "time":
+                tl.append(f"        {dst}[{leaf!r}] = _format_time(v)")
+            elif k == "obj":
+                tl.append(f"        {dst}[{leaf!r}] = v.to_wire()")
+            else:
+                tl.append(f"        {dst}[{leaf!r}] = v")
+    tl.append("    ex = self.extra")
+    tl.append("    if ex:")
+    tl.append("        _x = ex.get('')")
+    tl.append("        if _x:")
+    tl.append("            out.update(_x)")
+    for c in sorted(containers, key=lambda s: (s.count("."), s)):
+        if c == "":
+            continue
+        tl.append(f"        _x = ex.get({c!r})")
+        tl.append("        if _x:")
+        tl.append(f"            {cvar[c]}.update(_x)")
+    # attach non-empty containers, deepest first
+    for c in sorted(containers, key=lambda s: (-s.count("."), s)):
+        if c == "":
+            continue
+        parent, _, leaf = c.rpartition(".")
+        tl.append(f"    if {cvar[c]}:")
+        tl.append(f"        {cvar[parent]}[{leaf!r}] = {cvar[c]}")
+    tl.append("    return out")
+
+    source = "\n".join(lines) + "\n\n" + "\n".join(tl) + "\n"
+    code = compile(source, f"<wire model {cls.__module__}.{cls.__qualname__}>", "exec")
+    exec(code, ns)  # noqa: S102 - generated from our own field declarations, not from input
+    fw = ns["from_wire"]
+    cls.from_wire = classmethod(fw)  # type: ignore[assignment]
+    cls.to_wire = ns["to_wire"]  # type: ignore[assignment]
+    cls.__wire_source__ = source  # type: ignore[attr-defined]
+
+
+def model(cls: type) -> type:
+    """Class decorator: a frozen, slotted, keyword-only dataclass with compiled wire mapping."""
+    dc = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
+    _compile(dc)
+    return dc
+
+
+def unwrap_collection(body: Any, path: tuple = ()) -> tuple[list[Any], tuple]:
+    """The items of a collection response body or a tenant-directory collection file.
+
+    Accepts a bare JSON array (tenant directory) or a Graph/ARM page ``{"value": [...], ...}``.
+    Returns the items and the JSON path prefix at which they stand.
+    """
+    if type(body) is list:
+        return body, path
+    if type(body) is dict and type(body.get("value")) is list:
+        return body["value"], path + ("value",)
+    raise WireError(path, f"expected a JSON array or an object with a 'value' array, got {_describe(body)}")
+
+
+def unwrap_single(body: Any) -> Any:
+    """A singleton response body. A few beta samples wrap the entity in ``value``; accept that too."""
+    if type(body) is dict and type(body.get("value")) is dict and len(
+        [k for k in body if not k.startswith("@odata.")]
+    ) == 1:
+        return body["value"]
+    return body
+
+
+
+def polymorphic(base: type, poly: Poly) -> None:
+    """Make ``base.parse`` dispatch on a discriminator: ``polymorphic(NamedLocation, Poly(...))``."""
+    base.__wire_poly__ = poly  # type: ignore[attr-defined]
+
+
+def parse_one(cls: type, obj: Any, path: tuple = (), notes: list | None = None) -> Any:
+    """Build one model object, dispatching through the class's :func:`polymorphic` map if it has one."""
+    poly = getattr(cls, "__wire_poly__", None)
+    if poly is not None:
+        if type(obj) is not dict:
+            raise WireError(path, f"expected an object, got {_describe(obj)}")
+        cls = poly.pick(obj, path, notes)
+    return cls.from_wire(obj, path, notes)
+
+
+def parse_items(
+    cls: type, items: list[Any], path: tuple = (), notes: list | None = None
+) -> tuple[list[Any], list[WireError]]:
+    """Build every item of a collection; a malformed item becomes an error and the rest still load."""
+    out: list[Any] = []
+    errors: list[WireError] = []
+    poly = getattr(cls, "__wire_poly__", None)
+    if poly is None:
+        fw = cls.from_wire
+        for i, item in enumerate(items):
+            try:
+                out.append(fw(item, path + (i,), notes))
+            except WireError as e:
+                errors.append(e)
+    else:
+        for i, item in enumerate(items):
+            try:
+                out.append(parse_one(cls, item, path + (i,), notes))
+            except WireError as e:
+                errors.append(e)
+    return out, errors
