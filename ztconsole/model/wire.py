@@ -264,12 +264,41 @@ def _note_enum(notes: list | None, path: tuple, key: tuple, value: Any) -> None:
         notes.append(WireNote(path + key, f"unknown value {value!r}; kept as is"))
 
 
+def snake(name: str) -> str:
+    """``userPrincipalName`` -> ``user_principal_name``; ``@odata.type`` -> ``odata_type``;
+    ``riskEventTypes_v2`` -> ``risk_event_types_v2``; ``sourceIPAddress`` -> ``source_ip_address``."""
+    name = name.lstrip("@").replace(".", "_").replace("-", "_")
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper():
+            prev = name[i - 1] if i else ""
+            nxt = name[i + 1] if i + 1 < len(name) else ""
+            if i and (prev.islower() or prev.isdigit() or (prev.isupper() and nxt.islower())):
+                out.append("_")
+            out.append(ch.lower())
+        else:
+            out.append(ch)
+    return "".join(out).replace("__", "_")
+
+
+def _allowed_names(key: str) -> set[str]:
+    parts = [p for p in key.split(".") if p != "properties"] if not key.startswith("@") else [key]
+    return {"_".join(snake(p) for p in parts[i:]) for i in range(len(parts))}
+
+
 def _compile(cls: type) -> None:
     """Generate ``from_wire`` and ``to_wire`` for a model class from its field declarations."""
     specs: list[tuple[str, _Spec]] = []
     for f in dataclasses.fields(cls):
         spec = f.metadata.get("wire") if f.metadata else None
         if spec is not None:
+            allowed = _allowed_names(spec.key)
+            if f.name not in allowed and f.name.rstrip("_") not in allowed:
+                raise TypeError(
+                    f"{cls.__qualname__}.{f.name}: attribute for wire key {spec.key!r} must be named "
+                    f"{' or '.join(sorted(allowed))} (project convention: snake_case of the wire name; "
+                    f"ARM 'properties.' is dropped; a trailing _ is allowed for Python keywords)"
+                )
             specs.append((f.name, spec))
     cls.wire_fields = tuple(specs)
 
@@ -439,7 +468,12 @@ def _compile(cls: type) -> None:
 
 
 def model(cls: type) -> type:
-    """Class decorator: a frozen, slotted, keyword-only dataclass with compiled wire mapping."""
+    """Class decorator: a frozen, slotted, keyword-only dataclass with compiled wire mapping.
+
+    Naming convention (enforced): an attribute is the snake_case of its wire property
+    (``displayName`` -> ``display_name``, ``@odata.type`` -> ``odata_type``), or of its dotted path
+    without ARM's ``properties`` (``properties.sku.tier`` -> ``tier`` or ``sku_tier``).
+    """
     dc = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
     _compile(dc)
     return dc

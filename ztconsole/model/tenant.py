@@ -1,0 +1,264 @@
+"""The ``Tenant`` aggregate: every data set of one tenant, with the indexes the engine needs.
+
+Pure: built by a loader (tenant directory, emulator, live adapters) from model objects. Indexes are
+computed on first use, so loading stays as fast as parsing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Iterable, Literal
+
+from ztconsole.datasets import BY_KEY
+
+Status = Literal["ok", "partial", "missing", "failed", "loading", "throttled", "forbidden"]
+
+
+@dataclass(frozen=True, slots=True)
+class TenantInfo:
+    """What ``tenant.toml`` (or the live tenant's organization object and config) says of the tenant."""
+
+    id: str
+    display_name: str
+    default_domain: str = ""
+    subscriptions: tuple[str, ...] = ()
+    captured_at: datetime | None = None
+    source: str = "demo"
+    break_glass: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LoadIssue:
+    """One problem met while loading: a file (or URL) and the JSON path inside it."""
+
+    file: str
+    path: str
+    message: str
+    severity: Literal["error", "note"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file} {self.path}" if self.path and self.path != "$" else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass(slots=True)
+class DataSetResult:
+    """The outcome of reading one data set.
+
+    ``value`` is a tuple of items (collections), one object or None (singletons), or for item-scoped data
+    sets a dict from the parent's key to that (Graph: object id; ARM: the lower-cased resource id).
+    ``status``: ok; partial (some items or files could not be read; what could is kept); missing (a
+    singleton that is not readable); failed (nothing could be read).
+    """
+
+    key: str
+    status: Status
+    value: Any
+    count: int = 0
+    issues: list[LoadIssue] = field(default_factory=list)
+    message: str = ""
+    seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[LoadIssue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+
+def arm_key(resource_id: str) -> str:
+    """The case-insensitive key of an ARM resource id: lower case, one leading slash, no trailing slash."""
+    return "/" + resource_id.strip("/").lower()
+
+
+class Tenant:
+    """All data sets of one tenant. ``tenant.<key>`` gives a data set's value (see :class:`DataSetResult`)."""
+
+    def __init__(self, info: TenantInfo, results: dict[str, DataSetResult]):
+        self.info = info
+        self.results = results
+
+    # --- raw access ------------------------------------------------------------------------------
+    def get(self, key: str) -> Any:
+        if key not in BY_KEY:
+            raise KeyError(f"unknown data set {key!r}")
+        res = self.results.get(key)
+        ds = BY_KEY[key]
+        if res is None or res.value is None:
+            if ds.per_item:
+                return {}
+            return None if ds.shape == "singleton" else ()
+        return res.value
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_") or key not in BY_KEY:
+            raise AttributeError(key)
+        return self.get(key)
+
+    def children(self, key: str, parent_id: str) -> Any:
+        """An item-scoped data set's value under one parent (Graph object id or ARM resource id)."""
+        ds = BY_KEY[key]
+        value = self.get(key)
+        pk = arm_key(parent_id) if ds.api == "arm" else parent_id
+        default: Any = None if ds.shape == "singleton" else ()
+        return value.get(pk, default)
+
+    def status(self, key: str) -> Status:
+        res = self.results.get(key)
+        return res.status if res is not None else "missing"
+
+    @property
+    def issues(self) -> list[LoadIssue]:
+        return [i for r in self.results.values() for i in r.issues]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Tenant):
+            return NotImplemented
+        keys = set(self.results) | set(other.results)
+        return self.info == other.info and all(
+            _canonical(self.get(k)) == _canonical(other.get(k)) for k in keys
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # --- indexes ---------------------------------------------------------------------------------
+    @cached_property
+    def users_by_id(self) -> dict[str, Any]:
+        return {u.id: u for u in self.users}
+
+    @cached_property
+    def users_by_upn(self) -> dict[str, Any]:
+        return {u.userPrincipalName.lower(): u for u in self.users if u.userPrincipalName}
+
+    def find_user(self, ref: str) -> Any:
+        """A user by object id or UPN (case-insensitive), or None."""
+        return self.users_by_id.get(ref) or self.users_by_upn.get(ref.lower())
+
+    @cached_property
+    def groups_by_id(self) -> dict[str, Any]:
+        return {g.id: g for g in self.groups}
+
+    @cached_property
+    def service_principals_by_id(self) -> dict[str, Any]:
+        return {sp.id: sp for sp in self.service_principals}
+
+    @cached_property
+    def service_principals_by_app_id(self) -> dict[str, Any]:
+        return {sp.appId: sp for sp in self.service_principals if sp.appId}
+
+    @cached_property
+    def applications_by_id(self) -> dict[str, Any]:
+        return {a.id: a for a in self.applications}
+
+    @cached_property
+    def named_locations_by_id(self) -> dict[str, Any]:
+        return {n.id: n for n in self.named_locations}
+
+    @cached_property
+    def ca_policies_by_id(self) -> dict[str, Any]:
+        return {p.id: p for p in self.ca_policies}
+
+    @cached_property
+    def role_definitions_by_id(self) -> dict[str, Any]:
+        """Role definitions by id and by template id (the ids CA policies and assignments use)."""
+        out: dict[str, Any] = {}
+        for r in self.role_definitions:
+            out[r.id] = r
+            if r.templateId:
+                out.setdefault(r.templateId, r)
+        return out
+
+    @cached_property
+    def _group_parents(self) -> dict[str, set[str]]:
+        """Group id -> ids of the groups it is a direct member of (from the group_members data set)."""
+        parents: dict[str, set[str]] = {}
+        for gid, members in self.group_members.items():
+            for m in members:
+                if _is_group(m):
+                    parents.setdefault(m.id, set()).add(gid)
+        return parents
+
+    @cached_property
+    def _direct_groups(self) -> dict[str, set[str]]:
+        """Member (user, service principal, device) id -> ids of groups holding it directly."""
+        direct: dict[str, set[str]] = {}
+        for gid, members in self.group_members.items():
+            for m in members:
+                if not _is_group(m):
+                    direct.setdefault(m.id, set()).add(gid)
+        return direct
+
+    def group_ancestors(self, group_id: str) -> frozenset[str]:
+        """Every group that contains ``group_id``, directly or through nesting (cycle-safe)."""
+        cache = self.__dict__.setdefault("_ancestor_cache", {})
+        hit = cache.get(group_id)
+        if hit is not None:
+            return hit
+        parents = self._group_parents
+        seen: set[str] = set()
+        stack = list(parents.get(group_id, ()))
+        while stack:
+            g = stack.pop()
+            if g in seen:
+                continue
+            seen.add(g)
+            stack.extend(parents.get(g, ()))
+        result = frozenset(seen)
+        cache[group_id] = result
+        return result
+
+    def transitive_groups(self, member_id: str) -> frozenset[str]:
+        """The ids of every group a user (or service principal) belongs to, nested groups followed.
+
+        Uses the recorded ``transitiveMemberOf`` where present (CONTRACTS §1), else derives it from the
+        recorded group members.
+        """
+        recorded = self.user_member_of.get(member_id) if self.user_member_of else None
+        if recorded is not None:
+            return frozenset(m.id for m in recorded if _is_group(m))
+        out: set[str] = set()
+        for g in self._direct_groups.get(member_id, ()):
+            out.add(g)
+            out |= self.group_ancestors(g)
+        return frozenset(out)
+
+    @cached_property
+    def active_roles_by_principal(self) -> dict[str, set[str]]:
+        """Principal id -> role definition ids held as active assignments (directory-wide or scoped)."""
+        out: dict[str, set[str]] = {}
+        for a in self.role_assignments:
+            if a.principalId and a.roleDefinitionId:
+                out.setdefault(a.principalId, set()).add(a.roleDefinitionId)
+        return out
+
+    @cached_property
+    def eligible_roles_by_principal(self) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for e in self.role_eligibility:
+            if e.principalId and e.roleDefinitionId:
+                out.setdefault(e.principalId, set()).add(e.roleDefinitionId)
+        return out
+
+    def break_glass_users(self, extra: Iterable[str] = ()) -> list[Any]:
+        """The declared emergency access accounts that exist (tenant.toml plus ``extra`` from config)."""
+        found = []
+        seen: set[str] = set()
+        for ref in (*self.info.break_glass, *extra):
+            u = self.find_user(ref)
+            if u is not None and u.id not in seen:
+                seen.add(u.id)
+                found.append(u)
+        return found
+
+
+def _is_group(obj: Any) -> bool:
+    return (getattr(obj, "odata_type", None) or "").endswith("group")
+
+
+def _canonical(value: Any) -> Any:
+    """A comparable form of a data set's value (item order does not matter for equality)."""
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return sorted((repr(x) for x in value))
+    return repr(value) if value is not None else None
