@@ -128,7 +128,7 @@ class Tenant:
 
     @cached_property
     def users_by_upn(self) -> dict[str, Any]:
-        return {u.userPrincipalName.lower(): u for u in self.users if u.userPrincipalName}
+        return {u.user_principal_name.lower(): u for u in self.users if u.user_principal_name}
 
     def find_user(self, ref: str) -> Any:
         """A user by object id or UPN (case-insensitive), or None."""
@@ -144,7 +144,7 @@ class Tenant:
 
     @cached_property
     def service_principals_by_app_id(self) -> dict[str, Any]:
-        return {sp.appId: sp for sp in self.service_principals if sp.appId}
+        return {sp.app_id: sp for sp in self.service_principals if sp.app_id}
 
     @cached_property
     def applications_by_id(self) -> dict[str, Any]:
@@ -164,8 +164,8 @@ class Tenant:
         out: dict[str, Any] = {}
         for r in self.role_definitions:
             out[r.id] = r
-            if r.templateId:
-                out.setdefault(r.templateId, r)
+            if r.template_id:
+                out.setdefault(r.template_id, r)
         return out
 
     @cached_property
@@ -227,16 +227,16 @@ class Tenant:
         """Principal id -> role definition ids held as active assignments (directory-wide or scoped)."""
         out: dict[str, set[str]] = {}
         for a in self.role_assignments:
-            if a.principalId and a.roleDefinitionId:
-                out.setdefault(a.principalId, set()).add(a.roleDefinitionId)
+            if a.principal_id and a.role_definition_id:
+                out.setdefault(a.principal_id, set()).add(a.role_definition_id)
         return out
 
     @cached_property
     def eligible_roles_by_principal(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = {}
         for e in self.role_eligibility:
-            if e.principalId and e.roleDefinitionId:
-                out.setdefault(e.principalId, set()).add(e.roleDefinitionId)
+            if e.principal_id and e.role_definition_id:
+                out.setdefault(e.principal_id, set()).add(e.role_definition_id)
         return out
 
     def break_glass_users(self, extra: Iterable[str] = ()) -> list[Any]:

@@ -198,7 +198,8 @@ def F(
 ) -> Any:
     """Declare a model field read from wire property ``key``.
 
-    ``key`` may be dotted for ARM's ``properties`` envelope (``"properties.priority"``).
+    ``key`` may be dotted for ARM's ``properties`` envelope (``"properties.priority"``); an OData
+    annotation (``"@odata.type"``) is a literal key.
     Kinds: ``str int float bool time`` (scalars, default None), ``strs ints`` (tuples, default ()),
     ``obj objs`` (nested models, ``sub`` a model class or :class:`Poly`), ``json`` (kept as decoded).
     ``enum``: the values this version knows; others are kept and noted. ``intern``: the value repeats
@@ -281,8 +282,17 @@ def snake(name: str) -> str:
     return "".join(out).replace("__", "_")
 
 
+def _parts(key: str) -> list[str]:
+    """Split a dotted field key; an OData annotation (``@odata.type``) is one literal part."""
+    head, at, annotation = key.partition("@")
+    parts = [p for p in head.split(".") if p] if head else []
+    if at:
+        parts.append("@" + annotation)
+    return parts
+
+
 def _allowed_names(key: str) -> set[str]:
-    parts = [p for p in key.split(".") if p != "properties"] if not key.startswith("@") else [key]
+    parts = [p for p in _parts(key) if p != "properties"]
     return {"_".join(snake(p) for p in parts[i:]) for i in range(len(parts))}
 
 
@@ -305,7 +315,7 @@ def _compile(cls: type) -> None:
     # containers: "" plus every dotted prefix ("properties", "properties.x")
     containers: dict[str, set[str]] = {"": set()}
     for _, spec in specs:
-        parts = spec.key.split(".")
+        parts = _parts(spec.key)
         for depth in range(len(parts)):
             prefix = ".".join(parts[:depth])
             containers.setdefault(prefix, set()).add(parts[depth])
@@ -355,10 +365,11 @@ def _compile(cls: type) -> None:
 
     args = []
     for i, (name, spec) in enumerate(specs):
-        parent, _, leaf = spec.key.rpartition(".")
+        kparts = _parts(spec.key)
+        parent, leaf = ".".join(kparts[:-1]), kparts[-1]
         src = cvar[parent]
         var = f"v{i}"
-        key = tuple(spec.key.split("."))
+        key = tuple(kparts)
         lines.append(f"    {var} = {src}.get({leaf!r})")
         if spec.required:
             lines.append(f"    if {var} is None:")
@@ -422,7 +433,8 @@ def _compile(cls: type) -> None:
         tl.append(f"    {cvar[c]} = {{}}")
     tl.append(f"    {cvar['']} = out")
     for i, (name, spec) in enumerate(specs):
-        parent, _, leaf = spec.key.rpartition(".")
+        kparts = _parts(spec.key)
+        parent, leaf = ".".join(kparts[:-1]), kparts[-1]
         dst = cvar[parent]
         k = spec.kind
         tl.append(f"    v = self.{name}")

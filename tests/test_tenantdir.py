@@ -1,0 +1,186 @@
+"""Reading tenant directories: every data set independently, bad content reported with file and path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ztconsole.datasets import BY_KEY
+from ztconsole.tenantdir import TenantDir, TenantDirError, iter_json_array, load_tenant
+
+TID = "11111111-2222-3333-4444-555555555555"
+SUB = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+
+TOML = f"""format = 1
+[tenant]
+id = "{TID}"
+display_name = "Fabrikam"
+default_domain = "fabrikam.onmicrosoft.com"
+[azure]
+subscriptions = ["{SUB}"]
+[capture]
+captured_at = "2026-11-22T10:00:00Z"
+source = "synthetic"
+[break_glass]
+accounts = ["bg1@fabrikam.onmicrosoft.com"]
+"""
+
+
+def user(n: int, **kw) -> dict:
+    u = {"id": f"00000000-0000-0000-0000-{n:012d}", "displayName": f"User {n}",
+         "userPrincipalName": f"user{n}@fabrikam.onmicrosoft.com", "accountEnabled": True,
+         "userType": "Member"}
+    u.update(kw)
+    return u
+
+
+def group(n: int) -> dict:
+    return {"id": f"00000000-0000-0000-0001-{n:012d}", "displayName": f"Group {n}",
+            "securityEnabled": True, "mailEnabled": False, "groupTypes": []}
+
+
+def member(obj: dict, kind: str) -> dict:
+    return {"@odata.type": f"#microsoft.graph.{kind}", "id": obj["id"], "displayName": obj["displayName"]}
+
+
+def write(root: Path, rel: str, body: object) -> None:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body if isinstance(body, str) else json.dumps(body), encoding="utf-8")
+
+
+@pytest.fixture
+def tdir(tmp_path: Path) -> Path:
+    write(tmp_path, "tenant.toml", TOML)
+    return tmp_path
+
+
+def test_tenant_toml_is_read(tdir: Path) -> None:
+    info = TenantDir.open(tdir).info
+    assert info.id == TID and info.display_name == "Fabrikam"
+    assert info.subscriptions == (SUB,)
+    assert info.captured_at.isoformat() == "2026-11-22T10:00:00+00:00"
+    assert info.break_glass == ("bg1@fabrikam.onmicrosoft.com",)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda t: t.replace("format = 1", "format = 2"), "tenant.toml:1: format 2 is not supported"),
+        (lambda t: t.replace("format = 1\n", ""), "required key format is missing"),
+        (lambda t: t.replace(f'id = "{TID}"', 'id = "contoso"'), "tenant.toml:3: [tenant] id must be a GUID"),
+        (lambda t: t.replace('display_name = "Fabrikam"\n', ""), "[tenant] display_name is missing"),
+        (lambda t: t.replace('"2026-11-22T10:00:00Z"', '"last tuesday"'), "tenant.toml:10: [capture] captured_at"),
+        (lambda t: t.replace('source = "synthetic"', 'source = "prod"'), "tenant.toml:11: [capture] source"),
+        (lambda t: t.replace("[azure]", "[azure"), "tenant.toml"),
+    ],
+)
+def test_bad_tenant_toml_names_file_line_and_key(tmp_path: Path, change, expected: str) -> None:
+    write(tmp_path, "tenant.toml", change(TOML))
+    with pytest.raises(TenantDirError) as e:
+        TenantDir.open(tmp_path)
+    assert expected in str(e.value)
+
+
+def test_not_a_tenant_dir(tmp_path: Path) -> None:
+    with pytest.raises(TenantDirError, match="tenant.toml: missing"):
+        TenantDir.open(tmp_path)
+
+
+def test_malformed_item_is_reported_with_path_and_the_rest_loads(tdir: Path) -> None:
+    write(tdir, BY_KEY["users"].file_path(), [user(1), user(2, accountEnabled="yes"), user(3)])
+    res = TenantDir.open(tdir).read(BY_KEY["users"])
+    assert res.status == "partial"
+    assert [u.display_name for u in res.value] == ["User 1", "User 3"]
+    assert [str(i) for i in res.errors] == [
+        "graph/v1.0/users.json $[1].accountEnabled: expected a boolean, got a string"]
+
+
+def test_unknown_property_and_enum_are_kept(tdir: Path) -> None:
+    write(tdir, BY_KEY["users"].file_path(), [user(1, userType="Robot", shoeSize=44)])
+    res = TenantDir.open(tdir).read(BY_KEY["users"])
+    assert res.status == "ok" and res.count == 1
+    u = res.value[0]
+    assert u.user_type == "Robot" and u.unknown("shoeSize") == 44
+    assert [str(n) for n in res.issues] == ["graph/v1.0/users.json $[0].userType: unknown value 'Robot'; kept as is"]
+
+
+def test_broken_file_fails_alone(tdir: Path) -> None:
+    write(tdir, BY_KEY["users"].file_path(), '[{"id": "x"')
+    write(tdir, BY_KEY["groups"].file_path(), [group(1)])
+    tenant = load_tenant(tdir, keys=["users", "groups"])
+    assert tenant.status("users") == "failed"
+    assert "not valid JSON" in tenant.results["users"].message
+    assert tenant.status("groups") == "ok" and len(tenant.groups) == 1
+
+
+def test_truncated_array_keeps_what_came_before(tdir: Path) -> None:
+    text = json.dumps([user(1), user(2), user(3)])
+    write(tdir, BY_KEY["users"].file_path(), text[: text.rindex("{")])
+    res = TenantDir.open(tdir).read(BY_KEY["users"])
+    assert res.status == "partial" and res.count == 2
+    assert "truncated" in res.message
+
+
+def test_missing_collection_is_empty_missing_singleton_is_not_readable(tdir: Path) -> None:
+    td = TenantDir.open(tdir)
+    coll = td.read(BY_KEY["ca_policies"])
+    assert coll.status == "ok" and coll.value == () and coll.message == "none recorded"
+    single = td.read(BY_KEY["cae_policy"])
+    assert single.status == "missing" and single.value is None
+
+
+def test_raw_page_with_value_envelope_is_accepted(tdir: Path) -> None:
+    write(tdir, BY_KEY["users"].file_path(), {"@odata.context": "x", "value": [user(1), user(2)]})
+    assert TenantDir.open(tdir).read(BY_KEY["users"]).count == 2
+
+
+def test_nested_groups_give_transitive_membership(tdir: Path) -> None:
+    u1, g1, g2, g3 = user(1), group(1), group(2), group(3)
+    write(tdir, BY_KEY["users"].file_path(), [u1])
+    write(tdir, BY_KEY["groups"].file_path(), [g1, g2, g3])
+    # u1 in g1; g1 in g2; g2 in g3; g3 in g1 (a cycle must not hang)
+    write(tdir, BY_KEY["group_members"].file_path(parent=g1["id"]), [member(u1, "user"), member(g3, "group")])
+    write(tdir, BY_KEY["group_members"].file_path(parent=g2["id"]), [member(g1, "group")])
+    write(tdir, BY_KEY["group_members"].file_path(parent=g3["id"]), [member(g2, "group")])
+    tenant = load_tenant(tdir)
+    assert tenant.transitive_groups(u1["id"]) == {g1["id"], g2["id"], g3["id"]}
+    assert tenant.find_user("USER1@fabrikam.onmicrosoft.com").id == u1["id"]
+
+
+def test_recorded_transitive_member_of_wins(tdir: Path) -> None:
+    u1, g1, g2 = user(1), group(1), group(2)
+    write(tdir, BY_KEY["users"].file_path(), [u1])
+    write(tdir, BY_KEY["group_members"].file_path(parent=g1["id"]), [member(u1, "user")])
+    write(tdir, BY_KEY["user_member_of"].file_path(parent=u1["id"]), [member(g2, "group")])
+    tenant = load_tenant(tdir)
+    assert tenant.transitive_groups(u1["id"]) == {g2["id"]}
+
+
+def test_arm_paths_are_case_insensitive_and_children_found_by_id(tdir: Path) -> None:
+    rg = f"/subscriptions/{SUB}/resourceGroups/RG-Hub"
+    pol_id = f"{rg}/providers/Microsoft.Network/firewallPolicies/fwpol-parent"
+    policy = {"id": pol_id, "name": "fwpol-parent", "type": "Microsoft.Network/firewallPolicies",
+              "location": "westeurope", "properties": {"threatIntelMode": "Alert"}}
+    rcg = {"id": f"{pol_id}/ruleCollectionGroups/rcg-net", "name": "rcg-net",
+           "properties": {"priority": 200, "ruleCollections": [{
+               "ruleCollectionType": "FirewallPolicyFilterRuleCollection", "name": "allow-dns",
+               "priority": 100, "action": {"type": "Allow"}, "rules": [{
+                   "ruleType": "NetworkRule", "name": "dns", "ipProtocols": ["UDP"],
+                   "sourceAddresses": ["10.0.0.0/8"], "destinationAddresses": ["10.0.2.4"],
+                   "destinationPorts": ["53"]}]}]}}
+    write(tdir, BY_KEY["firewall_policies"].file_path(sub=SUB).lower(), [policy])
+    write(tdir, "arm" + pol_id.upper() + "/RULECOLLECTIONGROUPS.json", [rcg])
+    tenant = load_tenant(tdir)
+    assert [p.name for p in tenant.firewall_policies] == ["fwpol-parent"]
+    groups = tenant.children("rule_collection_groups", pol_id)
+    assert [g.name for g in groups] == ["rcg-net"]
+    assert groups[0].rule_collections[0].rules[0].destination_ports == ("53",)
+
+
+def test_iter_json_array_reports_line_and_column() -> None:
+    assert list(iter_json_array('[1, {"a": [2]}, "x"]')) == [1, {"a": [2]}, "x"]
+    with pytest.raises(ValueError, match="line 2 column 3"):
+        list(iter_json_array('[1,\n  x]'))
