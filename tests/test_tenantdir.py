@@ -72,8 +72,8 @@ def test_tenant_toml_is_read(tdir: Path) -> None:
         (lambda t: t.replace("format = 1\n", ""), "required key format is missing"),
         (lambda t: t.replace(f'id = "{TID}"', 'id = "contoso"'), "tenant.toml:3: [tenant] id must be a GUID"),
         (lambda t: t.replace('display_name = "Fabrikam"\n', ""), "[tenant] display_name is missing"),
-        (lambda t: t.replace('"2026-11-22T10:00:00Z"', '"last tuesday"'), "tenant.toml:10: [capture] captured_at"),
-        (lambda t: t.replace('source = "synthetic"', 'source = "prod"'), "tenant.toml:11: [capture] source"),
+        (lambda t: t.replace('"2026-11-22T10:00:00Z"', '"last tuesday"'), "tenant.toml:9: [capture] captured_at"),
+        (lambda t: t.replace('source = "synthetic"', 'source = "prod"'), "tenant.toml:10: [capture] source"),
         (lambda t: t.replace("[azure]", "[azure"), "tenant.toml"),
     ],
 )

@@ -274,7 +274,9 @@ def snake(name: str) -> str:
         if ch.isupper():
             prev = name[i - 1] if i else ""
             nxt = name[i + 1] if i + 1 < len(name) else ""
-            if i and (prev.islower() or prev.isdigit() or (prev.isupper() and nxt.islower())):
+            # "IPAddress" -> ip_address, but a plural acronym keeps its s: "AAGUIDs" -> aaguids
+            plural = nxt == "s" and (i + 2 >= len(name) or not name[i + 2].islower())
+            if i and (prev.islower() or prev.isdigit() or (prev.isupper() and nxt.islower() and not plural)):
                 out.append("_")
             out.append(ch.lower())
         else:

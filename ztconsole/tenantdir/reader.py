@@ -59,6 +59,8 @@ def iter_json_array(text: str) -> Iterator[Any]:
             raise JsonArrayError("extra data after the array", end, text)
         return
     while True:
+        if idx >= len(text):
+            raise JsonArrayError("the file ends before the array is closed (truncated?)", idx, text)
         try:
             obj, idx = scan(text, idx)
         except StopIteration as e:
@@ -68,7 +70,7 @@ def iter_json_array(text: str) -> Iterator[Any]:
         yield obj
         idx = ws(text, idx).end()
         if idx >= len(text):
-            raise JsonArrayError("the array is not closed (truncated file?)", idx, text)
+            raise JsonArrayError("the file ends before the array is closed (truncated?)", idx, text)
         c = text[idx]
         if c == ",":
             idx = ws(text, idx + 1).end()
@@ -158,7 +160,7 @@ class TenantDir:
                         start = m.start(1)
                         parent = rel[start:start + len(m.group(1))]
                     else:
-                        parent = arm_key(m.group(1)[len("arm/"):])
+                        parent = arm_key(m.group(1))
                     out.append(_Located(rel, parent))
             return out
         subs = self.info.subscriptions if ds.per_subscription else ("",)
