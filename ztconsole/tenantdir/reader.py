@@ -187,8 +187,12 @@ class TenantDir:
                 if got is None:
                     failed_files += 1
                     continue
-                value[loc.parent] = got
-                count += 1 if ds.shape == "singleton" else len(got)
+                if ds.shape == "singleton":
+                    value[loc.parent] = got
+                    count += 1
+                else:
+                    value[loc.parent] = tuple(got)
+                    count += len(got)
         elif ds.shape == "singleton":
             value = None
             count = 0
