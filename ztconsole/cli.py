@@ -97,22 +97,19 @@ def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except ValueError:
             err.write(f"ztconsole generate: --scale must be demo, large or a number of users, got {scale!r}\n")
             return EXIT_USAGE
-        if scale < 10:
-            err.write("ztconsole generate: --scale N needs N >= 10 users\n")
-            return EXIT_USAGE
-    target: Path = args.out
-    if target.exists() and (not target.is_dir() or (any(target.iterdir()) and not args.force)):
-        err.write(f"ztconsole generate: {target} exists and is not empty (use --force to write into it)\n")
-        return EXIT_USAGE
     import time
 
     from ztconsole.demo.synthetic import generate
 
     started = time.perf_counter()
-    counts = generate(target, scale, seed=args.seed)
+    try:
+        counts = generate(args.out, scale, seed=args.seed, force=args.force)
+    except (FileExistsError, ValueError) as e:
+        err.write(f"ztconsole generate: {e}\n")
+        return EXIT_USAGE
     seconds = time.perf_counter() - started
     summary = ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items())
-    out.write(f"wrote {target} in {seconds:.1f} s: {summary}\n")
+    out.write(f"wrote {args.out} in {seconds:.1f} s: {summary}\n")
     return EXIT_OK
 
 
