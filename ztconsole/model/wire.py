@@ -344,9 +344,8 @@ def _compile(cls: type) -> None:
     lines.append("        raise WireError(p, 'expected an object, got ' + _describe(d))")
     lines.append("    _c0 = d")
     lines.append("    extra = None")
-    lines.append("    _u = d.keys() - _known_c0")
-    lines.append("    if _u:")
-    lines.append("        extra = {'': {k: d[k] for k in d if k in _u}}")
+    lines.append("    if not d.keys() <= _known_c0:")
+    lines.append("        extra = {'': {k: d[k] for k in d if k not in _known_c0}}")
     # nested containers, parents before children
     for c in sorted(containers, key=lambda s: (s.count("."), s)):
         if c == "":
@@ -359,11 +358,10 @@ def _compile(cls: type) -> None:
         lines.append(f"    elif type({v}) is not dict:")
         lines.append(f"        raise _bad(p, {tuple(c.split('.'))!r}, 'an object', {v})")
         lines.append("    else:")
-        lines.append(f"        _u = {v}.keys() - _known{v}")
-        lines.append("        if _u:")
+        lines.append(f"        if not {v}.keys() <= _known{v}:")
         lines.append("            if extra is None:")
         lines.append("                extra = {}")
-        lines.append(f"            extra[{c!r}] = {{k: {v}[k] for k in {v} if k in _u}}")
+        lines.append(f"            extra[{c!r}] = {{k: {v}[k] for k in {v} if k not in _known{v}}}")
 
     args = []
     for i, (name, spec) in enumerate(specs):
@@ -406,9 +404,19 @@ def _compile(cls: type) -> None:
                 body.append(f"    if _x not in _enum{i}: _note(notes, p, {key!r}, _x)")
         elif k == "ints":
             body.append(f"{var} = _ints({var}, p, {key!r})")
+        elif k == "obj" and not isinstance(spec.sub, Poly):
+            # call the nested class directly (looked up at call time: a class may wrap its from_wire)
+            ns[f"_cls{i}"] = spec.sub
+            body.append(f"{var} = _cls{i}.from_wire({var}, p + {key!r}, notes)")
         elif k == "obj":
             ns[f"_sub{i}"] = _obj_parser(spec.sub)
             body.append(f"{var} = _sub{i}({var}, p + {key!r}, notes)")
+        elif k == "objs" and not isinstance(spec.sub, Poly):
+            ns[f"_cls{i}"] = spec.sub
+            body.append(f"if type({var}) is not list: raise _bad(p, {key!r}, 'a list of objects', {var})")
+            body.append(f"_b = p + {key!r}")
+            body.append(f"_f = _cls{i}.from_wire")
+            body.append(f"{var} = tuple([_f(_x, _b + (_j,), notes) for _j, _x in enumerate({var})])")
         elif k == "objs":
             ns[f"_sub{i}"] = _obj_parser(spec.sub)
             body.append(f"{var} = _objs(_sub{i}, {var}, p, {key!r}, notes)")

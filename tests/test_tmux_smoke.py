@@ -1,0 +1,74 @@
+"""A real terminal: ``ztconsole --demo`` under tmux shows the tenant and counts, and ``q`` ends it."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.tmux
+
+TMUX = shutil.which("tmux")
+if TMUX is None and not os.environ.get("CI"):
+    pytest.skip("tmux is not installed (in CI it must be: .ci/run installs it)", allow_module_level=True)
+
+REPO = Path(__file__).resolve().parents[1]
+COUNT = re.compile(r"\s[1-9][\d,]*\s+(\d+\s+)?[✓◐] ")  # a non-zero count followed by its status
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def test_demo_console_in_tmux(tmp_path: Path) -> None:
+    assert TMUX is not None, "tmux must be installed in CI"
+    socket, session = f"ztconsole-test-{os.getpid()}", "smoke"
+    exit_code = tmp_path / "exit-code"
+
+    def tmux(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([TMUX, "-L", socket, *args], capture_output=True, text=True, timeout=10)
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZTCONSOLE_")}
+    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_DATA_HOME=str(tmp_path / "data"), XDG_STATE_HOME=str(tmp_path / "state"))
+    # Textual draws on stderr, so nothing is redirected; the exit code is kept for the report.
+    console = shlex.join([sys.executable, "-m", "ztconsole", "--demo"])
+    command = f"{console}; echo $? >{shlex.quote(str(exit_code))}"
+    started = subprocess.run(
+        [TMUX, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session, "-x", "120", "-y", "40",
+         "-c", str(REPO), command],
+        capture_output=True, text=True, env=env, timeout=10,
+    )
+    assert started.returncode == 0, started.stderr
+    screen = ""
+    try:
+        def ready() -> bool:
+            nonlocal screen
+            screen = tmux("capture-pane", "-p", "-t", session).stdout
+            return "Contoso" in screen and COUNT.search(screen) is not None
+
+        assert wait_for(ready, 20), (
+            f"no tenant name and count within 20 s (exit code: "
+            f"{exit_code.read_text().strip() if exit_code.exists() else 'still running'})\n{screen}"
+        )
+        assert "DEMO" in screen and "READ-ONLY" in screen
+        tmux("send-keys", "-t", session, "q")
+        assert wait_for(lambda: tmux("has-session", "-t", session).returncode != 0, 10), (
+            "the session is still running after q\n" + tmux("capture-pane", "-p", "-t", session).stdout
+        )
+        assert exit_code.read_text().strip() == "0"
+    finally:
+        tmux("kill-server")

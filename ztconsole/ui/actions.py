@@ -1,0 +1,102 @@
+"""The action registry: every user action of the console, declared once.
+
+Each :class:`Action` has a stable id ``"<scope>.<name>"``, the keys bound to it, a description and
+whether it changes the tenant (``dangerous``). The registry feeds the key bindings (and through them the
+footer), the help screen, and later the command palette, the ``:`` aliases and the user keymap in config
+(which names actions by id), so these never drift apart.
+
+Scopes name where an action's binding lives: ``app`` (everywhere), ``datasets`` (the data-set table),
+``modal`` (any dialog). In read-only mode dangerous actions are disabled, not shown and not offered.
+
+This module is plain data: Textual is imported only by :func:`bindings`, so configuration code can
+validate a keymap against :data:`ACTIONS` without loading the UI toolkit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from textual.binding import Binding
+
+__all__ = ["Action", "ACTIONS", "BY_ID", "BY_TARGET", "SCOPES", "Guarded", "allowed", "bindings", "for_scope"]
+
+SCOPES: dict[str, str] = {
+    "app": "Everywhere",
+    "datasets": "Data sets",
+    "modal": "Dialogs",
+}
+"""Every scope, in the order the help screen shows them, with its heading."""
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """One user action: what it is called, which keys run it, and whether it writes."""
+
+    id: str  # "<scope>.<name>", stable: the user keymap refers to it
+    keys: str  # Textual key names, comma-separated: "question_mark,f1"
+    description: str  # short, for the footer
+    target: str  # the Textual action run on the scope's node, e.g. "quit"
+    help: str = ""  # one sentence for the help screen
+    dangerous: bool = False  # changes the tenant: absent in read-only mode
+    footer: bool = True  # shown in the footer
+
+    @property
+    def scope(self) -> str:
+        return self.id.partition(".")[0]
+
+
+ACTIONS: tuple[Action, ...] = (
+    Action("app.quit", "q", "Quit", "quit", "Leave the console (ctrl+q always does, whatever the keymap)."),
+    Action("app.help", "question_mark,f1", "Help", "help", "Show the keys and what they do."),
+    Action("app.reload", "r", "Reload", "reload", "Read every data set again."),
+    Action("datasets.details", "enter", "Details", "select_cursor",
+           "Show the data set's status, files and every malformed item (file and JSON path)."),
+    Action("modal.close", "escape,q", "Close", "dismiss", "Close the dialog."),
+)
+
+BY_ID: dict[str, Action] = {a.id: a for a in ACTIONS}
+BY_TARGET: dict[tuple[str, str], Action] = {(a.scope, a.target): a for a in ACTIONS}
+
+
+def allowed(action: Action, *, read_only: bool) -> bool:
+    """Whether ``action`` may be bound, shown and run: dangerous actions only when writes are on."""
+    return not (action.dangerous and read_only)
+
+
+def for_scope(scope: str, *, read_only: bool) -> tuple[Action, ...]:
+    """The actions of ``scope`` that are allowed in this mode, in registry order."""
+    return tuple(a for a in ACTIONS if a.scope == scope and allowed(a, read_only=read_only))
+
+
+def bindings(scope: str) -> list[Binding]:
+    """Textual bindings for every action of ``scope``, each carrying the action id as its binding id.
+
+    All actions are bound, dangerous ones included: a node hides and disables the ones its mode does
+    not allow through ``check_action`` (see :func:`allowed`), so the bindings can stay class-level.
+    """
+    from textual.binding import Binding
+
+    return [
+        Binding(a.keys, a.target, a.description, show=a.footer, id=a.id)
+        for a in ACTIONS
+        if a.scope == scope
+    ]
+
+
+class Guarded:
+    """Mixin for a Textual node whose bindings come from :func:`bindings`.
+
+    Set ``ACTION_SCOPE``; actions the app's mode does not allow (dangerous ones while
+    ``app.read_only``) are then disabled and left out of the footer.
+    """
+
+    ACTION_SCOPE: ClassVar[str]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        entry = BY_TARGET.get((self.ACTION_SCOPE, action))
+        app: Any = getattr(self, "app")
+        if entry is not None and not allowed(entry, read_only=app.read_only):
+            return False
+        return super().check_action(action, parameters)  # type: ignore[misc]

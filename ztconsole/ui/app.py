@@ -1,0 +1,208 @@
+"""The console application and its entry point :func:`run_console`.
+
+This first screen proves the path from a tenant directory to the terminal: a header with the tenant and
+its badges, then every data set going from queued through loading to its count (or its failure), read in
+thread workers so the event loop never blocks and one data set's failure never holds up the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
+
+from ztconsole.datasets import BY_KEY, DATASETS, DataSet
+from ztconsole.tenantdir import TenantDir, TenantDirError
+from ztconsole.ui import actions
+from ztconsole.ui.datasets_view import DataSetTable, RowState
+from ztconsole.ui.header import BADGES, TenantHeader
+from ztconsole.ui.safe import clean
+from ztconsole.ui.screens import DetailsScreen, HelpScreen
+from ztconsole.ui.theme import DEFAULT_THEME, VARIABLE_DEFAULTS, ZTCONSOLE_DARK
+
+if TYPE_CHECKING:
+    from ztconsole.tenantdir import DataSetResult, TenantInfo
+
+__all__ = ["EXIT_SOURCE_UNREADABLE", "MAX_CONCURRENT_LOADS", "TenantSource", "ZtApp", "run_console"]
+
+MAX_CONCURRENT_LOADS = 4
+EXIT_SOURCE_UNREADABLE = 3  # CONTRACTS §2
+
+
+class TenantSource(Protocol):
+    """What the console reads: a :class:`~ztconsole.tenantdir.TenantDir`, or anything shaped like it."""
+
+    @property
+    def info(self) -> TenantInfo: ...
+
+    def read(self, ds: DataSet) -> DataSetResult: ...
+
+
+class ZtApp(actions.Guarded, App[int]):
+    """The ztconsole console: the tenant's header and the load status of every data set."""
+
+    TITLE = "ztconsole"
+    CSS_PATH = "app.tcss"
+    ENABLE_COMMAND_PALETTE = False  # the palette will be fed by the action registry
+    ACTION_SCOPE = "app"
+    BINDINGS = actions.bindings("app")
+
+    def __init__(
+        self,
+        tenant: TenantSource,
+        *,
+        badge: str,
+        read_only: bool = True,
+        theme: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``badge`` is one of :data:`BADGES`; ``clock`` times the loads (tests pass a constant one)."""
+        if badge not in BADGES:
+            raise ValueError(f"badge must be one of {', '.join(BADGES)}, not {badge!r}")
+        super().__init__()
+        self.tenant = tenant
+        self.badge = badge
+        self.read_only = read_only
+        self.loaded = asyncio.Event()
+        """Set when every data set of the current load has finished (cleared by a reload)."""
+        self._clock = clock
+        self._queue: deque[DataSet] = deque()
+        self._reads: dict[Worker[DataSetResult], DataSet] = {}
+        self._load_started = 0.0
+        self._load_elapsed = 0.0
+        self.register_theme(ZTCONSOLE_DARK)
+        self._unknown_theme = theme if theme and theme not in self.available_themes else None
+        self.theme = DEFAULT_THEME if theme is None or self._unknown_theme else theme
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def compose(self) -> ComposeResult:
+        yield TenantHeader(self.tenant.info, badge=self.badge, read_only=self.read_only)
+        yield DataSetTable(DATASETS, id="datasets")
+        yield Static(id="summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._spinner = self.set_interval(0.1, self._tick, pause=True)
+        if self._unknown_theme:
+            self.notify(f"Unknown theme {clean(self._unknown_theme)!r}; using {DEFAULT_THEME}.",
+                        severity="warning", markup=False)
+        self.action_reload()
+
+    def _tick(self) -> None:
+        self._table.spin()
+        self._show_summary()
+
+    @property
+    def _table(self) -> DataSetTable:
+        return self.query_one(DataSetTable)
+
+    # --- loading ------------------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        """Read every data set again; results of reads still running from a previous load are dropped."""
+        self.workers.cancel_group(self, "load")
+        self._reads.clear()
+        self._queue = deque(DATASETS)
+        self.loaded.clear()
+        self._load_started = self._clock()
+        for ds in DATASETS:
+            self._table.show(ds.key, RowState("queued"))
+        self._spinner.resume()
+        self._start_next()
+        self._show_summary()
+
+    def _start_next(self) -> None:
+        """Start queued reads until ``MAX_CONCURRENT_LOADS`` are running."""
+        while self._queue and len(self._reads) < MAX_CONCURRENT_LOADS:
+            ds = self._queue.popleft()
+            worker = self.run_worker(
+                lambda ds=ds: self.tenant.read(ds), name=ds.key, group="load",
+                description=f"read {ds.key}", thread=True, exit_on_error=False,
+            )
+            self._reads[worker] = ds
+            self._table.show(ds.key, RowState("loading"))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        ds = self._reads.get(event.worker)
+        if ds is None or not event.worker.is_finished:
+            return  # not a current read, or not finished yet
+        del self._reads[event.worker]
+        result = event.worker.result
+        if event.state == WorkerState.SUCCESS and result is not None:
+            state = RowState.of(result)
+        else:
+            state = RowState.failed(_describe(event.worker.error))
+        self._table.show(ds.key, state)
+        self._start_next()
+        if not self._reads:
+            self._load_elapsed = self._clock() - self._load_started
+            self._spinner.pause()
+            self.loaded.set()
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        """``43 data sets: 40 ok, 2 missing, 1 failed — 1.2 s`` (while loading: loaded/loading/queued)."""
+        counts = Counter(state.status for ds in DATASETS if (state := self._table.state(ds.key)))
+        out = Text(f"{len(DATASETS)} data sets: ", style="bold")
+        if self.loaded.is_set():
+            colours = self.theme_variables
+            styles = {"ok": colours.get("success", ""), "partial": colours.get("warning", ""),
+                      "missing": "dim", "failed": colours.get("error", "")}
+            shown = [status for status in styles if status == "ok" or counts[status]]
+            for i, status in enumerate(shown):
+                out.append(", " if i else "")
+                out.append(f"{counts[status]} {status}", style=styles[status])
+            elapsed = self._load_elapsed
+        else:
+            loaded = counts.total() - counts["loading"] - counts["queued"]
+            out.append(f"{loaded} loaded, {counts['loading']} loading, {counts['queued']} queued")
+            elapsed = self._clock() - self._load_started
+        out.append(f" — {elapsed:.1f} s", style="dim")
+        self.query_one("#summary", Static).update(out)
+
+    # --- navigation ---------------------------------------------------------------------------
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if key is not None:
+            self.push_screen(DetailsScreen(BY_KEY[key], self._table.state(key)))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+
+def _describe(error: BaseException | None) -> str:
+    """One line for a read that raised instead of returning a result."""
+    if error is None:
+        return "cancelled"
+    if isinstance(error, TenantDirError):
+        return clean(error)
+    return clean(f"{type(error).__name__}: {error}")
+
+
+def run_console(tenant_dir: Path, *, badge: str, read_only: bool = True, theme: str | None = None) -> int:
+    """Open ``tenant_dir`` and run the console until the user quits; the process exit code.
+
+    A tenant directory that cannot be opened is reported on stderr with exit code 3, before any
+    terminal mode change.
+    """
+    try:
+        tenant = TenantDir.open(tenant_dir)
+    except TenantDirError as exc:
+        print(f"ztconsole: cannot open tenant directory {clean(tenant_dir)}: {clean(exc)}", file=sys.stderr)
+        return EXIT_SOURCE_UNREADABLE
+    app = ZtApp(tenant, badge=badge, read_only=read_only, theme=theme)
+    app.run()
+    return app.return_code or 0

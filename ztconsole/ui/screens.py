@@ -1,0 +1,121 @@
+"""Dialogs: a data set's details and issues, and the help screen built from the action registry."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Static
+
+from ztconsole.datasets import DataSet
+from ztconsole.ui import actions
+from ztconsole.ui.datasets_view import RowState, file_template
+from ztconsole.ui.safe import text
+
+if TYPE_CHECKING:
+    from ztconsole.tenantdir import LoadIssue
+
+__all__ = ["DetailsScreen", "HelpScreen", "MAX_ISSUES_SHOWN"]
+
+MAX_ISSUES_SHOWN = 500
+"""Issues listed in the details dialog; the rest are counted (a broken file can have thousands)."""
+
+
+class _Dialog(actions.Guarded, ModalScreen[None]):
+    """A centred dialog closed by the registry's ``modal`` actions."""
+
+    ACTION_SCOPE = "modal"
+    BINDINGS = actions.bindings("modal")
+
+
+class DetailsScreen(_Dialog):
+    """One data set: where it comes from, its status and every issue found while reading it."""
+
+    def __init__(self, ds: DataSet, state: RowState | None) -> None:
+        super().__init__()
+        self._ds = ds
+        self._state = state
+
+    def compose(self) -> ComposeResult:
+        ds, state = self._ds, self._state
+        with Vertical(classes="dialog"):
+            yield Static(Text(ds.title, style="bold"), classes="dialog-title")
+            yield Static(self._facts(ds, state), classes="facts")
+            issues = state.issues if state else ()
+            yield Static(Text(f"Issues ({len(issues):,})", style="bold"), classes="section")
+            with VerticalScroll(classes="issues"):
+                yield Static(self._issues(issues), id="issues")
+        yield Footer()
+
+    @staticmethod
+    def _facts(ds: DataSet, state: RowState | None) -> Table:
+        table = Table.grid(padding=(0, 2))
+        table.add_column(style="dim", no_wrap=True)
+        table.add_column()
+        table.add_row("Key", Text(ds.key))
+        table.add_row("API", Text(f"{ds.api} {ds.version}"))
+        table.add_row("File", Text(file_template(ds)))
+        table.add_row("Permission", Text(ds.permission or "—"))
+        if ds.note:
+            table.add_row("Note", Text(ds.note))
+        if state is None:
+            table.add_row("Status", Text("not loaded"))
+        else:
+            status = Text(state.status)
+            if state.count is not None:
+                status.append(f", {state.count:,} items")
+            table.add_row("Status", status)
+            if state.message:
+                table.add_row("Message", text(state.message))
+        return table
+
+    @staticmethod
+    def _issues(issues: tuple[LoadIssue, ...]) -> Text:
+        if not issues:
+            return Text("No issues.", style="dim")
+        out = Text()
+        for issue in issues[:MAX_ISSUES_SHOWN]:
+            note = issue.severity != "error"
+            out.append("note  " if note else "error ", style="dim" if note else "bold")
+            out.append_text(text(issue, style="dim" if note else ""))
+            out.append("\n")
+        if len(issues) > MAX_ISSUES_SHOWN:
+            out.append(f"… and {len(issues) - MAX_ISSUES_SHOWN:,} more", style="dim")
+        out.rstrip()
+        return out
+
+
+class HelpScreen(_Dialog):
+    """Every action allowed in this mode, by scope, with its keys and id (the keymap names it by id)."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text("Keys", style="bold"), classes="dialog-title")
+            with VerticalScroll(classes="issues"):
+                yield Static(self._keys(), id="help-keys")
+        yield Footer()
+
+    def _keys(self) -> Table:
+        read_only: bool = getattr(self.app, "read_only", True)
+        table = Table.grid(padding=(0, 2))
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column()
+        table.add_column(style="dim", no_wrap=True)
+        for scope, heading in actions.SCOPES.items():
+            entries = actions.for_scope(scope, read_only=read_only)
+            if not entries:
+                continue
+            table.add_row(Text(heading, style="underline"), "", "")
+            for action in entries:
+                table.add_row(self._key_text(action), action.help or action.description, action.id)
+            table.add_row("", "", "")
+        return table
+
+    def _key_text(self, action: actions.Action) -> str:
+        keys = (k.strip() for k in action.keys.split(","))
+        return " ".join(self.app.get_key_display(Binding(k, action.target)) for k in keys)
