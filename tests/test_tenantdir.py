@@ -184,3 +184,19 @@ def test_iter_json_array_reports_line_and_column() -> None:
     assert list(iter_json_array('[1, {"a": [2]}, "x"]')) == [1, {"a": [2]}, "x"]
     with pytest.raises(ValueError, match="line 2 column 3"):
         list(iter_json_array('[1,\n  x]'))
+
+
+def test_reading_restores_the_garbage_collector(tdir: Path) -> None:
+    import gc
+
+    write(tdir, BY_KEY["users"].file_path(), [user(1)])
+    td = TenantDir.open(tdir)
+    assert gc.isenabled()
+    td.read(BY_KEY["users"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        td.read(BY_KEY["users"])
+        assert not gc.isenabled(), "a caller's choice to disable the collector is kept"
+    finally:
+        gc.enable()

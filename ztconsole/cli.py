@@ -139,7 +139,9 @@ def _console(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except TenantDirError as e:
         err.write(f"ztconsole: cannot read the tenant directory: {e}\n")
         return EXIT_SOURCE
+    from ztconsole.paths import themes_dir
     from ztconsole.ui.app import run_console
 
     theme = args.theme or cfg.ui.theme
-    return run_console(Path(tenant_dir), badge=badge, read_only=True, theme=theme)
+    return run_console(Path(tenant_dir), badge=badge, read_only=True, theme=theme,
+                       user_themes=themes_dir(os.environ))

@@ -7,6 +7,8 @@ and everything else still loads. Large collection files are decoded one array el
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import re
@@ -26,6 +28,36 @@ FORMAT_VERSION = 1
 
 _WS = re.compile(r"[ \t\n\r]*")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+_gc_lock = threading.Lock()
+_gc_depth = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while model objects are built (thread-safe, nestable).
+
+    Parsing creates no reference cycles (decoded dicts are freed by reference counting), but every
+    object it keeps makes each collection slower: on the large tenant the collector cost 1.5 s of 5.
+    When the last reader finishes, the objects built are frozen out of future collections and the
+    collector is restored as it was.
+    """
+    global _gc_depth, _gc_was_enabled
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0 and _gc_was_enabled:
+                gc.freeze()
+                gc.enable()
 
 
 class TenantDirError(Exception):
@@ -174,6 +206,10 @@ class TenantDir:
     # --- reading ---------------------------------------------------------------------------------
     def read(self, ds: DataSet) -> DataSetResult:
         """Read and parse one data set. Never raises for bad content: problems become issues."""
+        with gc_paused():
+            return self._read(ds)
+
+    def _read(self, ds: DataSet) -> DataSetResult:
         started = time.perf_counter()
         cls = ds.model_class()
         issues: list[LoadIssue] = []

@@ -27,7 +27,7 @@ from ztconsole.ui.datasets_view import DataSetTable, RowState
 from ztconsole.ui.header import BADGES, TenantHeader
 from ztconsole.ui.safe import clean
 from ztconsole.ui.screens import DetailsScreen, HelpScreen
-from ztconsole.ui.theme import DEFAULT_THEME, VARIABLE_DEFAULTS, ZTCONSOLE_DARK
+from ztconsole.ui.theme import DEFAULT_THEME, load_themes
 
 if TYPE_CHECKING:
     from ztconsole.tenantdir import DataSetResult, TenantInfo
@@ -64,10 +64,14 @@ class ZtApp(actions.Guarded, App[int]):
         read_only: bool = True,
         theme: str | None = None,
         clock: Callable[[], float] = time.monotonic,
+        user_themes: Path | None = None,
     ) -> None:
         """``badge`` is one of :data:`BADGES`; ``clock`` times the loads (tests pass a constant one)."""
         if badge not in BADGES:
             raise ValueError(f"badge must be one of {', '.join(BADGES)}, not {badge!r}")
+        themes = load_themes(user_themes)
+        self._variable_defaults = themes.variable_defaults  # read by App.__init__
+        self._theme_problems = themes.problems
         super().__init__()
         self.tenant = tenant
         self.badge = badge
@@ -79,12 +83,13 @@ class ZtApp(actions.Guarded, App[int]):
         self._reads: dict[Worker[DataSetResult], DataSet] = {}
         self._load_started = 0.0
         self._load_elapsed = 0.0
-        self.register_theme(ZTCONSOLE_DARK)
+        for t in themes.themes:
+            self.register_theme(t)
         self._unknown_theme = theme if theme and theme not in self.available_themes else None
         self.theme = DEFAULT_THEME if theme is None or self._unknown_theme else theme
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        return dict(VARIABLE_DEFAULTS)
+        return dict(self._variable_defaults)
 
     def compose(self) -> ComposeResult:
         yield TenantHeader(self.tenant.info, badge=self.badge, read_only=self.read_only)
@@ -94,6 +99,8 @@ class ZtApp(actions.Guarded, App[int]):
 
     def on_mount(self) -> None:
         self._spinner = self.set_interval(0.1, self._tick, pause=True)
+        for problem in self._theme_problems:
+            self.notify(f"Theme skipped: {clean(problem)}", severity="warning", markup=False)
         if self._unknown_theme:
             self.notify(f"Unknown theme {clean(self._unknown_theme)!r}; using {DEFAULT_THEME}.",
                         severity="warning", markup=False)
@@ -192,7 +199,8 @@ def _describe(error: BaseException | None) -> str:
     return clean(f"{type(error).__name__}: {error}")
 
 
-def run_console(tenant_dir: Path, *, badge: str, read_only: bool = True, theme: str | None = None) -> int:
+def run_console(tenant_dir: Path, *, badge: str, read_only: bool = True, theme: str | None = None,
+                user_themes: Path | None = None) -> int:
     """Open ``tenant_dir`` and run the console until the user quits; the process exit code.
 
     A tenant directory that cannot be opened is reported on stderr with exit code 3, before any
@@ -203,6 +211,6 @@ def run_console(tenant_dir: Path, *, badge: str, read_only: bool = True, theme: 
     except TenantDirError as exc:
         print(f"ztconsole: cannot open tenant directory {clean(tenant_dir)}: {clean(exc)}", file=sys.stderr)
         return EXIT_SOURCE_UNREADABLE
-    app = ZtApp(tenant, badge=badge, read_only=read_only, theme=theme)
+    app = ZtApp(tenant, badge=badge, read_only=read_only, theme=theme, user_themes=user_themes)
     app.run()
     return app.return_code or 0

@@ -1,44 +1,126 @@
-"""The console's default look and the theme variables its stylesheet uses.
+"""Themes as data: TOML files turned into Textual themes.
 
-``ztconsole-dark`` is a low-glare dark theme for long sessions. The stylesheet only uses Textual's
-standard variables plus the ones in :data:`VARIABLE_DEFAULTS` (badges, row states), whose defaults
-apply under any theme, so every Textual theme works and a theme file can recolour them.
+Shipped themes live in the top-level ``themes/`` folder (installed as ``ztconsole/themes``); a user's own
+files go in the user themes directory (``ztconsole config locate``), where a file may also replace a
+shipped theme of the same name. A theme file holds ``name``, ``dark``, a ``[colors]`` table of Textual's
+base colours and a ``[variables]`` table of the console's own variables (badges, row states). A broken
+file is reported once, with its path and the key at fault, and skipped: the console falls back to the
+default theme instead of failing.
+
+The console's variables take their defaults from the default theme file, so every Textual theme
+(``nord``, ``gruvbox`` ...) works too.
 """
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-__all__ = ["DEFAULT_THEME", "VARIABLE_DEFAULTS", "ZTCONSOLE_DARK"]
+__all__ = ["DEFAULT_THEME", "ThemeSet", "load_themes"]
 
 DEFAULT_THEME = "ztconsole-dark"
 
-VARIABLE_DEFAULTS: dict[str, str] = {
-    "badge-demo": "#e0a526",  # amber: demo data, nothing here is real
-    "badge-offline": "#4a90c8",  # steel blue: a recording on disk
-    "badge-live": "#d64545",  # red: the real tenant
-    "badge-read-only": "#3f8f5f",  # green: nothing can be written
-    "badge-write": "#d64545",  # red: writes are possible
-    "badge-foreground": "#10151b",
-}
+_COLOR_KEYS = ("primary", "secondary", "accent", "warning", "error", "success", "foreground",
+               "background", "surface", "panel", "boost")
+_TOP_KEYS = ("name", "dark", "colors", "variables")
+# variables that hold a text style rather than a colour
+_STYLE_VARIABLES = {"block-cursor-text-style", "footer-key-text-style"}
 
-ZTCONSOLE_DARK = Theme(
-    name=DEFAULT_THEME,
-    primary="#4a90c8",
-    secondary="#2f5f86",
-    accent="#4fb3bf",
-    warning="#e0a526",
-    error="#e05561",
-    success="#5bb374",
-    foreground="#c9d1d9",
-    background="#0e1217",
-    surface="#141a21",
-    panel="#1b232c",
-    dark=True,
-    variables={
-        "footer-key-foreground": "#4fb3bf",
-        "block-cursor-background": "#2a4a66",
-        "block-cursor-foreground": "#e6edf3",
-        "block-cursor-text-style": "none",
-    },
-)
+
+@dataclass(frozen=True)
+class ThemeSet:
+    """The themes that loaded, the console's variable defaults, and one message per broken file."""
+
+    themes: tuple[Theme, ...]
+    variable_defaults: dict[str, str]
+    problems: tuple[str, ...]
+
+
+def _shipped_files() -> list[tuple[str, str]]:
+    folder = resources.files("ztconsole").joinpath("themes")
+    return sorted((f"themes/{p.name}", p.read_text(encoding="utf-8"))
+                  for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def _user_files(user_dir: Path | None) -> list[tuple[str, str]]:
+    if user_dir is None or not user_dir.is_dir():
+        return []
+    out = []
+    for path in sorted(user_dir.glob("*.toml")):
+        try:
+            out.append((str(path), path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as e:
+            out.append((str(path), f"\0{e}"))
+    return out
+
+
+def parse_theme(text: str, source: str) -> Theme:
+    """One theme file to a Textual theme; ValueError names the file and the key at fault."""
+    if text.startswith("\0"):
+        raise ValueError(f"{source}: cannot read: {text[1:]}")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"{source}: {e}") from None
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise ValueError(f"{source}: unknown key {key!r} (a theme has {', '.join(_TOP_KEYS)})")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"{source}: 'name' must be a non-empty string")
+    dark = data.get("dark", True)
+    if not isinstance(dark, bool):
+        raise ValueError(f"{source}: 'dark' must be true or false")
+    colors = data.get("colors", {})
+    if not isinstance(colors, dict):
+        raise ValueError(f"{source}: [colors] must be a table")
+    if "primary" not in colors:
+        raise ValueError(f"{source}: [colors] primary is required")
+    for key, value in colors.items():
+        if key not in _COLOR_KEYS:
+            raise ValueError(f"{source}: [colors] unknown key {key!r} (known: {', '.join(_COLOR_KEYS)})")
+        _check_color(source, f"[colors] {key}", value)
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict):
+        raise ValueError(f"{source}: [variables] must be a table")
+    for key, value in variables.items():
+        if key in _STYLE_VARIABLES:
+            if not isinstance(value, str):
+                raise ValueError(f"{source}: [variables] {key} must be a string")
+        else:
+            _check_color(source, f"[variables] {key}", value)
+    return Theme(name=name.strip(), dark=dark, variables=dict(variables), **colors)
+
+
+def _check_color(source: str, where: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise ValueError(f"{source}: {where} must be a colour string such as \"#4a90c8\"")
+    try:
+        Color.parse(value)
+    except ColorParseError:
+        raise ValueError(f"{source}: {where}: {value!r} is not a colour") from None
+
+
+def load_themes(user_dir: Path | None = None) -> ThemeSet:
+    """Every shipped theme, then the user's (a user theme replaces a shipped one of the same name)."""
+    by_name: dict[str, Theme] = {}
+    problems: list[str] = []
+    for source, text in _shipped_files() + _user_files(user_dir):
+        try:
+            theme = parse_theme(text, source)
+        except ValueError as e:
+            problems.append(str(e))
+            continue
+        by_name[theme.name] = theme
+    default = by_name.get(DEFAULT_THEME)
+    if default is None:  # only when a user file named ztconsole-dark is broken and the shipped one too
+        problems.append(f"the default theme {DEFAULT_THEME} is missing; using Textual's own")
+        defaults: dict[str, str] = {}
+    else:
+        defaults = {k: v for k, v in default.variables.items() if k.startswith("badge-")}
+    return ThemeSet(tuple(by_name.values()), defaults, tuple(problems))
