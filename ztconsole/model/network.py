@@ -250,27 +250,29 @@ class ApplicationRuleProtocol(Wire):
 
 
 @model
-class AzureFirewallApplicationRule(Wire):
-    """A classic (firewall-embedded) application rule."""
+class AzureFirewallRuleBase(Wire):
+    """What every classic rule has: a name and where its traffic comes from."""
 
     name: str | None = F("name")
     description: str | None = F("description")
     source_addresses: tuple[str, ...] = F("sourceAddresses", "strs", intern=True)
     source_ip_groups: tuple[str, ...] = F("sourceIpGroups", "strs", intern=True)
+
+
+@model
+class AzureFirewallApplicationRule(AzureFirewallRuleBase):
+    """A classic (firewall-embedded) application rule."""
+
     protocols: tuple[ApplicationRuleProtocol, ...] = F("protocols", "objs", ApplicationRuleProtocol)
     target_fqdns: tuple[str, ...] = F("targetFqdns", "strs", intern=True)
     fqdn_tags: tuple[str, ...] = F("fqdnTags", "strs", intern=True)
 
 
 @model
-class AzureFirewallNatRule(Wire):
+class AzureFirewallNatRule(AzureFirewallRuleBase):
     """A classic NAT rule."""
 
-    name: str | None = F("name")
-    description: str | None = F("description")
     protocols: tuple[str, ...] = F("protocols", "strs", intern=True, enum=_NET_PROTOCOLS)
-    source_addresses: tuple[str, ...] = F("sourceAddresses", "strs", intern=True)
-    source_ip_groups: tuple[str, ...] = F("sourceIpGroups", "strs", intern=True)
     destination_addresses: tuple[str, ...] = F("destinationAddresses", "strs", intern=True)
     destination_ports: tuple[str, ...] = F("destinationPorts", "strs", intern=True)
     translated_address: str | None = F("translatedAddress")
@@ -279,14 +281,10 @@ class AzureFirewallNatRule(Wire):
 
 
 @model
-class AzureFirewallNetworkRule(Wire):
+class AzureFirewallNetworkRule(AzureFirewallRuleBase):
     """A classic network rule."""
 
-    name: str | None = F("name")
-    description: str | None = F("description")
     protocols: tuple[str, ...] = F("protocols", "strs", intern=True, enum=_NET_PROTOCOLS)
-    source_addresses: tuple[str, ...] = F("sourceAddresses", "strs", intern=True)
-    source_ip_groups: tuple[str, ...] = F("sourceIpGroups", "strs", intern=True)
     destination_addresses: tuple[str, ...] = F("destinationAddresses", "strs", intern=True)
     destination_ip_groups: tuple[str, ...] = F("destinationIpGroups", "strs", intern=True)
     destination_fqdns: tuple[str, ...] = F("destinationFqdns", "strs", intern=True)
