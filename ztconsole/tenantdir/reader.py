@@ -226,7 +226,7 @@ class TenantDir:
                 if ds.shape == "singleton":
                     value[loc.parent] = got
                     count += 1
-                else:
+                elif got:  # an empty collection is the same as none recorded (CONTRACTS §1)
                     value[loc.parent] = tuple(got)
                     count += len(got)
         elif ds.shape == "singleton":

@@ -1,0 +1,123 @@
+"""Assembling a source: the readers, their one httpx client, the credential and the tenant's identity.
+
+Two ways, one stack:
+* a recording (the demo, ``--tenant-dir``) is served by the built-in emulator **in process**: the real
+  Graph and ARM adapters talk to it through httpx with the real ``https://graph.microsoft.com`` and
+  ``https://management.azure.com`` URLs and no socket;
+* a live tenant (a config profile, including a ``custom`` cloud such as ``ztconsole emulator`` on
+  loopback) is read with the profile's credential and cloud endpoints.
+
+Everything heavy (msgraph-sdk, azure-mgmt-network, azure-identity) is imported here, when a stack is
+opened, never at start-up.
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import AsyncExitStack
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from ztconsole.model.tenant import TenantInfo
+from ztconsole.sources.base import ReadOptions, Reader
+from ztconsole.sources.errors import SourceError
+
+HTTP_TIMEOUT = 60.0
+
+
+class Stack:
+    """Open readers for one tenant. Use as ``async with``; ``readers``, ``info``, ``options``."""
+
+    def __init__(self) -> None:
+        self.readers: dict[str, Reader] = {}
+        self.info: TenantInfo | None = None
+        self.options = ReadOptions()
+        self.emulator: Any = None
+        self._exit = AsyncExitStack()
+
+    async def __aenter__(self) -> "Stack":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        for reader in self.readers.values():
+            await reader.aclose()
+        await self._exit.aclose()
+
+
+async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any = None) -> Stack:
+    """The recording in ``tenant_dir`` through the in-process emulator and the real adapters."""
+    import httpx
+
+    from ztconsole.emulator import Emulator, EmulatorTransport
+    from ztconsole.sources.arm import ArmReader
+    from ztconsole.sources.graph import GraphReader
+    from ztconsole.sources.static_token import StaticTokenCredential
+    from ztconsole.tenantdir import TenantDir
+
+    info = TenantDir.open(tenant_dir).info
+    token = secrets.token_urlsafe(32)
+    stack = Stack()
+    stack.emulator = Emulator(Path(tenant_dir), token=token, page_size=page_size, faults=faults)
+    http = httpx.AsyncClient(transport=EmulatorTransport(stack.emulator), timeout=HTTP_TIMEOUT)
+    stack._exit.push_async_callback(http.aclose)
+    credential = StaticTokenCredential(token)
+    stack.readers = {"graph": GraphReader(http, credential), "arm": ArmReader(http, credential)}
+    stack.info = info
+    stack.options = ReadOptions(signins_since=None)  # a recording: everything it holds
+    return stack
+
+
+async def open_live(profile: Any, *, break_glass: tuple[str, ...] = (), signin_days: int = 30,
+                    on_device_code: Callable[[str], None] | None = None,
+                    now: datetime | None = None) -> Stack:
+    """A live tenant (or a ``custom`` cloud) from a config profile."""
+    import os
+    from datetime import timedelta
+
+    import httpx
+
+    from ztconsole.datasets import BY_KEY
+    from ztconsole.sources.arm import ArmReader
+    from ztconsole.sources.credentials import credential_for
+    from ztconsole.sources.graph import GraphReader
+
+    endpoints = profile.endpoints
+    credential = credential_for(profile, env=os.environ, on_device_code=on_device_code)
+    stack = Stack()
+    http = httpx.AsyncClient(timeout=httpx.Timeout(HTTP_TIMEOUT, connect=15.0))
+    stack._exit.push_async_callback(http.aclose)
+    close = getattr(credential, "close", None)
+    if close is not None:
+        stack._exit.push_async_callback(close)
+    stack.readers = {
+        "graph": GraphReader(http, credential, graph_url=endpoints.graph_url,
+                             scopes=[endpoints.graph_scope]),
+        "arm": ArmReader(http, credential, arm_url=endpoints.arm_url, scopes=[endpoints.arm_scope]),
+    }
+    moment = now or datetime.now(timezone.utc)
+    stack.options = ReadOptions(signins_since=moment - timedelta(days=signin_days), max_items=200_000)
+    try:
+        org = None
+        async for page in stack.readers["graph"].collection(BY_KEY["organization"]):
+            org = page[0] if page else org
+    except SourceError:
+        await stack.aclose()
+        raise
+    domain = ""
+    for d in (org or {}).get("verifiedDomains", []) or []:
+        if d.get("isDefault"):
+            domain = d.get("name", "")
+    stack.info = TenantInfo(
+        id=(org or {}).get("id") or profile.tenant_id or "",
+        display_name=(org or {}).get("displayName") or profile.name,
+        default_domain=domain,
+        subscriptions=tuple(profile.subscriptions),
+        captured_at=moment,
+        source="live",
+        break_glass=tuple(break_glass),
+    )
+    return stack
