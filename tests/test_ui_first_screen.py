@@ -14,7 +14,8 @@ import pytest
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 from ztconsole.tenantdir import DataSetResult, TenantDir, TenantInfo
 from ztconsole.ui import actions
-from ztconsole.ui.app import MAX_CONCURRENT_LOADS, ZtApp, run_console
+from ztconsole.tenantdir.reader import DEFAULT_WORKERS as MAX_CONCURRENT_LOADS, read_all
+from ztconsole.ui.app import ZtApp, run_console
 from ztconsole.ui.datasets_view import DataSetTable
 from ztconsole.ui.safe import clean, text
 from ztconsole.ui.screens import DetailsScreen, HelpScreen
@@ -107,6 +108,9 @@ class GatedSource:
     @property
     def info(self) -> TenantInfo:
         return self.inner.info
+
+    def load(self, *, on_start, on_result) -> object:
+        return read_all(self, None, MAX_CONCURRENT_LOADS, on_start, on_result)
 
     def read(self, ds: DataSet) -> DataSetResult:
         with self.lock:

@@ -56,7 +56,8 @@ class Loader:
         self.recorder = recorder
 
     async def load(self, keys: list[str] | None = None,
-                   on_result: Callable[[DataSetResult], None] | None = None) -> Tenant:
+                   on_result: Callable[[DataSetResult], None] | None = None,
+                   on_start: Callable[[DataSet], None] | None = None) -> Tenant:
         wanted = [BY_KEY[k] for k in keys] if keys else list(DATASETS)
         # a child needs its parent loaded first, even when only the child was asked for
         for ds in list(wanted):
@@ -69,6 +70,8 @@ class Loader:
             if ds.parent:
                 await state.done[ds.parent].wait()
             async with gate:
+                if on_start is not None:
+                    on_start(ds)
                 started = time.perf_counter()
                 result = await self._load_one(ds, state)
                 result.seconds = time.perf_counter() - started

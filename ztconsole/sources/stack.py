@@ -121,3 +121,34 @@ async def open_live(profile: Any, *, break_glass: tuple[str, ...] = (), signin_d
         break_glass=tuple(break_glass),
     )
     return stack
+
+
+class RecordingSource:
+    """A recording (demo or tenant directory) read through the emulator and the real adapters.
+
+    What the console and the headless commands hold: ``info`` comes from ``tenant.toml`` at once (no
+    heavy import); ``load()`` opens the stack and reads everything, blocking, on its own event loop (the
+    console calls it from a worker thread).
+    """
+
+    def __init__(self, tenant_dir: Path, *, page_size: int = 100, faults: Any = None):
+        from ztconsole.tenantdir import TenantDir
+
+        self.tenant_dir = Path(tenant_dir)
+        self.info = TenantDir.open(self.tenant_dir).info
+        self.page_size = page_size
+        self.faults = faults
+
+    async def aload(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None,
+                    recorder: Any = None) -> Any:
+        from ztconsole.sources.loader import Loader
+
+        async with await open_recording(self.tenant_dir, page_size=self.page_size,
+                                        faults=self.faults) as stack:
+            loader = Loader(stack.readers, stack.info, options=stack.options, recorder=recorder)  # type: ignore[arg-type]
+            return await loader.load(keys, on_result=on_result, on_start=on_start)
+
+    def load(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None) -> Any:
+        import asyncio
+
+        return asyncio.run(self.aload(keys=keys, on_start=on_start, on_result=on_result))

@@ -25,6 +25,7 @@ from ztconsole.model.tenant import DataSetResult, LoadIssue, Tenant, TenantInfo,
 from ztconsole.model.wire import WireError, jsonpath, parse_one, unwrap_collection, unwrap_single
 
 FORMAT_VERSION = 1
+DEFAULT_WORKERS = 4  # data sets read at once
 
 _WS = re.compile(r"[ \t\n\r]*")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -209,6 +210,12 @@ class TenantDir:
         with gc_paused():
             return self._read(ds)
 
+    def load(self, *, keys: list[str] | None = None, workers: int = DEFAULT_WORKERS,
+             on_start: Callable[[DataSet], None] | None = None,
+             on_result: Callable[[DataSetResult], None] | None = None) -> Tenant:
+        """Read every data set straight from the files (blocking; callbacks from worker threads)."""
+        return Tenant(self.info, read_all(self, keys, workers, on_start, on_result))
+
     def _read(self, ds: DataSet) -> DataSetResult:
         started = time.perf_counter()
         cls = ds.model_class()
@@ -320,6 +327,35 @@ class TenantDir:
         return out
 
 
+def read_all(reader: Any, keys: list[str] | None = None, workers: int = DEFAULT_WORKERS,
+             on_start: Callable[[DataSet], None] | None = None,
+             on_result: Callable[[DataSetResult], None] | None = None) -> dict[str, DataSetResult]:
+    """Read data sets through ``reader.read(ds)``, ``workers`` at a time, with progress callbacks.
+
+    A read that raises (a bug, not bad content: bad content is reported inside the result) fails its own
+    data set with the exception named, and the others go on.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    wanted = [BY_KEY[k] for k in keys] if keys else list(DATASETS)
+
+    def one(ds: DataSet) -> DataSetResult:
+        if on_start is not None:
+            on_start(ds)
+        try:
+            result = reader.read(ds)
+        except Exception as e:  # noqa: BLE001 - one data set's crash must not take the others down
+            result = DataSetResult(ds.key, "failed", None, 0, [], f"{type(e).__name__}: {e}")
+        if on_result is not None:
+            on_result(result)
+        return result
+
+    if workers <= 1:
+        return {ds.key: one(ds) for ds in wanted}
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return {r.key: r for r in pool.map(one, wanted)}
+
+
 def read_tenant_toml(path: Path) -> TenantInfo:
     """Parse and check ``tenant.toml``; every problem names the file, line and key."""
     name = str(path)
@@ -411,21 +447,6 @@ def _line_of(text: str, table: str, key: str) -> int:
 def load_tenant(path: str | os.PathLike[str], *, keys: list[str] | None = None,
                 workers: int = 1,
                 progress: Callable[[DataSetResult], None] | None = None) -> Tenant:
-    """Open a tenant directory and read every data set (concurrently, ``workers`` at a time)."""
-    from concurrent.futures import ThreadPoolExecutor
-
+    """Open a tenant directory and read every data set (``workers`` at a time)."""
     td = TenantDir.open(path)
-    wanted = [BY_KEY[k] for k in keys] if keys else list(DATASETS)
-    results: dict[str, DataSetResult] = {}
-    if workers <= 1:
-        for ds in wanted:
-            results[ds.key] = r = td.read(ds)
-            if progress:
-                progress(r)
-    else:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for r in pool.map(td.read, wanted):
-                results[r.key] = r
-                if progress:
-                    progress(r)
-    return Tenant(td.info, results)
+    return Tenant(td.info, read_all(td, keys, workers, None, progress))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -32,19 +32,24 @@ from ztconsole.ui.theme import DEFAULT_THEME, load_themes
 if TYPE_CHECKING:
     from ztconsole.tenantdir import DataSetResult, TenantInfo
 
-__all__ = ["EXIT_SOURCE_UNREADABLE", "MAX_CONCURRENT_LOADS", "TenantSource", "ZtApp", "run_console"]
+__all__ = ["EXIT_SOURCE_UNREADABLE", "TenantSource", "ZtApp", "run_console"]
 
-MAX_CONCURRENT_LOADS = 4
 EXIT_SOURCE_UNREADABLE = 3  # CONTRACTS §2
 
 
 class TenantSource(Protocol):
-    """What the console reads: a :class:`~ztconsole.tenantdir.TenantDir`, or anything shaped like it."""
+    """What the console reads: the adapter stack over a recording or a live tenant
+    (:class:`~ztconsole.sources.stack.RecordingSource`), or a :class:`~ztconsole.tenantdir.TenantDir`.
+
+    ``load`` blocks (the console runs it in a worker thread) and calls back from its own threads as each
+    data set starts and finishes; it reads at most a few data sets at once.
+    """
 
     @property
     def info(self) -> TenantInfo: ...
 
-    def read(self, ds: DataSet) -> DataSetResult: ...
+    def load(self, *, on_start: Callable[[DataSet], None],
+             on_result: Callable[[DataSetResult], None]) -> object: ...
 
 
 class ZtApp(actions.Guarded, App[int]):
@@ -79,8 +84,8 @@ class ZtApp(actions.Guarded, App[int]):
         self.loaded = asyncio.Event()
         """Set when every data set of the current load has finished (cleared by a reload)."""
         self._clock = clock
-        self._queue: deque[DataSet] = deque()
-        self._reads: dict[Worker[DataSetResult], DataSet] = {}
+        self._generation = 0
+        self._pending: set[str] = set()
         self._load_started = 0.0
         self._load_elapsed = 0.0
         for t in themes.themes:
@@ -117,45 +122,56 @@ class ZtApp(actions.Guarded, App[int]):
     # --- loading ------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
-        """Read every data set again; results of reads still running from a previous load are dropped."""
-        self.workers.cancel_group(self, "load")
-        self._reads.clear()
-        self._queue = deque(DATASETS)
+        """Read every data set again; callbacks from a superseded load are ignored."""
+        self._generation += 1
+        generation = self._generation
+        self._pending = {ds.key for ds in DATASETS}
         self.loaded.clear()
         self._load_started = self._clock()
         for ds in DATASETS:
             self._table.show(ds.key, RowState("queued"))
         self._spinner.resume()
-        self._start_next()
+
+        def started(ds: DataSet) -> None:
+            self.call_from_thread(self._started, generation, ds.key)
+
+        def finished(result: DataSetResult) -> None:
+            self.call_from_thread(self._finished, generation, result)
+
+        self.run_worker(
+            lambda: self.tenant.load(on_start=started, on_result=finished),
+            name="load", group="load", description="load every data set", thread=True,
+            exit_on_error=False,
+        )
         self._show_summary()
 
-    def _start_next(self) -> None:
-        """Start queued reads until ``MAX_CONCURRENT_LOADS`` are running."""
-        while self._queue and len(self._reads) < MAX_CONCURRENT_LOADS:
-            ds = self._queue.popleft()
-            worker = self.run_worker(
-                lambda ds=ds: self.tenant.read(ds), name=ds.key, group="load",
-                description=f"read {ds.key}", thread=True, exit_on_error=False,
-            )
-            self._reads[worker] = ds
-            self._table.show(ds.key, RowState("loading"))
+    def _started(self, generation: int, key: str) -> None:
+        if generation == self._generation and key in self._pending:
+            self._table.show(key, RowState("loading"))
+
+    def _finished(self, generation: int, result: DataSetResult) -> None:
+        if generation != self._generation or result.key not in self._pending:
+            return
+        self._pending.discard(result.key)
+        self._table.show(result.key, RowState.of(result))
+        if not self._pending:
+            self._done()
+        self._show_summary()
+
+    def _done(self) -> None:
+        self._load_elapsed = self._clock() - self._load_started
+        self._spinner.pause()
+        self.loaded.set()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        ds = self._reads.get(event.worker)
-        if ds is None or not event.worker.is_finished:
-            return  # not a current read, or not finished yet
-        del self._reads[event.worker]
-        result = event.worker.result
-        if event.state == WorkerState.SUCCESS and result is not None:
-            state = RowState.of(result)
-        else:
-            state = RowState.failed(_describe(event.worker.error))
-        self._table.show(ds.key, state)
-        self._start_next()
-        if not self._reads:
-            self._load_elapsed = self._clock() - self._load_started
-            self._spinner.pause()
-            self.loaded.set()
+        """A load that raised (instead of reporting per data set) fails the rows it had not finished."""
+        if event.worker.group != "load" or event.state != WorkerState.ERROR or not self._pending:
+            return
+        message = _describe(event.worker.error)
+        for key in sorted(self._pending):
+            self._table.show(key, RowState.failed(message))
+        self._pending.clear()
+        self._done()
         self._show_summary()
 
     def _show_summary(self) -> None:
@@ -165,7 +181,8 @@ class ZtApp(actions.Guarded, App[int]):
         if self.loaded.is_set():
             colours = self.theme_variables
             styles = {"ok": colours.get("success", ""), "partial": colours.get("warning", ""),
-                      "missing": "dim", "failed": colours.get("error", "")}
+                      "missing": "dim", "throttled": colours.get("warning", ""),
+                      "forbidden": colours.get("error", ""), "failed": colours.get("error", "")}
             shown = [status for status in styles if status == "ok" or counts[status]]
             for i, status in enumerate(shown):
                 out.append(", " if i else "")

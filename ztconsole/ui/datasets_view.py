@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = ["DataSetTable", "RowState", "Status", "SPINNER", "file_template"]
 
-Status = Literal["queued", "loading", "ok", "partial", "missing", "failed"]
+Status = Literal["queued", "loading", "ok", "partial", "missing", "throttled", "forbidden", "failed"]
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 _COLUMNS: tuple[tuple[str, str], ...] = (
@@ -29,7 +29,9 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
     ("issues", "Issues"),
     ("status", "Status"),
 )
-_MARKS: dict[Status, str] = {"ok": "✓", "partial": "◐", "missing": "○", "failed": "✗", "queued": "·"}
+_MARKS: dict[Status, str] = {"ok": "✓", "partial": "◐", "missing": "○", "throttled": "⧗", "forbidden": "⊘",
+                             "failed": "✗", "queued": "·"}
+_FINAL: tuple[Status, ...] = ("ok", "partial", "missing", "throttled", "forbidden", "failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +45,8 @@ class RowState:
 
     @classmethod
     def of(cls, result: DataSetResult) -> RowState:
-        """The row for a finished read (statuses other than the four of a tenant directory show failed)."""
-        status: Status = result.status if result.status in ("ok", "partial", "missing") else "failed"
+        """The row for a finished read (a status this console does not know shows as failed)."""
+        status: Status = result.status if result.status in _FINAL else "failed"  # type: ignore[assignment]
         return cls(status, result.count, tuple(result.issues), result.message)
 
     @classmethod
@@ -91,7 +93,8 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
         """Show ``state`` on row ``key``."""
         self._states[key] = state
         variables = self.app.theme_variables
-        count = "" if state.count is None or state.status in ("failed", "missing") else f"{state.count:,}"
+        count = ("" if state.count is None or state.status in ("failed", "missing", "forbidden", "throttled")
+                 else f"{state.count:,}")
         issues = f"{len(state.issues):,}" if state.issues else ""
         errors = any(i.severity == "error" for i in state.issues)
         issues_style = variables.get("warning", "") if errors else "dim"
@@ -118,12 +121,15 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
         style = {
             "ok": variables.get("success", ""),
             "partial": variables.get("warning", ""),
+            "throttled": variables.get("warning", ""),
+            "forbidden": f"bold {variables.get('error', '')}",
             "failed": f"bold {variables.get('error', '')}",
         }.get(state.status, "dim")
         out = Text(f"{_MARKS[state.status]} {state.status}", style=style, no_wrap=True, overflow="ellipsis")
         if state.message and state.status != "ok":
             out.append(": ", style=style)
-            out.append_text(text(state.message, style="" if state.status == "failed" else "dim"))
+            loud = state.status in ("failed", "forbidden", "throttled")
+            out.append_text(text(state.message, style="" if loud else "dim"))
             out.truncate(self._status_width(), overflow="ellipsis")
         return out
 
