@@ -31,6 +31,8 @@ def _add_source(p: argparse.ArgumentParser) -> None:
     x = g.add_mutually_exclusive_group()
     x.add_argument("--demo", action="store_true", help="the bundled demo tenant (Contoso)")
     x.add_argument("--tenant-dir", metavar="DIR", type=Path, help="a recorded tenant directory")
+    x.add_argument("--tenant", metavar="NAME",
+                   help="the live tenant profile [tenants.NAME] (default: default_tenant in the config)")
     p.add_argument("--config", metavar="FILE", type=Path,
                    help="config file (default: $ZTCONSOLE_CONFIG, else ~/.config/ztconsole/config.toml)")
 
@@ -54,7 +56,26 @@ def build_parser() -> argparse.ArgumentParser:
                                  parser_class=_Parser)
     v = cfg_sub.add_parser("validate", help="check the config file and report every problem")
     v.add_argument("--config", metavar="FILE", type=Path, help="the file to check")
+    v.add_argument("--live", action="store_true",
+                   help="also sign in and report, per pane, which permission is granted, missing or unknown")
+    v.add_argument("--tenant", metavar="NAME", help="the profile to check with --live")
     cfg_sub.add_parser("locate", help="print every path ztconsole reads and writes")
+
+    emu = sub.add_parser("emulator", help="serve a tenant directory as Graph + ARM on loopback")
+    _add_source(emu)
+    emu.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
+    emu.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    emu.add_argument("--page-size", type=int, default=100, help="items per page (default 100)")
+    emu.add_argument("--fault", metavar="SPEC", action="append", default=[],
+                     help="inject a fault, e.g. 'GET /v1.0/users.*=throttle:retry_after=1:times=2' "
+                          "(repeatable; kinds: latency, throttle, error, reset, malformed, truncated, forbidden)")
+
+    snap = sub.add_parser("snapshot", help="record a source as a tenant directory")
+    _add_source(snap)
+    snap.add_argument("--out", metavar="DIR", type=Path, required=True, help="directory to write")
+    snap.add_argument("--force", action="store_true", help="write into a non-empty directory")
+    snap.add_argument("--signin-days", type=int, default=30, metavar="N",
+                      help="live sources: sign-ins of the last N days (default 30)")
 
     gen = sub.add_parser("generate", help="write a synthetic tenant directory")
     gen.add_argument("--out", metavar="DIR", type=Path, required=True, help="directory to write")
@@ -78,6 +99,10 @@ def run(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = 
         return _config(args, out, err)
     if args.command == "generate":
         return _generate(args, out, err)
+    if args.command == "emulator":
+        return _emulator(args, out, err)
+    if args.command == "snapshot":
+        return _snapshot(args, out, err)
     return _console(args, out, err)
 
 
@@ -85,8 +110,51 @@ def _config(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ztconsole import config
 
     if args.config_command == "validate":
-        return config.validate_command(args.config, env=os.environ, out=out, err=err)
+        code = config.validate_command(args.config, env=os.environ, out=out, err=err)
+        if code != EXIT_OK or not args.live:
+            return code
+        return _preflight(args, out, err)
     return config.locate_command(env=os.environ, out=out)
+
+
+def _preflight(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import asyncio
+
+    from ztconsole import config as cfgmod
+    from ztconsole.sources.errors import SourceError
+
+    try:
+        cfg = cfgmod.load_config(args.config, env=os.environ)
+        profile = cfg.profile(args.tenant)
+    except cfgmod.ConfigError as e:
+        err.write(f"ztconsole: {e}\n")
+        return EXIT_USAGE
+    from ztconsole.sources.credentials import credential_for
+    from ztconsole.sources.preflight import format_preflight, preflight
+
+    async def check() -> list:
+        credential = credential_for(profile, env=os.environ, on_device_code=_device_code_prompt(err))
+        try:
+            return await preflight(credential, profile.endpoints, subscriptions=profile.subscriptions)
+        finally:
+            close = getattr(credential, "close", None)
+            if close is not None:
+                await close()
+
+    try:
+        checks = asyncio.run(check())
+    except SourceError as e:
+        err.write(f"ztconsole: {e}\n")
+        return EXIT_SOURCE
+    out.write(format_preflight(checks) + "\n")
+    return EXIT_OK
+
+
+def _device_code_prompt(err: TextIO):
+    def show(message: str) -> None:
+        err.write(message.rstrip() + "\n")
+        err.flush()
+    return show
 
 
 def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -113,6 +181,116 @@ def _generate(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _recording(args: argparse.Namespace) -> tuple[Path, str] | None:
+    """The recording a command reads (demo or tenant directory), or None for the live tenant."""
+    if getattr(args, "demo", False):
+        from ztconsole.demo import demo_dir
+
+        return demo_dir(), "demo"
+    if getattr(args, "tenant_dir", None) is not None:
+        return args.tenant_dir, "tenant-dir"
+    return None
+
+
+def _emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    rec = _recording(args)
+    if rec is None:
+        err.write("ztconsole emulator: serve --demo or --tenant-dir DIR\n")
+        return EXIT_USAGE
+    from ztconsole.emulator import FaultPlan, parse_fault_spec, serve
+    from ztconsole.tenantdir import TenantDir, TenantDirError
+
+    try:
+        TenantDir.open(rec[0])
+        faults = FaultPlan([parse_fault_spec(spec) for spec in args.fault])
+    except TenantDirError as e:
+        err.write(f"ztconsole emulator: cannot read the tenant directory: {e}\n")
+        return EXIT_SOURCE
+    except ValueError as e:
+        err.write(f"ztconsole emulator: {e}\n")
+        return EXIT_USAGE
+
+    def ready(message: str) -> None:
+        out.write(message.rstrip() + "\n")
+        out.flush()
+
+    try:
+        serve(Path(rec[0]), host=args.host, port=args.port, page_size=args.page_size, faults=faults,
+              ready=ready)
+    except ValueError as e:
+        err.write(f"ztconsole emulator: {e}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        pass
+    return EXIT_OK
+
+
+def _snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    import asyncio
+    import time
+
+    from ztconsole.sources.errors import SourceError
+    from ztconsole.sources.snapshot import SnapshotWriter
+    from ztconsole.tenantdir import TenantDirError
+
+    try:
+        SnapshotWriter.prepare(args.out, force=args.force)
+    except FileExistsError as e:
+        err.write(f"ztconsole snapshot: {e}\n")
+        return EXIT_USAGE
+    writer = SnapshotWriter(args.out)
+    started = time.perf_counter()
+    rec = _recording(args)
+    try:
+        if rec is not None:
+            from ztconsole.sources.stack import RecordingSource
+
+            source = RecordingSource(Path(rec[0]))
+            tenant = asyncio.run(source.aload(recorder=writer))
+        else:
+            tenant = _load_live(args, err, recorder=writer)
+            if isinstance(tenant, int):
+                return tenant
+    except TenantDirError as e:
+        err.write(f"ztconsole snapshot: cannot read the tenant directory: {e}\n")
+        return EXIT_SOURCE
+    except SourceError as e:
+        err.write(f"ztconsole snapshot: {e}\n")
+        return EXIT_SOURCE
+    writer.finish(tenant.info)
+    bad = {k: r for k, r in tenant.results.items() if r.status not in ("ok", "missing")}
+    out.write(f"wrote {args.out} in {time.perf_counter() - started:.1f} s: {writer.files} files, "
+              f"{sum(r.count for r in tenant.results.values()):,} items\n")
+    for key, r in bad.items():
+        err.write(f"  {key}: {r.status}: {r.message}\n")
+    return EXIT_SOURCE if bad else EXIT_OK
+
+
+def _load_live(args: argparse.Namespace, err: TextIO, *, recorder=None):
+    """Load the live tenant of the chosen profile; an exit code on a configuration error."""
+    import asyncio
+
+    from ztconsole import config as cfgmod
+
+    try:
+        cfg = cfgmod.load_config(args.config, env=os.environ)
+        profile = cfg.profile(getattr(args, "tenant", None))
+    except cfgmod.ConfigError as e:
+        err.write(f"ztconsole: {e}\n")
+        return EXIT_USAGE
+    from ztconsole.sources.loader import Loader
+    from ztconsole.sources.stack import open_live
+
+    async def load():
+        async with await open_live(profile, break_glass=cfg.break_glass_for(profile),
+                                   signin_days=getattr(args, "signin_days", 30),
+                                   on_device_code=_device_code_prompt(err)) as stack:
+            loader = Loader(stack.readers, stack.info, options=stack.options, recorder=recorder)
+            return await loader.load()
+
+    return asyncio.run(load())
+
+
 def _console(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ztconsole import config as cfgmod
 
@@ -129,8 +307,8 @@ def _console(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         tenant_dir, badge = args.tenant_dir, "OFFLINE"
     else:
         err.write(
-            "ztconsole: reading a live tenant arrives with the live adapters; for now use --demo or "
-            "--tenant-dir DIR (see 'ztconsole --help')\n")
+            "ztconsole: the console does not open a live tenant yet; record it with 'ztconsole snapshot "
+            "--out DIR' and open that with --tenant-dir DIR, or use --demo\n")
         return EXIT_USAGE
     from ztconsole.tenantdir import TenantDir, TenantDirError
 
