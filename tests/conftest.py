@@ -27,3 +27,14 @@ def realworld() -> Path:
             pytest.fail("shared/realworld not found beside the checkout (set ZTCONSOLE_SHARED)")
         pytest.skip("shared/realworld not found beside the checkout (set ZTCONSOLE_SHARED)")
     return found / "realworld"
+
+
+@pytest.fixture
+def no_sdk_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """msgraph-sdk's RetryHandler adds up to 1 s of random jitter to each backoff (its delay option
+    cannot remove it): without it, retries in tests wait a deterministic 0.25 s, 0.5 s, ..."""
+    from types import SimpleNamespace
+
+    from kiota_http.middleware import retry_handler
+
+    monkeypatch.setattr(retry_handler, "random", SimpleNamespace(randint=lambda low, high: low))

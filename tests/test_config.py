@@ -80,7 +80,9 @@ def test_state_data_and_cache_paths_follow_xdg(tmp_path: Path) -> None:
     assert paths.themes_dir(env) == Path("/d/ztconsole/themes")
     assert paths.audit_log_path(env) == Path("/s/ztconsole/audit.jsonl")
     assert paths.rollout_dir(env) == Path("/s/ztconsole/rollout")
-    assert paths.token_cache_path(env) == Path("/c/ztconsole/msal_token_cache.bin")
+    assert paths.auth_record_path("prod", env) == Path("/c/ztconsole/auth-record-prod.json")
+    assert paths.token_cache_files({"HOME": "/h"}) == (Path("/h/.IdentityService/ztconsole.cae"),
+                                                       Path("/h/.IdentityService/ztconsole.nocae"))
     assert paths.audit_log_path({"HOME": str(tmp_path)}) == tmp_path / ".local/state/ztconsole/audit.jsonl"
 
 
@@ -548,8 +550,10 @@ def test_locate_lists_every_path_and_whether_it_exists(tmp_path: Path) -> None:
         "config": paths.config_path(env),
         "themes": paths.themes_dir(env),
         "audit log": tmp_path / "state/ztconsole/audit.jsonl",
-        "token cache": paths.token_cache_path(env),
+        "sign-in records": paths.cache_dir(env),
     }
     for label, path in expected.items():
         assert str(path) in rows[label]
+    shown = out.getvalue()
+    assert all(str(p) in shown for p in paths.token_cache_files(env))
     assert "exists" in rows["audit log"] and "missing" in rows["config"]

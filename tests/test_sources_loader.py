@@ -9,13 +9,11 @@ import pytest
 from ztconsole.demo import demo_dir
 from ztconsole.tenantdir import load_tenant
 
-pytest.importorskip("ztconsole.emulator")
-pytest.importorskip("ztconsole.sources.graph")
-pytest.importorskip("ztconsole.sources.arm")
+from ztconsole.emulator import Fault, FaultPlan
+from ztconsole.sources.snapshot import SnapshotWriter
+from ztconsole.sources.stack import RecordingSource
 
-from ztconsole.emulator import Fault, FaultPlan  # noqa: E402
-from ztconsole.sources.snapshot import SnapshotWriter  # noqa: E402
-from ztconsole.sources.stack import RecordingSource  # noqa: E402
+pytestmark = pytest.mark.usefixtures("no_sdk_jitter")
 
 
 @pytest.fixture(scope="module")
@@ -62,14 +60,16 @@ async def test_a_page_failing_midway_is_partial_never_complete() -> None:
 
 async def test_throttled_for_good_is_throttled() -> None:
     faults = FaultPlan([Fault(match=r"GET /v1\.0/groups", kind="throttle", retry_after=0)])
-    tenant = await RecordingSource(demo_dir(), faults=faults).aload(keys=["groups", "organization"])
+    tenant = await RecordingSource(demo_dir(), faults=faults, retry_delay=0.01).aload(
+        keys=["groups", "organization"])
     assert tenant.results["groups"].status == "throttled"
     assert tenant.results["organization"].status == "ok"
 
 
 async def test_children_of_a_failed_parent_say_why() -> None:
     faults = FaultPlan([Fault(match=r"GET /beta/applications\?", kind="error", status=503)])
-    tenant = await RecordingSource(demo_dir(), faults=faults).aload(keys=["applications", "app_segments"])
+    tenant = await RecordingSource(demo_dir(), faults=faults, retry_delay=0.01).aload(
+        keys=["applications", "app_segments"])
     assert tenant.results["applications"].status == "failed"
     seg = tenant.results["app_segments"]
     assert seg.status == "failed" and "Applications (Private Access) could not be read" in seg.message

@@ -45,6 +45,7 @@ __all__ = [
     "CLOUD_NAMES",
     "MIN_REFRESH_SECONDS",
     "STATIC_TOKEN_ENV",
+    "TOKEN_CACHE_SETTINGS",
     "CloudEndpoints",
     "Config",
     "ConfigError",
@@ -123,6 +124,7 @@ CLOUDS: Mapping[str, CloudEndpoints] = MappingProxyType(
     }
 )
 CLOUD_NAMES: tuple[str, ...] = (*CLOUDS, "custom")
+TOKEN_CACHE_SETTINGS: tuple[str, ...] = ("encrypted", "plaintext", "none")
 AUTH_METHODS: tuple[str, ...] = (
     "device-code",
     "azure-cli",
@@ -194,6 +196,7 @@ class TenantProfile:
     read_only: bool = True
     theme: str | None = None
     break_glass_accounts: tuple[str, ...] | None = None  # None: the top-level [break_glass] accounts
+    token_cache: str = "encrypted"  # device-code token cache: "encrypted", "plaintext" (fallback) or "none"
 
     @property
     def endpoints(self) -> CloudEndpoints:
@@ -437,8 +440,13 @@ _SECRET_PAIRS = frozenset(
 )  # fmt: skip
 
 
+_NOT_SECRET_NAMES = frozenset({"token_cache"})  # settings whose names merely mention a secret word
+
+
 def _is_secret_name(name: str) -> bool:
     """Whether a key is named like a secret (``client_secret``, ``apiKey``, ``SAS-Token``, ...)."""
+    if name in _NOT_SECRET_NAMES:
+        return False
     words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
     parts = [part for part in re.split(r"[^a-z0-9]+", words) if part]
     pairs = zip(parts, parts[1:])
@@ -761,6 +769,7 @@ class _Validator:
             self.problem((*path, "certificate_path"), "empty path")
             certificate = None
         read_only = self.get(data, path, "read_only", bool)
+        token_cache = self.enum(data, path, "token_cache", TOKEN_CACHE_SETTINGS) or "encrypted"
         return TenantProfile(
             name=name,
             tenant_id=tenant_id,
@@ -772,6 +781,7 @@ class _Validator:
             read_only=True if read_only is None else read_only,
             theme=self.name(data, path, "theme"),
             break_glass_accounts=self.accounts(data, path, "break_glass_accounts"),
+            token_cache=token_cache,
             **urls,
         )
 

@@ -78,7 +78,7 @@ DATASETS: tuple[DataSet, ...] = (
             pane="ca", permission="Policy.Read.All"),
     DataSet("auth_strengths", "Authentication strengths", "graph", "v1.0",
             "policies/authenticationStrengthPolicies", "ca:AuthenticationStrengthPolicy",
-            pane="ca", permission="Policy.Read.All"),
+            pane="ca", permission="Policy.Read.AuthenticationMethod"),
     DataSet("cae_policy", "Continuous access evaluation policy", "graph", "beta",
             "identity/continuousAccessEvaluationPolicy", "ca:ContinuousAccessEvaluationPolicy",
             shape="singleton", pane="cae", permission="Policy.Read.All"),

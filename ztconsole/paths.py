@@ -9,7 +9,8 @@ tests and ``ztconsole config locate`` can ask about any environment. As the spec
 * user themes: ``$XDG_DATA_HOME/ztconsole/themes/`` (default ``~/.local/share/ztconsole/themes/``);
 * audit log: ``$XDG_STATE_HOME/ztconsole/audit.jsonl`` (default ``~/.local/state/ztconsole/``);
 * rollout wizard state: ``$XDG_STATE_HOME/ztconsole/rollout/``;
-* token cache (opt-in plain file): ``$XDG_CACHE_HOME/ztconsole/msal_token_cache.bin`` (default
+* token cache (opt-in plain file): ``~/.IdentityService/ztconsole.{cae,nocae}`` (azure-identity's
+  location); device-code sign-in records in ``$XDG_CACHE_HOME/ztconsole/`` (default
   ``~/.cache/ztconsole/``).
 """
 
@@ -32,7 +33,9 @@ __all__ = [
     "rollout_dir",
     "state_dir",
     "themes_dir",
-    "token_cache_path",
+    "token_cache_files",
+    "auth_record_path",
+    "TOKEN_CACHE_NAME",
 ]
 
 APP_NAME = "ztconsole"
@@ -105,9 +108,20 @@ def cache_dir(env: Mapping[str, str] = os.environ) -> Path:
     return _xdg(env, "XDG_CACHE_HOME", ".cache") / APP_NAME
 
 
-def token_cache_path(env: Mapping[str, str] = os.environ) -> Path:
-    """The opt-in plain-file MSAL token cache (used only when no OS keyring is available)."""
-    return cache_dir(env) / "msal_token_cache.bin"
+TOKEN_CACHE_NAME = "ztconsole"
+
+
+def token_cache_files(env: Mapping[str, str] = os.environ) -> tuple[Path, Path]:
+    """Where azure-identity keeps the ``ztconsole`` token cache when a profile opts in to an unencrypted
+    one (``token_cache = "plaintext"``): one file for CAE-capable tokens, one for the others. The encrypted
+    cache lives in the OS keyring (libsecret), not in a file."""
+    root = _home(env) / ".IdentityService"
+    return root / f"{TOKEN_CACHE_NAME}.cae", root / f"{TOKEN_CACHE_NAME}.nocae"
+
+
+def auth_record_path(profile_name: str, env: Mapping[str, str] = os.environ) -> Path:
+    """The saved sign-in record of a device-code profile (account, tenant, authority; no secret)."""
+    return cache_dir(env) / f"auth-record-{profile_name}.json"
 
 
 def all_paths(env: Mapping[str, str] = os.environ) -> list[Location]:
@@ -118,5 +132,9 @@ def all_paths(env: Mapping[str, str] = os.environ) -> list[Location]:
         Location("themes", themes_dir(env), "user theme files (*.toml)"),
         Location("audit log", audit_log_path(env), "every write, before and after it runs (JSON lines)"),
         Location("rollout state", rollout_dir(env), "VPN-to-ZTNA rollout wizard progress"),
-        Location("token cache", token_cache_path(env), "MSAL token cache (opt-in, plain file)"),
+        Location("token cache", token_cache_files(env)[0],
+                 "token cache when a profile sets token_cache = \"plaintext\" (CAE tokens)"),
+        Location("token cache", token_cache_files(env)[1],
+                 "token cache when a profile sets token_cache = \"plaintext\" (other tokens)"),
+        Location("sign-in records", cache_dir(env), "device-code sign-in records (auth-record-*.json)"),
     ]

@@ -42,6 +42,16 @@ class _State:
 # Item-scoped data sets not read from a live service: derived from others (CONTRACTS §1).
 DERIVED = {"user_member_of": "derived from the group members read"}
 
+# Data sets whose parents are chosen from other data sets (see parent_keys): they wait for those too.
+SELECTED_BY: dict[str, tuple[str, ...]] = {
+    "auth_methods": ("role_assignments", "role_eligibility"),
+    "app_role_assignments": ("applications",),
+}
+
+
+def _needs(ds: DataSet) -> tuple[str, ...]:
+    return ((ds.parent,) if ds.parent else ()) + SELECTED_BY.get(ds.key, ())
+
 
 class Loader:
     """Reads a tenant through one reader per API (``{"graph": GraphReader, "arm": ArmReader}``)."""
@@ -59,16 +69,18 @@ class Loader:
                    on_result: Callable[[DataSetResult], None] | None = None,
                    on_start: Callable[[DataSet], None] | None = None) -> Tenant:
         wanted = [BY_KEY[k] for k in keys] if keys else list(DATASETS)
-        # a child needs its parent loaded first, even when only the child was asked for
+        # a child needs its parent (and what selects its parents) loaded first, even when only the
+        # child was asked for
         for ds in list(wanted):
-            if ds.parent and BY_KEY[ds.parent] not in wanted:
-                wanted.insert(0, BY_KEY[ds.parent])
+            for need in _needs(ds):
+                if BY_KEY[need] not in wanted:
+                    wanted.insert(0, BY_KEY[need])
         state = _State(done={ds.key: asyncio.Event() for ds in wanted})
         gate = asyncio.Semaphore(self.concurrency)
 
         async def run(ds: DataSet) -> None:
-            if ds.parent:
-                await state.done[ds.parent].wait()
+            for need in _needs(ds):
+                await state.done[need].wait()
             async with gate:
                 if on_start is not None:
                     on_start(ds)

@@ -48,7 +48,8 @@ class Stack:
         await self._exit.aclose()
 
 
-async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any = None) -> Stack:
+async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any = None,
+                         retry_delay: float = 1.0) -> Stack:
     """The recording in ``tenant_dir`` through the in-process emulator and the real adapters."""
     import httpx
 
@@ -65,7 +66,8 @@ async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any 
     http = httpx.AsyncClient(transport=EmulatorTransport(stack.emulator), timeout=HTTP_TIMEOUT)
     stack._exit.push_async_callback(http.aclose)
     credential = StaticTokenCredential(token)
-    stack.readers = {"graph": GraphReader(http, credential), "arm": ArmReader(http, credential)}
+    stack.readers = {"graph": GraphReader(http, credential, retry_delay=retry_delay),
+                     "arm": ArmReader(http, credential, retry_backoff=retry_delay)}
     stack.info = info
     stack.options = ReadOptions(signins_since=None)  # a recording: everything it holds
     return stack
@@ -131,20 +133,22 @@ class RecordingSource:
     console calls it from a worker thread).
     """
 
-    def __init__(self, tenant_dir: Path, *, page_size: int = 100, faults: Any = None):
+    def __init__(self, tenant_dir: Path, *, page_size: int = 100, faults: Any = None,
+                 retry_delay: float = 1.0):
         from ztconsole.tenantdir import TenantDir
 
         self.tenant_dir = Path(tenant_dir)
         self.info = TenantDir.open(self.tenant_dir).info
         self.page_size = page_size
         self.faults = faults
+        self.retry_delay = retry_delay
 
     async def aload(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None,
                     recorder: Any = None) -> Any:
         from ztconsole.sources.loader import Loader
 
-        async with await open_recording(self.tenant_dir, page_size=self.page_size,
-                                        faults=self.faults) as stack:
+        async with await open_recording(self.tenant_dir, page_size=self.page_size, faults=self.faults,
+                                        retry_delay=self.retry_delay) as stack:
             loader = Loader(stack.readers, stack.info, options=stack.options, recorder=recorder)  # type: ignore[arg-type]
             return await loader.load(keys, on_result=on_result, on_start=on_start)
 

@@ -1,0 +1,142 @@
+"""Requests and replies inside the emulator, and error bodies shaped as Graph and ARM shape them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import parse_qsl, quote, unquote
+
+GRAPH_JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
+ARM_JSON = "application/json; charset=utf-8"
+ERROR_JSON = "application/json"
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def rfc3339(when: datetime | None = None) -> str:
+    """``2026-11-22T10:00:00Z`` (Graph's and ARM's timestamp form)."""
+    return (when or now_utc()).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(slots=True)
+class Req:
+    """One request, from the wire or from inside a ``$batch``."""
+
+    method: str
+    path: str  # percent-decoded
+    query: str  # raw query string
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    base: str  # scheme://host the request came in on
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    pairs: list[tuple[str, str]] = field(init=False)
+    params: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.pairs = parse_qsl(self.query, keep_blank_values=True)
+        params: dict[str, str] = {}
+        for key, value in self.pairs:
+            params.setdefault(key.lower(), value)
+        self.params = params
+
+    @property
+    def line(self) -> str:
+        """``METHOD /path?query`` (query decoded): what fault rules match."""
+        return f"{self.method} {self.path}" + (f"?{unquote(self.query)}" if self.query else "")
+
+    @property
+    def client_request_id(self) -> str:
+        return self.headers.get("client-request-id") or self.request_id
+
+    def json(self) -> Any:
+        """The body as JSON; raises ValueError when it is not."""
+        return json.loads(self.body or b"null")
+
+    def query_with(self, **replace: str) -> str:
+        """The query string with ``$skiptoken`` (etc.) replaced, other parameters kept in order."""
+        drop = {k.lower() for k in replace}
+        kept = [(k, v) for k, v in self.pairs if k.lower() not in drop] + list(replace.items())
+        return "&".join(f"{quote(k, safe='$')}={quote(v, safe=_SAFE)}" for k, v in kept)
+
+
+_SAFE = "$,()'/:@!*;-._~"
+
+
+@dataclass(slots=True)
+class Reply:
+    status: int
+    body: bytes = b""
+    content_type: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_bytes(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+# --- Graph -------------------------------------------------------------------------------------------
+class GraphError(Exception):
+    """A Graph error reply, raised where it is found."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def graph_error(req: Req, status: int, code: str, message: str,
+                headers: dict[str, str] | None = None) -> Reply:
+    inner: dict[str, Any] = {"date": now_utc().strftime("%Y-%m-%dT%H:%M:%S"), "request-id": req.request_id,
+                             "client-request-id": req.client_request_id}
+    body = {"error": {"code": code, "message": message, "innerError": inner}}
+    return Reply(status, json_bytes(body), ERROR_JSON, dict(headers or {}))
+
+
+def graph_throttled(req: Req, retry_after: float | None) -> Reply:
+    """429 as Graph sends it (see shared/realworld/graph-common/v1.0-error-429-toomanyrequests.json)."""
+    inner = {"code": "429", "date": now_utc().strftime("%Y-%m-%dT%H:%M:%S"), "message": "Please retry after",
+             "request-id": req.request_id, "client-request-id": req.client_request_id, "status": "429"}
+    body = {"error": {"code": "TooManyRequests", "innerError": inner, "message": "Please retry again later."}}
+    headers = {} if retry_after is None else {"Retry-After": _seconds(retry_after)}
+    return Reply(429, json_bytes(body), ERROR_JSON, headers)
+
+
+GRAPH_WWW_AUTH = ('Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
+                  'client_id="00000003-0000-0000-c000-000000000000"')
+
+
+# --- ARM ---------------------------------------------------------------------------------------------
+class ArmError(Exception):
+    """An ARM error reply, raised where it is found."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers or {}
+
+
+def arm_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(status, json_bytes({"error": {"code": code, "message": message}}), ARM_JSON,
+                 dict(headers or {}))
+
+
+def arm_www_auth(description: str) -> str:
+    return f'Bearer authorization_uri="https://login.windows.net/", error="invalid_token", ' \
+           f'error_description="{description}"'
+
+
+def _seconds(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def retry_after_header(value: float | None) -> dict[str, str]:
+    return {} if value is None else {"Retry-After": _seconds(value)}

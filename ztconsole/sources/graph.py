@@ -1,0 +1,516 @@
+"""Microsoft Graph reads through msgraph-sdk's own pipeline, returning the raw wire JSON.
+
+:class:`GraphReader` builds the SDK stack once: ``GraphClientFactory.create_with_default_middleware``
+(redirect, retry honouring ``Retry-After`` with bounded retries, telemetry) on the caller's httpx client,
+an ``AzureIdentityAuthenticationProvider`` that sends the token only to the Graph host, and a
+``GraphRequestAdapter`` whose ``base_url`` is set explicitly. ``.client`` is a ``GraphServiceClient`` on
+that same adapter, for typed write requests.
+
+Reads do not pay SDK model parsing (DESIGN.md, "One data contract"): each request is a kiota
+``RequestInformation`` with an absolute URL (v1.0 and beta alike; beta has no v1.0 builders) and a
+``NativeResponseHandler``, so the adapter hands back the ``httpx.Response``; the status is checked here
+and the body parsed once with ``json.loads``. Every failure leaves this module as an
+:mod:`ztconsole.sources.errors` error.
+
+The caller's ``httpx.AsyncClient`` is used but not modified: the SDK factory replaces the transport of
+the client it is given (and its replacement never closes the transport it wraps), so the factory is
+given a small client of our own whose transport forwards to the caller's client. ``aclose()`` closes
+that one, never the caller's client or credential.
+
+Import cost: this module imports msgraph, kiota and azure-core at module level. Nothing else in
+ztconsole may import it at module level (the console's start-up stays light, see
+``tests/test_import_hygiene.py``): import it inside the function that opens a live source.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator, Sequence
+from urllib.parse import quote, urlsplit
+
+import httpx
+from azure.core.credentials import AccessToken
+from azure.core.credentials_async import AsyncTokenCredential
+from azure.core.exceptions import AzureError
+from kiota_abstractions.method import Method
+from kiota_abstractions.native_response_handler import NativeResponseHandler
+from kiota_abstractions.request_information import RequestInformation
+from kiota_authentication_azure._exceptions import KiotaAuthenticationError
+from kiota_authentication_azure.azure_identity_authentication_provider import (
+    AzureIdentityAuthenticationProvider,
+)
+from kiota_http._exceptions import KiotaHTTPXError
+from kiota_http.middleware.options import (
+    RedirectHandlerOption,
+    ResponseHandlerOption,
+    RetryHandlerOption,
+    UrlReplaceHandlerOption,
+)
+from msgraph import GraphRequestAdapter, GraphServiceClient
+from msgraph._version import VERSION as MSGRAPH_VERSION
+from msgraph_core import APIVersion, GraphClientFactory
+from msgraph_core.middleware.options import GraphTelemetryHandlerOption
+
+from ztconsole.datasets import DataSet
+from ztconsole.sources import errors
+from ztconsole.sources.base import ReadOptions, select_for
+
+__all__ = ["GraphReader", "BATCH_SIZE", "page_size"]
+
+#: Graph's limit of requests in one JSON batch.
+BATCH_SIZE = 20
+
+#: Data sets whose default property set lacks what the model reads (signInActivity,
+#: onPremisesSyncEnabled, onPremisesPublishing, ...): they are read with ``$select``.
+_SELECT = frozenset({"users", "groups", "group_members", "service_principals", "applications"})
+
+#: Documented maximum page sizes (``$top``). Where a list API documents none, ``$top`` is omitted and
+#: the service pages on its own terms.
+_TOP = {
+    "users": 999,  # user-list: default 100, maximum 999 ...
+    "groups": 999,  # group-list: default 100, maximum 999
+    "group_members": 999,  # group-list-members: default 100, maximum 999
+    "service_principals": 999,  # serviceprincipal-list: default 100, maximum 999
+    "applications": 999,  # application-list: default 100, maximum 999
+    "sign_ins": 1000,  # signin-list: default and maximum 1,000
+}
+#: ... except that user-list caps a page at 500 when signInActivity is selected.
+_TOP_USERS_WITH_SIGNIN_ACTIVITY = 500
+
+#: Inner $batch statuses retried like the SDK's RetryHandler retries whole requests.
+_RETRY_STATUSES = frozenset({429, 503, 504})
+#: A wait at or above this is not waited for (the SDK's RetryHandler gives up there too): the caller
+#: gets the error with its ``retry_after``.
+_MAX_WAIT = RetryHandlerOption.MAX_DELAY
+
+#: Connection-level failures retried on our side (the SDK's RetryHandler looks at statuses only).
+#: Timeouts are not retried: a slow service would make every pane wait several timeouts.
+_RETRYABLE_TRANSPORT = (httpx.NetworkError, httpx.RemoteProtocolError)
+
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def page_size(ds: DataSet) -> int | None:
+    """The ``$top`` this reader asks for on data set ``ds`` (None: not sent)."""
+    top = _TOP.get(ds.key)
+    if ds.key == "users" and "signInActivity" in select_for(ds):
+        top = _TOP_USERS_WITH_SIGNIN_ACTIVITY
+    return top
+
+
+class _CredentialFailed(Exception):
+    """The credential could not produce a token (whatever it raised), carried to the funnel."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class _GuardedCredential:
+    """The caller's async credential, with any failure to get a token marked as such.
+
+    The credential is a plug-in (azure-identity's, a static token, a test double): whatever it raises
+    means "no token", which the funnel reports as :class:`errors.AuthFailed`. Cancellation passes.
+    """
+
+    def __init__(self, credential: AsyncTokenCredential):
+        self._credential = credential
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        try:
+            return await self._credential.get_token(*scopes, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - converted, never swallowed: see the class docstring
+            raise _CredentialFailed(exc) from exc
+
+    def __repr__(self) -> str:  # never a token
+        return f"_GuardedCredential({type(self._credential).__name__})"
+
+
+class _ForwardTransport(httpx.AsyncBaseTransport):
+    """Sends each request through the caller's ``httpx.AsyncClient`` (its transport, pool, timeouts,
+    event hooks), streaming the body back untouched. Redirects are left to the SDK's RedirectHandler,
+    which scrubs the Authorization header when a redirect changes origin."""
+
+    def __init__(self, client: httpx.AsyncClient):
+        self._client = client
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        inner = await self._client.send(request, stream=True, follow_redirects=False)
+        return httpx.Response(status_code=inner.status_code, headers=inner.headers,
+                              stream=inner.stream, extensions=inner.extensions)
+
+    async def aclose(self) -> None:
+        return None  # the caller's client is the caller's to close
+
+
+class GraphReader:
+    """:class:`ztconsole.sources.base.Reader` for the catalogue's Graph data sets.
+
+    ``max_retries`` bounds every retry here: the SDK's on HTTP 429/503/504 (honouring ``Retry-After``),
+    ours on a reset connection and on throttled ``$batch`` inner responses. ``retry_delay`` is the base
+    delay (seconds) when the service names none: the SDK adds it to its own backoff and jitter; inner
+    batch and connection retries wait ``retry_delay * 2**attempt``. ``concurrency`` bounds the ``$batch``
+    requests in flight in :meth:`many`.
+    """
+
+    api = "graph"
+
+    def __init__(self, http: httpx.AsyncClient, credential: AsyncTokenCredential, *,
+                 graph_url: str = "https://graph.microsoft.com", scopes: list[str] | None = None,
+                 max_retries: int = 3, retry_delay: float = 1.0, concurrency: int = 8):
+        if not 0 <= max_retries <= RetryHandlerOption.MAX_MAX_RETRIES:
+            raise ValueError(f"max_retries must be 0..{RetryHandlerOption.MAX_MAX_RETRIES}")
+        if not 0 <= retry_delay <= RetryHandlerOption.MAX_DELAY:
+            raise ValueError(f"retry_delay must be 0..{RetryHandlerOption.MAX_DELAY:g} seconds")
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.graph_url = graph_url.rstrip("/")
+        host = urlsplit(self.graph_url).hostname
+        if not host:
+            raise ValueError(f"not a Graph base URL: {graph_url!r}")
+        self.host = host.lower()
+        self.max_retries = max_retries
+        self.retry_delay = retry_delay
+        self.concurrency = concurrency
+        self.scopes = list(scopes) if scopes else [f"{self.graph_url}/.default"]
+
+        # A custom cloud on loopback (ztconsole emulator) may name itself localhost or 127.0.0.1.
+        allowed = {self.host} | (set(_LOOPBACK) if self.host in _LOOPBACK else set())
+        auth = AzureIdentityAuthenticationProvider(_GuardedCredential(credential), scopes=self.scopes,
+                                                   allowed_hosts=sorted(allowed))
+        options = {
+            RetryHandlerOption.get_key(): RetryHandlerOption(delay=retry_delay, max_retries=max_retries),
+            RedirectHandlerOption.get_key(): RedirectHandlerOption(),
+            # as msgraph's own GraphRequestAdapter does, so that client.me works
+            UrlReplaceHandlerOption.get_key(): UrlReplaceHandlerOption(
+                enabled=True, replacement_pairs={"/users/me-token-to-replace": "/me"}),
+            GraphTelemetryHandlerOption.get_key(): GraphTelemetryHandlerOption(
+                api_version=APIVersion.v1, sdk_version=MSGRAPH_VERSION),
+        }
+        self._own = httpx.AsyncClient(transport=_ForwardTransport(http), timeout=http.timeout)
+        sdk_http = GraphClientFactory.create_with_default_middleware(client=self._own, options=options)
+        self._adapter = GraphRequestAdapter(auth, client=sdk_http)
+        # explicit: httpx's base_url has a trailing slash, which yields "//users" in the SDK's templates
+        self._adapter.base_url = f"{self.graph_url}/v1.0"
+        self._client: GraphServiceClient | None = None
+
+    # --- the SDK client, for typed requests ------------------------------------------------------
+
+    @property
+    def client(self) -> GraphServiceClient:
+        """A ``GraphServiceClient`` (v1.0) on this reader's adapter: same auth, retry, transport."""
+        if self._client is None:
+            self._client = GraphServiceClient(request_adapter=self._adapter)
+        return self._client
+
+    @property
+    def adapter(self) -> GraphRequestAdapter:
+        return self._adapter
+
+    async def aclose(self) -> None:
+        await self._own.aclose()
+
+    async def __aenter__(self) -> "GraphReader":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- Reader ----------------------------------------------------------------------------------
+
+    async def collection(self, ds: DataSet, *, sub: str = "", parent: str = "",
+                         options: ReadOptions = ReadOptions()) -> AsyncIterator[list[Any]]:
+        """The items of a collection, one list per page, following ``@odata.nextLink`` to the end.
+
+        A page that cannot be read raises after the earlier pages were yielded. With
+        ``options.max_items`` no further page is requested once that many items were yielded.
+        """
+        self._check(ds, parent)
+        url: str | None = self.url(ds, parent=parent, options=options)
+        seen: set[str] = set()
+        count = 0
+        while url:
+            seen.add(url)
+            data = await self._get_json(url)
+            items, url = _page(data, url)
+            count += len(items)
+            yield items
+            if url and url in seen:
+                raise errors.bad_payload(url, "the next link repeats an earlier page")
+            if options.max_items is not None and count >= options.max_items:
+                return
+
+    async def single(self, ds: DataSet, *, sub: str = "", parent: str = "") -> Any | None:
+        """A singleton's object (a ``{"value": {...}}`` envelope unwrapped), None on HTTP 404."""
+        self._check(ds, parent)
+        url = self.url(ds, parent=parent)
+        data = await self._get_json(url, none_on_404=True)
+        if data is None:
+            return None
+        return _object(data, url)
+
+    async def many(self, ds: DataSet, parents: Sequence[str], *,
+                   options: ReadOptions = ReadOptions()) -> AsyncIterator[tuple[str, Any]]:
+        """``(parent, items)`` (collections) or ``(parent, object or None)`` (singletons) for every parent,
+        read with ``$batch`` (20 requests a batch, at most ``concurrency`` batches in flight), yielded
+        as each batch completes. An inner 404 means none (collection) or None (singleton). The first
+        parent that fails raises, after the parents of its batch that succeeded were yielded."""
+        if ds.api != "graph" or not ds.per_item:
+            raise ValueError(f"{ds.key} is not an item-scoped Graph data set")
+        unique = list(dict.fromkeys(p for p in parents if p))
+        if not unique:
+            return
+        chunks = [unique[i:i + BATCH_SIZE] for i in range(0, len(unique), BATCH_SIZE)]
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def run(chunk: list[str]) -> tuple[list[tuple[str, Any]], errors.SourceError | None]:
+            async with gate:
+                return await self._batch(ds, chunk, options)
+
+        tasks = [asyncio.ensure_future(run(chunk)) for chunk in chunks]
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                done, failure = await next_done
+                for pair in done:
+                    yield pair
+                if failure is not None:
+                    raise failure
+        finally:
+            pending = [t for t in tasks if not t.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+            for task in tasks:  # retrieve, so that no "exception was never retrieved" remains
+                if task.done() and not task.cancelled():
+                    task.exception()
+
+    # --- requests --------------------------------------------------------------------------------
+
+    def url(self, ds: DataSet, *, parent: str = "", options: ReadOptions = ReadOptions()) -> str:
+        """The absolute URL of the first page of ``ds`` (with its query)."""
+        return f"{self.graph_url}/{ds.version}{self._relative(ds, parent, options)}"
+
+    def _relative(self, ds: DataSet, parent: str, options: ReadOptions) -> str:
+        path = quote(ds.api_path(parent=parent), safe="/:@$'(),=+-._~!*")
+        query = _query(ds, options)
+        return f"/{path}" + (f"?{query}" if query else "")
+
+    @staticmethod
+    def _check(ds: DataSet, parent: str) -> None:
+        if ds.api != "graph":
+            raise ValueError(f"{ds.key} is not a Graph data set")
+        if ds.per_item and not parent:
+            raise ValueError(f"{ds.key} is item-scoped: a parent is required")
+
+    async def _get_json(self, url: str, *, none_on_404: bool = False) -> Any:
+        response, body = await self._send(Method.GET, url)
+        if none_on_404 and response.status_code in (204, 404):
+            return None
+        return _json_or_raise(response, body, url)
+
+    async def _send(self, method: Method, url: str, body: bytes | None = None
+                    ) -> tuple[httpx.Response, bytes]:
+        """One request through the SDK pipeline (auth, redirect, retry): the response and its body.
+
+        Connection-level failures are retried ``max_retries`` times; every failure is mapped here."""
+        attempt = 0
+        while True:
+            try:
+                return await self._send_once(method, url, body)
+            except _RETRYABLE_TRANSPORT as exc:
+                if attempt >= self.max_retries:
+                    raise errors.from_transport(exc, url) from None
+            except httpx.HTTPError as exc:  # timeouts, protocol and URL errors, too many redirects
+                raise errors.from_transport(exc, url) from None
+            except httpx.InvalidURL as exc:
+                raise errors.ServiceFailed(f"invalid Graph URL: {exc}", url=_no_query(url),
+                                           code="InvalidURL") from None
+            except _CredentialFailed as exc:
+                raise _auth_failed(exc.cause, url) from None
+            except KiotaAuthenticationError as exc:  # e.g. "Only https is supported"
+                raise errors.AuthFailed(f"no token sent to {_host(url)}: {exc}",
+                                        url=_no_query(url)) from None
+            except AzureError as exc:
+                raise _auth_failed(exc, url) from None
+            except KiotaHTTPXError as exc:  # RedirectError and the like
+                raise errors.ServiceFailed(f"Microsoft Graph request failed: {exc}",
+                                           url=_no_query(url), code=type(exc).__name__) from None
+            await asyncio.sleep(self.retry_delay * (2 ** attempt))
+            attempt += 1
+
+    async def _send_once(self, method: Method, url: str, body: bytes | None
+                         ) -> tuple[httpx.Response, bytes]:
+        info = RequestInformation(method)
+        info.url = url
+        info.headers.try_add("Accept", "application/json")
+        if body is not None:
+            info.headers.try_add("Content-Type", "application/json")
+            info.content = body
+        info.add_request_options([ResponseHandlerOption(NativeResponseHandler())])
+        response = await self._adapter.send_primitive_async(info, "bytes", None)
+        if not isinstance(response, httpx.Response):  # the native handler hands back httpx's response
+            raise errors.bad_payload(url, "no HTTP response from the SDK pipeline")
+        return response, response.content
+
+    # --- $batch ----------------------------------------------------------------------------------
+
+    async def _batch(self, ds: DataSet, parents: list[str], options: ReadOptions
+                     ) -> tuple[list[tuple[str, Any]], errors.SourceError | None]:
+        """One chunk of parents: the results of those that succeeded (in parent order) and the failure
+        of the first that did not, if any.
+
+        Throttled inner responses (429/503/504) are sent again, in a smaller batch, after their
+        ``Retry-After`` (bounded by ``max_retries``); a next link is followed with plain GETs."""
+        batch_url = f"{self.graph_url}/{ds.version}/$batch"
+        relative = {p: self._relative(ds, p, options) for p in parents}
+        results: dict[str, Any] = {}
+        failures: dict[str, errors.SourceError] = {}
+        todo = list(parents)
+        attempt = 0
+        while todo:
+            try:
+                answers = await self._post_batch(batch_url, [(p, relative[p]) for p in todo])
+            except errors.SourceError as exc:  # the batch request itself failed: all of it did
+                failures.update((p, exc) for p in todo)
+                break
+            retry: list[str] = []
+            waits: list[float] = []
+            for parent in todo:
+                status, headers, body = answers[parent]
+                if status in _RETRY_STATUSES:
+                    wait = errors.retry_after_seconds(headers)
+                    if attempt < self.max_retries and (wait is None or wait < _MAX_WAIT):
+                        retry.append(parent)
+                        waits.append(self.retry_delay * (2 ** attempt) if wait is None else wait)
+                        continue
+                item_url = f"{self.graph_url}/{ds.version}{relative[parent]}"
+                try:
+                    results[parent] = await self._inner_result(ds, status, headers, body, item_url)
+                except errors.SourceError as exc:
+                    failures[parent] = exc
+            todo = retry
+            if todo:
+                await asyncio.sleep(max(waits))
+                attempt += 1
+        done = [(p, results[p]) for p in parents if p in results]
+        first = next((failures[p] for p in parents if p in failures), None)
+        return done, first
+
+    async def _post_batch(self, batch_url: str, requests: list[tuple[str, str]]
+                          ) -> dict[str, tuple[int, dict[str, str], Any]]:
+        """POST one ``$batch``: ``{parent: (status, headers, body)}`` for every request sent."""
+        ids = {str(i): parent for i, (parent, _) in enumerate(requests, start=1)}
+        payload = {"requests": [{"id": i, "method": "GET", "url": requests[int(i) - 1][1]}
+                                for i in ids]}
+        response, body = await self._send(Method.POST, batch_url, json.dumps(payload).encode())
+        data = _json_or_raise(response, body, batch_url)
+        answers = data.get("responses") if isinstance(data, dict) else None
+        if not isinstance(answers, list):
+            raise errors.bad_payload(batch_url, "a batch answer without a 'responses' array")
+        out: dict[str, tuple[int, dict[str, str], Any]] = {}
+        for answer in answers:
+            if not isinstance(answer, dict) or str(answer.get("id")) not in ids:
+                raise errors.bad_payload(batch_url, "a batch answer for a request never sent")
+            status = answer.get("status")
+            if not isinstance(status, int):
+                raise errors.bad_payload(batch_url, "a batch answer without a status")
+            headers = answer.get("headers") if isinstance(answer.get("headers"), dict) else {}
+            out[ids[str(answer["id"])]] = (status, {str(k): str(v) for k, v in headers.items()},
+                                           answer.get("body"))
+        missing = [ids[i] for i in ids if ids[i] not in out]
+        if missing:
+            raise errors.bad_payload(batch_url, f"the batch answer lacks {len(missing)} of its requests")
+        return out
+
+    async def _inner_result(self, ds: DataSet, status: int, headers: dict[str, str], body: Any,
+                            url: str) -> Any:
+        if status == 404:
+            return None if ds.shape == "singleton" else []
+        if not 200 <= status < 300:
+            text = json.dumps(body) if isinstance(body, (dict, list)) else (body or "")
+            raise errors.from_response(status, text, headers, url, api="graph")
+        if isinstance(body, str):  # Graph base64-encodes bodies that are not JSON; JSON comes as JSON
+            raise errors.bad_payload(url, "a batch answer whose body is not JSON")
+        if ds.shape == "singleton":
+            return None if body is None else _object(body, url)
+        items, next_url = _page(body, url)
+        seen = {url}
+        while next_url:
+            if next_url in seen:
+                raise errors.bad_payload(next_url, "the next link repeats an earlier page")
+            seen.add(next_url)
+            page, following = _page(await self._get_json(next_url), next_url)
+            items.extend(page)
+            next_url = following
+        return items
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _query(ds: DataSet, options: ReadOptions) -> str:
+    params: list[tuple[str, str]] = []
+    if ds.key in _SELECT:
+        params.append(("$select", ",".join(select_for(ds))))
+    top = page_size(ds)
+    if top:
+        params.append(("$top", str(top)))
+    if ds.key == "sign_ins" and options.signins_since is not None:
+        params.append(("$filter", f"createdDateTime ge {_iso_z(options.signins_since)}"))
+    return "&".join(f"{k}={quote(v, safe=',:')}" for k, v in params)
+
+
+def _iso_z(moment: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z`` (a naive datetime is taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_or_raise(response: httpx.Response, body: bytes, url: str) -> Any:
+    status = response.status_code
+    if not 200 <= status < 300:
+        raise errors.from_response(status, body, response.headers, url, api="graph")
+    if not body:
+        raise errors.bad_payload(url, f"an empty body (HTTP {status})")
+    try:
+        return json.loads(body)
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
+        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+        raise errors.bad_payload(url, f"not JSON ({detail}; {len(body)} bytes)") from None
+
+
+def _page(data: Any, url: str) -> tuple[list[Any], str | None]:
+    """A collection page: its items and its next link."""
+    if not isinstance(data, dict) or not isinstance(data.get("value"), list):
+        raise errors.bad_payload(url, "a collection page without a 'value' array")
+    next_url = data.get("@odata.nextLink")
+    if next_url is not None and not (isinstance(next_url, str) and next_url):
+        raise errors.bad_payload(url, "an '@odata.nextLink' that is not a URL")
+    return data["value"], next_url
+
+
+def _object(data: Any, url: str) -> dict[str, Any]:
+    if isinstance(data, dict) and isinstance(data.get("value"), dict):
+        data = data["value"]
+    if not isinstance(data, dict):
+        raise errors.bad_payload(url, "expected a JSON object")
+    return data
+
+
+def _auth_failed(cause: BaseException, url: str) -> errors.AuthFailed:
+    message = getattr(cause, "message", None) or str(cause) or type(cause).__name__
+    return errors.AuthFailed(f"could not get an access token for Microsoft Graph: {message}",
+                             url=_no_query(url), code=type(cause).__name__)
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or url
+
+
+def _no_query(url: str) -> str:
+    """A URL fit for messages: no query string (skip tokens are long and opaque)."""
+    return url.split("?", 1)[0]
