@@ -86,11 +86,15 @@ asyncio.run(main())
 
 
 def test_cli_console_first_frame_loads_no_sdk(tmp_path: Path) -> None:
-    """``ztconsole --demo`` through the real CLI (config, demo, run_console), run headless."""
+    """``ztconsole --demo`` through the real CLI (config, demo, run_console), run headless, up to the
+    first frame. The load (which imports the SDKs in its worker thread) starts only after the first
+    frame; here it is held back so the report sees exactly what the first frame needed."""
     needs_cli()
     script = """
-import sys
+import sys, threading
 from ztconsole.ui.app import ZtApp
+from ztconsole.sources import stack
+stack.RecordingSource.load = lambda self, **kw: threading.Event().wait(0.5)
 
 async def first_frame(pilot):
     await pilot.pause()

@@ -109,7 +109,8 @@ class ZtApp(actions.Guarded, App[int]):
         if self._unknown_theme:
             self.notify(f"Unknown theme {clean(self._unknown_theme)!r}; using {DEFAULT_THEME}.",
                         severity="warning", markup=False)
-        self.action_reload()
+        # start loading once the first frame is on screen: the load imports the SDKs in its thread
+        self.call_after_refresh(self.action_reload)
 
     def _tick(self) -> None:
         self._table.spin()
@@ -220,11 +221,16 @@ def run_console(tenant_dir: Path, *, badge: str, read_only: bool = True, theme: 
                 user_themes: Path | None = None) -> int:
     """Open ``tenant_dir`` and run the console until the user quits; the process exit code.
 
+    The recording is read the way a live tenant is: served by the built-in emulator in process and read
+    by the real Graph and ARM adapters.
+
     A tenant directory that cannot be opened is reported on stderr with exit code 3, before any
     terminal mode change.
     """
+    from ztconsole.sources.stack import RecordingSource
+
     try:
-        tenant = TenantDir.open(tenant_dir)
+        tenant = RecordingSource(tenant_dir)
     except TenantDirError as exc:
         print(f"ztconsole: cannot open tenant directory {clean(tenant_dir)}: {clean(exc)}", file=sys.stderr)
         return EXIT_SOURCE_UNREADABLE
