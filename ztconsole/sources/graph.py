@@ -62,9 +62,11 @@ __all__ = ["GraphReader", "BATCH_SIZE", "page_size"]
 #: Graph's limit of requests in one JSON batch.
 BATCH_SIZE = 20
 
-#: Data sets whose default property set lacks what the model reads (signInActivity,
-#: onPremisesSyncEnabled, onPremisesPublishing, ...): they are read with ``$select``.
-_SELECT = frozenset({"users", "groups", "group_members", "service_principals", "applications"})
+# Graph's default property set misses what the model needs for these (signInActivity,
+# onPremisesSyncEnabled, onPremisesPublishing, appRoleAssignmentRequired ...). Group members are read
+# without: the default set of a member (@odata.type, id, displayName, userPrincipalName) is what the
+# model keeps, and a $select would only make every batch heavier for the service.
+_SELECT = frozenset({"users", "groups", "service_principals", "applications"})
 
 #: Documented maximum page sizes (``$top``). Where a list API documents none, ``$top`` is omitted and
 #: the service pages on its own terms.
