@@ -792,8 +792,10 @@ def check_target(out: Path, *, force: bool = False) -> None:
 def write_tenant_dir(out: Path, meta: Json, files: Mapping[str, Any], *, pretty: bool, force: bool = False) -> int:
     """Write ``tenant.toml`` and every ``files[relative path]`` as JSON under ``out``; returns the file count.
 
-    ``pretty`` indents (for the demo, read and diffed by humans); otherwise JSON is compact. A value that is
-    an iterator is streamed as a JSON array, item by item, so a large sign-in log is never one string.
+    ``pretty`` indents (for the demo, read and diffed by humans); otherwise a collection is written one
+    compact item per line, as ``snapshot`` writes it (still diff-friendly, and quick to split). A value
+    that is an iterator is streamed as a JSON array, item by item, so a large sign-in log is never one
+    string.
     An existing tenant directory at ``out`` is replaced (its ``graph/`` and ``arm/`` trees are removed first,
     so no stale file survives); any other non-empty directory is refused unless ``force`` is set, and then
     nothing in it is removed.
@@ -831,19 +833,22 @@ _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def _compact(value: Any) -> str:
+    if isinstance(value, list):
+        return "[\n" + ",\n".join(map(_COMPACT.encode, value)) + "\n]" if value else "[]"
     return _COMPACT.encode(value)
 
 
 def _stream_array(fh: Any, items: Iterable[Any], batch: int = 2000) -> None:
+    """``[``, one compact item per line, ``]`` (the same layout as :func:`_compact` and ``snapshot``)."""
     fh.write("[")
     first = True
     chunk: list[str] = []
     for item in items:
         chunk.append(_COMPACT.encode(item))
         if len(chunk) >= batch:
-            fh.write(("" if first else ",") + ",".join(chunk))
+            fh.write(("\n" if first else ",\n") + ",\n".join(chunk))
             first = False
             chunk = []
     if chunk:
-        fh.write(("" if first else ",") + ",".join(chunk))
-    fh.write("]\n")
+        fh.write(("\n" if first else ",\n") + ",\n".join(chunk))
+    fh.write("]\n" if first else "\n]\n")
