@@ -197,12 +197,12 @@ def _emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if rec is None:
         err.write("ztconsole emulator: serve --demo or --tenant-dir DIR\n")
         return EXIT_USAGE
-    from ztconsole.emulator import FaultPlan, parse_fault_spec, serve
+    from ztconsole.emulator import FaultPlan, parse_fault, serve
     from ztconsole.tenantdir import TenantDir, TenantDirError
 
     try:
         TenantDir.open(rec[0])
-        faults = FaultPlan([parse_fault_spec(spec) for spec in args.fault])
+        faults = FaultPlan([parse_fault(spec) for spec in args.fault])
     except TenantDirError as e:
         err.write(f"ztconsole emulator: cannot read the tenant directory: {e}\n")
         return EXIT_SOURCE
@@ -210,13 +210,8 @@ def _emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"ztconsole emulator: {e}\n")
         return EXIT_USAGE
 
-    def ready(message: str) -> None:
-        out.write(message.rstrip() + "\n")
-        out.flush()
-
     try:
-        serve(Path(rec[0]), host=args.host, port=args.port, page_size=args.page_size, faults=faults,
-              ready=ready)
+        serve(Path(rec[0]), host=args.host, port=args.port, page_size=args.page_size, faults=faults)
     except ValueError as e:
         err.write(f"ztconsole emulator: {e}\n")
         return EXIT_USAGE
