@@ -15,7 +15,7 @@ from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 from ztconsole.tenantdir import DataSetResult, TenantDir, TenantInfo
 from ztconsole.ui import actions
 from ztconsole.tenantdir.reader import DEFAULT_WORKERS as MAX_CONCURRENT_LOADS, read_all
-from ztconsole.ui.app import ZtApp, run_console
+from ztconsole.ui.app import ZtApp
 from ztconsole.ui.datasets_view import DataSetTable
 from ztconsole.ui.safe import clean, text
 from ztconsole.ui.screens import DetailsScreen, HelpScreen
@@ -346,13 +346,15 @@ async def test_unknown_theme_falls_back_with_a_warning(tenant_dir: Path) -> None
 # --- entry point ------------------------------------------------------------------------------
 
 
-def test_run_console_reports_an_unreadable_tenant_dir_with_exit_code_3(
+def test_an_unreadable_tenant_dir_exits_3_before_the_console_starts(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from ztconsole.cli import run
+
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "tenant.toml").write_text("format = 1\n[tenant]\nid = 'nope'\n", encoding="utf-8")
-    assert run_console(broken, badge="OFFLINE") == 3
+    assert run(["--tenant-dir", str(broken)]) == 3
     err = capsys.readouterr().err
     assert "tenant.toml" in err and "id" in err
 

@@ -294,27 +294,32 @@ def _console(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except cfgmod.ConfigError as e:
         err.write(f"ztconsole: {e}\n")
         return EXIT_USAGE
-    if args.demo:
-        from ztconsole.demo import demo_dir
+    theme = args.theme or cfg.ui.theme
+    rec = _recording(args)
+    if rec is not None:
+        from ztconsole.sources.stack import RecordingSource
+        from ztconsole.tenantdir import TenantDirError
 
-        tenant_dir, badge = demo_dir(), "DEMO"
-    elif args.tenant_dir is not None:
-        tenant_dir, badge = args.tenant_dir, "OFFLINE"
+        try:
+            source = RecordingSource(Path(rec[0]))
+        except TenantDirError as e:
+            err.write(f"ztconsole: cannot read the tenant directory: {e}\n")
+            return EXIT_SOURCE
+        badge = "DEMO" if rec[1] == "demo" else "OFFLINE"
+        read_only = True
     else:
-        err.write(
-            "ztconsole: the console does not open a live tenant yet; record it with 'ztconsole snapshot "
-            "--out DIR' and open that with --tenant-dir DIR, or use --demo\n")
-        return EXIT_USAGE
-    from ztconsole.tenantdir import TenantDir, TenantDirError
+        try:
+            profile = cfg.profile(args.tenant)
+        except cfgmod.ConfigError as e:
+            err.write(f"ztconsole: {e}\n")
+            return EXIT_USAGE
+        from ztconsole.sources.stack import LiveSource
 
-    try:
-        TenantDir.open(tenant_dir)
-    except TenantDirError as e:
-        err.write(f"ztconsole: cannot read the tenant directory: {e}\n")
-        return EXIT_SOURCE
+        source = LiveSource(profile, break_glass=cfg.break_glass_for(profile))  # type: ignore[assignment]
+        badge, read_only = "LIVE", True
+        theme = args.theme or profile.theme or cfg.ui.theme
     from ztconsole.paths import themes_dir
     from ztconsole.ui.app import run_console
 
-    theme = args.theme or cfg.ui.theme
-    return run_console(Path(tenant_dir), badge=badge, read_only=True, theme=theme,
+    return run_console(source, badge=badge, read_only=read_only, theme=theme,
                        user_themes=themes_dir(os.environ))

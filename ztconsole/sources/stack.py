@@ -156,3 +156,37 @@ class RecordingSource:
         import asyncio
 
         return asyncio.run(self.aload(keys=keys, on_start=on_start, on_result=on_result))
+
+
+class LiveSource:
+    """A live tenant (a config profile) for the console: sign-in and every read happen in ``load()``.
+
+    ``info`` starts as what the profile knows (its name, tenant id, subscriptions) and becomes the
+    tenant's own (display name, default domain) once the organization has been read.
+    ``on_device_code`` is called with the sign-in instructions when device-code sign-in needs the user.
+    """
+
+    def __init__(self, profile: Any, *, break_glass: tuple[str, ...] = (), signin_days: int = 30):
+        self.profile = profile
+        self.break_glass = tuple(break_glass)
+        self.signin_days = signin_days
+        self.on_device_code: Callable[[str], None] | None = None
+        self.info = TenantInfo(id=profile.tenant_id or "", display_name=profile.name,
+                               subscriptions=tuple(profile.subscriptions), source="live",
+                               break_glass=self.break_glass)
+
+    async def aload(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None,
+                    recorder: Any = None) -> Any:
+        from ztconsole.sources.loader import Loader
+
+        async with await open_live(self.profile, break_glass=self.break_glass,
+                                   signin_days=self.signin_days,
+                                   on_device_code=self.on_device_code) as stack:
+            self.info = stack.info  # type: ignore[assignment]
+            loader = Loader(stack.readers, stack.info, options=stack.options, recorder=recorder)  # type: ignore[arg-type]
+            return await loader.load(keys, on_result=on_result, on_start=on_start)
+
+    def load(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None) -> Any:
+        import asyncio
+
+        return asyncio.run(self.aload(keys=keys, on_start=on_start, on_result=on_result))

@@ -8,7 +8,6 @@ thread workers so the event loop never blocks and one data set's failure never h
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -21,20 +20,18 @@ from textual.widgets import DataTable, Footer, Static
 from textual.worker import Worker, WorkerState
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
-from ztconsole.tenantdir import TenantDir, TenantDirError
+from ztconsole.tenantdir import TenantDirError
 from ztconsole.ui import actions
 from ztconsole.ui.datasets_view import DataSetTable, RowState
 from ztconsole.ui.header import BADGES, TenantHeader
 from ztconsole.ui.safe import clean
-from ztconsole.ui.screens import DetailsScreen, HelpScreen
+from ztconsole.ui.screens import DetailsScreen, HelpScreen, SignInScreen
 from ztconsole.ui.theme import DEFAULT_THEME, load_themes
 
 if TYPE_CHECKING:
     from ztconsole.tenantdir import DataSetResult, TenantInfo
 
-__all__ = ["EXIT_SOURCE_UNREADABLE", "TenantSource", "ZtApp", "run_console"]
-
-EXIT_SOURCE_UNREADABLE = 3  # CONTRACTS §2
+__all__ = ["TenantSource", "ZtApp", "run_console"]
 
 
 class TenantSource(Protocol):
@@ -139,6 +136,9 @@ class ZtApp(actions.Guarded, App[int]):
         def finished(result: DataSetResult) -> None:
             self.call_from_thread(self._finished, generation, result)
 
+        if hasattr(self.tenant, "on_device_code"):  # a live tenant: sign-in may need the user
+            self.tenant.on_device_code = lambda message: self.call_from_thread(self._show_sign_in, message)
+
         self.run_worker(
             lambda: self.tenant.load(on_start=started, on_result=finished),
             name="load", group="load", description="load every data set", thread=True,
@@ -154,6 +154,7 @@ class ZtApp(actions.Guarded, App[int]):
         if generation != self._generation or result.key not in self._pending:
             return
         self._pending.discard(result.key)
+        self._close_sign_in()
         self._table.show(result.key, RowState.of(result))
         if not self._pending:
             self._done()
@@ -162,7 +163,15 @@ class ZtApp(actions.Guarded, App[int]):
     def _done(self) -> None:
         self._load_elapsed = self._clock() - self._load_started
         self._spinner.pause()
+        self.query_one(TenantHeader).show_info(self.tenant.info)
         self.loaded.set()
+
+    def _show_sign_in(self, message: str) -> None:
+        self.push_screen(SignInScreen(message))
+
+    def _close_sign_in(self) -> None:
+        if isinstance(self.screen, SignInScreen):
+            self.pop_screen()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A load that raised (instead of reporting per data set) fails the rows it had not finished."""
@@ -217,23 +226,15 @@ def _describe(error: BaseException | None) -> str:
     return clean(f"{type(error).__name__}: {error}")
 
 
-def run_console(tenant_dir: Path, *, badge: str, read_only: bool = True, theme: str | None = None,
+def run_console(source: TenantSource, *, badge: str, read_only: bool = True, theme: str | None = None,
                 user_themes: Path | None = None) -> int:
-    """Open ``tenant_dir`` and run the console until the user quits; the process exit code.
+    """Run the console on ``source`` until the user quits; the process exit code.
 
-    The recording is read the way a live tenant is: served by the built-in emulator in process and read
-    by the real Graph and ARM adapters.
-
-    A tenant directory that cannot be opened is reported on stderr with exit code 3, before any
-    terminal mode change.
+    Recordings (demo, tenant directories) come as a
+    :class:`~ztconsole.sources.stack.RecordingSource`: served by the built-in emulator in process and read
+    by the real Graph and ARM adapters, exactly as a live tenant (a
+    :class:`~ztconsole.sources.stack.LiveSource`) is read.
     """
-    from ztconsole.sources.stack import RecordingSource
-
-    try:
-        tenant = RecordingSource(tenant_dir)
-    except TenantDirError as exc:
-        print(f"ztconsole: cannot open tenant directory {clean(tenant_dir)}: {clean(exc)}", file=sys.stderr)
-        return EXIT_SOURCE_UNREADABLE
-    app = ZtApp(tenant, badge=badge, read_only=read_only, theme=theme, user_themes=user_themes)
+    app = ZtApp(source, badge=badge, read_only=read_only, theme=theme, user_themes=user_themes)
     app.run()
     return app.return_code or 0

@@ -30,6 +30,12 @@ class TenantHeader(Horizontal):
         self._badge = badge
         self._read_only = read_only
 
+    def show_info(self, info: TenantInfo) -> None:
+        """The tenant's identity changed (a live tenant: once its organization has been read)."""
+        if info != self._info:
+            self._info = info
+            self.refresh(recompose=True)
+
     def compose(self) -> ComposeResult:
         info = self._info
         yield Static(Text("ztconsole"), id="brand")

@@ -20,7 +20,7 @@ from ztconsole.ui.safe import text
 if TYPE_CHECKING:
     from ztconsole.tenantdir import LoadIssue
 
-__all__ = ["DetailsScreen", "HelpScreen", "MAX_ISSUES_SHOWN"]
+__all__ = ["DetailsScreen", "HelpScreen", "MAX_ISSUES_SHOWN", "SignInScreen"]
 
 MAX_ISSUES_SHOWN = 500
 """Issues listed in the details dialog; the rest are counted (a broken file can have thousands)."""
@@ -119,3 +119,19 @@ class HelpScreen(_Dialog):
     def _key_text(self, action: actions.Action) -> str:
         keys = (k.strip() for k in action.keys.split(","))
         return " ".join(self.app.get_key_display(Binding(k, action.target)) for k in keys)
+
+
+class SignInScreen(_Dialog):
+    """Device-code sign-in: where to go and which code to enter. Closes itself once data arrives."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self._message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(Text("Sign in to Microsoft Entra ID", style="bold"), classes="dialog-title")
+            yield Static(text(self._message), id="device-code")
+            yield Static(Text("Finish signing in in a browser on any device; the console carries on by "
+                              "itself. Esc hides this dialog.", style="dim"), classes="section")
+        yield Footer()
