@@ -1,9 +1,10 @@
 """The tenant directory as the emulator serves it.
 
-Files are opened on first use. A collection file is indexed once into the raw JSON text of each item: the
-C scanner walks the array and only a few fields of each decoded item are kept (for ``$filter`` and look-ups),
-so a page is a join of item texts and a 100,000-item sign-in log never lives as a tree of dicts. Items are
-decoded again only where a query needs them (``$select``, writes), through a bounded cache.
+Files are opened on first use. A collection file is indexed once into the raw JSON text of each item, so a
+page is a join of item texts and a 100,000-item sign-in log never lives as a tree of dicts: an array written
+with ``indent=N`` is cut at its item lines without decoding anything; any other layout is walked by the C
+scanner, keeping only a few fields of each decoded item (for ``$filter`` and look-ups). Items are decoded
+again only where a query needs them (``$select``, single items, writes).
 
 Not thread-safe: one emulator serves from one event loop.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ztconsole.datasets import DataSet
-from ztconsole.tenantdir.reader import JsonArrayError, TenantDir
+from ztconsole.tenantdir.reader import JsonArrayError, TenantDir, gc_paused
 
 # item fields kept beside each raw item: enough for the supported $filter forms and for look-ups
 FIELDS: tuple[str, ...] = ("id", "name", "userPrincipalName", "principalId", "userId", "roleDefinitionId",
@@ -192,8 +193,38 @@ def split_indented(text: str, start: int) -> list[str] | None:
     return None
 
 
+def split_lines(text: str, start: int) -> list[str] | None:
+    """Item texts of an array written one compact item per line (``snapshot``, ``generate``); None
+    otherwise.
+
+    ``[``, then lines each holding one object (``,`` after all but the last), then ``]``. Compact JSON has
+    no raw newline inside a value, so the lines are the items; each is checked to open with ``{`` and
+    close with ``}``, and any other layout returns None (the array is then scanned item by item).
+    """
+    if not text.startswith("[\n{", start):
+        return None
+    end = text.rstrip().rfind("\n]")
+    if end < 0 or text[end + 2:].strip():
+        return None
+    lines = text[start + 2:end].split("\n")
+    last = len(lines) - 1
+    for i, line in enumerate(lines):
+        if i < last:
+            if not line.endswith("},"):
+                return None
+            lines[i] = line[:-1]
+        elif not line.endswith("}"):
+            return None
+        if not line.startswith("{"):
+            return None
+    return lines
+
+
 def index_array(text: str, start: int, source: str) -> Collection:
     """Index the JSON array that opens at ``text[start]`` into item texts (raises JsonArrayError)."""
+    fast = split_lines(text, start)
+    if fast is not None:
+        return Collection(fast, None, source)
     fast = split_indented(text, start)
     if fast is not None:
         return Collection(fast, None, source)
@@ -269,7 +300,8 @@ class Store:
             return None
         path = self.root / disk
         try:
-            node = parse_file(path.read_text(encoding="utf-8"), disk)
+            with gc_paused():  # the scan makes no cycles; collections would only walk the heap
+                node = parse_file(path.read_text(encoding="utf-8"), disk)
         except (OSError, UnicodeDecodeError) as e:
             raise StoreError(f"{disk}: cannot read: {e}") from None
         except JsonArrayError as e:
@@ -290,7 +322,7 @@ class View:
     """A collection as one request addresses it: all of ``coll``, or the ``positions`` subset of it.
 
     ``rel`` is where the collection lives in the store (writes put it there when ``stored`` is False);
-    ``owner``/``prop`` mark an ARM property array (an NSG's ``securityRules``) served as a collection.
+    ``owner`` marks an ARM property array (an NSG's ``securityRules``) served as a collection.
     """
 
     coll: Collection
@@ -299,7 +331,6 @@ class View:
     stored: bool = True
     positions: Sequence[int] | None = None
     owner: "ItemRef | None" = None
-    prop: str = ""
     context: str = ""
     _members: set[int] | None = field(default=None, repr=False)
 
