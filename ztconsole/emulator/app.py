@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from urllib.parse import unquote_plus, urlsplit
 
 from .arm import ArmApi
 from .faults import ConnectionResetFault, Fault, FaultPlan
@@ -96,8 +96,8 @@ class Emulator:
 
     # --- one request -------------------------------------------------------------------------------
     async def handle(self, req: Req, *, batch: bool = False) -> Reply:
-        """Answer one request (faults, auth, routing); raises ConnectionResetFault for a reset fault."""
-        api, ver, segs = api_of(req.path)
+        """Answer one request (auth, faults, routing); raises ConnectionResetFault for a reset fault."""
+        api = api_of(req.path)[0]
         reply: Reply | None = None
         try:
             if not batch:
@@ -111,8 +111,7 @@ class Emulator:
         return reply
 
     def _log(self, req: Req, status: int | None, batch: bool) -> None:
-        path, _, _ = req.line.partition("?")
-        self.requests.append(RequestRecord(req.method, req.path, req.line[len(path) + 1:], status, batch))
+        self.requests.append(RequestRecord(req.method, req.path, unquote_plus(req.query), status, batch))
 
     def _authenticate(self, req: Req, api: str) -> Reply | None:
         header = req.headers.get("authorization", "")
@@ -144,11 +143,12 @@ class Emulator:
             reply = await self._route(req, api)
             if fault is not None and reply.body:
                 reply.body = reply.body[:max(1, len(reply.body) // 2)]
+                reply.broken = True
             return reply
         if fault.kind == "reset":
             raise ConnectionResetFault(f"fault {fault.match!r}: connection reset")
         if fault.kind == "malformed":
-            return self._finish(req, api, Reply(200, _MALFORMED, "application/json"))
+            return self._finish(req, api, Reply(200, _MALFORMED, "application/json", broken=True))
         return self._finish(req, api, self._fault_reply(req, api, fault))
 
     def _fault_reply(self, req: Req, api: str, fault: Fault) -> Reply:
@@ -183,14 +183,14 @@ class Emulator:
         return graph_error(req, 500, "generalException", "General exception while processing.", headers)
 
     async def _route(self, req: Req, api: str) -> Reply:
-        api_name, ver, segs = api_of(req.path)
+        _, ver, segs = api_of(req.path)
         try:
-            if api_name == "graph":
+            if api == "graph":
                 if req.method == "POST" and segs == ["$batch"]:
                     reply = await self._batch(req, ver)
                 else:
                     reply = self._graph.handle(req, ver, segs)
-            elif api_name == "arm":
+            elif api == "arm":
                 reply = self._arm.handle(req, segs)
             else:
                 raise GraphError(404, "NotFound", "The emulator serves Graph under /v1.0/ and /beta/ and ARM "
@@ -308,11 +308,7 @@ def _batch_item(rid: str, reply: Reply) -> str:
     parts = [f'{{"id":{json.dumps(rid)},"status":{reply.status},"headers":{json.dumps(headers)}']
     if reply.body:
         text = reply.body.decode("utf-8", errors="replace")
-        try:
-            json.loads(text)
-        except ValueError:
-            text = json.dumps(text)  # a body that is not JSON travels as a string
-        parts.append(f',"body":{text}')
+        parts.append(f',"body":{text if reply.is_json else json.dumps(text)}')  # other bodies travel as strings
     parts.append("}")
     return "".join(parts)
 

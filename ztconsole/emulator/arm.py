@@ -124,9 +124,8 @@ class ArmApi:
         head = self.resolve(segs[:-1])
         if isinstance(head, View):
             i = head.find("/" + path)
-            if i is None:
-                i = next((j for j in head.indices()
-                          if str(head.coll.field(j, "name") or "").lower() == low[-1]), None)
+            if i is None and head.owner is not None:  # a property array: its items by name
+                i = head.coll.find_name(low[-1])
             if i is None:
                 raise not_found(segs)
             return ItemRef(head, i)
@@ -134,7 +133,7 @@ class ArmApi:
             props = head.view.coll.item(head.index).get("properties") or {}
             key = next((k for k in props if k.lower() == low[-1]), CHILD_ARRAYS[low[-1]])
             items = props.get(key) if isinstance(props.get(key), list) else []
-            return View(Collection.of(items), "", None, owner=head, prop=key)
+            return View(Collection.of(items), "", None, owner=head)
         raise _Unknown()
 
     def _dataset(self, ds: DataSet, m: re.Match[str], segs: list[str], path: str) -> View | Singleton:

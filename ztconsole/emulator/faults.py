@@ -2,9 +2,10 @@
 
 A :class:`FaultPlan` is an ordered list of :class:`Fault` rules. Each request (and each request inside a
 ``$batch``) is described as ``"METHOD /path?query"`` (query percent-decoded) and offered to the rules in
-order: a matching ``latency`` rule adds its delay and the walk goes on; the first matching rule of any other
-kind decides the request and the walk stops. A rule skips its first ``after`` matches and fires at most
-``times`` times (``None``: always); ``seen`` and ``fired`` count what it matched and what it did.
+order; a rule's regex is searched in it case-insensitively (anchor it with ``^`` to pin it). A matching
+``latency`` rule adds its delay and the walk goes on; the first matching rule of any other kind decides
+the request and the walk stops. A rule skips its first ``after`` matches and fires at most ``times`` times
+(``None``: always); ``seen`` and ``fired`` count what it matched and what it did.
 """
 
 from __future__ import annotations

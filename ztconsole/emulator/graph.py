@@ -296,7 +296,7 @@ class GraphApi:
         coll = view.coll
         select = self._select(req)
         if select:
-            items = [dump(project(coll.item(i), select)) for i in chunk]
+            items = [dump(project(json.loads(coll.raws[i]), select)) for i in chunk]
         else:
             items = [coll.raws[i] for i in chunk]
         parts = ['{"@odata.context":', json.dumps(self._context(req, ver, view.context, select))]

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, quote, unquote_plus
 
 GRAPH_JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 ARM_JSON = "application/json; charset=utf-8"
@@ -47,7 +47,7 @@ class Req:
     @property
     def line(self) -> str:
         """``METHOD /path?query`` (query decoded): what fault rules match."""
-        return f"{self.method} {self.path}" + (f"?{unquote(self.query)}" if self.query else "")
+        return f"{self.method} {self.path}" + (f"?{unquote_plus(self.query)}" if self.query else "")
 
     @property
     def client_request_id(self) -> str:
@@ -73,6 +73,11 @@ class Reply:
     body: bytes = b""
     content_type: str = ""
     headers: dict[str, str] = field(default_factory=dict)
+    broken: bool = False  # the body was damaged on purpose (a fault): not JSON, whatever it claims
+
+    @property
+    def is_json(self) -> bool:
+        return not self.broken and self.content_type.startswith("application/json")
 
 
 def json_bytes(obj: Any) -> bytes:
@@ -104,8 +109,7 @@ def graph_throttled(req: Req, retry_after: float | None) -> Reply:
     inner = {"code": "429", "date": now_utc().strftime("%Y-%m-%dT%H:%M:%S"), "message": "Please retry after",
              "request-id": req.request_id, "client-request-id": req.client_request_id, "status": "429"}
     body = {"error": {"code": "TooManyRequests", "innerError": inner, "message": "Please retry again later."}}
-    headers = {} if retry_after is None else {"Retry-After": _seconds(retry_after)}
-    return Reply(429, json_bytes(body), ERROR_JSON, headers)
+    return Reply(429, json_bytes(body), ERROR_JSON, retry_after_header(retry_after))
 
 
 GRAPH_WWW_AUTH = ('Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
