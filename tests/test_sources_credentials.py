@@ -630,3 +630,34 @@ async def test_the_guard_turns_any_failure_into_auth_failed_and_keeps_cancellati
     guarded = GuardedCredential(Broken(asyncio.CancelledError()), method="m", remedy="")
     with pytest.raises(asyncio.CancelledError):
         await guarded.get_token("s")
+
+
+def test_an_abandoned_device_code_sign_in_does_not_hold_the_process(tmp_path) -> None:
+    """Ctrl-C (here: a timeout) during the device-code poll ends the process at once, not after 15 min."""
+    import subprocess
+    import sys
+    import time
+
+    script = """
+import asyncio, time
+from ztconsole.sources.credentials import DeviceCodeCredentialAsync
+
+class Polling:
+    def get_token(self, *scopes, **kw):
+        time.sleep(60)  # the admin never finishes signing in
+    def authenticate(self, **kw):
+        time.sleep(60)
+    def close(self):
+        pass
+
+cred = DeviceCodeCredentialAsync(Polling(), on_prompt=print, has_record=True)
+try:
+    asyncio.run(asyncio.wait_for(cred.get_token("https://graph.microsoft.com/.default"), 0.3))
+except (asyncio.TimeoutError, TimeoutError):
+    print("gave up")
+"""
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, run.stderr
+    assert "gave up" in run.stdout
+    assert time.monotonic() - started < 10

@@ -5,7 +5,7 @@ Entra ID authority and its tenant:
 
 ==================== ==========================================================================================
 ``device-code``      azure-identity's ``DeviceCodeCredential`` (sync only), run off the event loop with
-                     ``asyncio.to_thread``; the verification URL and code go to ``on_device_code`` (stderr by
+                     a daemon thread; the verification URL and code go to ``on_device_code`` (stderr by
                      default). Interactive sign-ins are serialised, so Graph and ARM never prompt twice.
 ``azure-cli``        ``aio.AzureCliCredential`` for the profile's tenant (the ``az`` cloud must match).
 ``client-certificate`` ``aio.CertificateCredential`` from ``certificate_path`` (its password, if any, from
@@ -61,6 +61,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -341,16 +342,44 @@ def _stderr_prompt(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+async def _in_daemon_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a blocking call in a daemon thread and await its result.
+
+    ``asyncio.to_thread`` uses the loop's executor, whose threads ``asyncio.run`` joins at exit: a device
+    code poll in one would hold Ctrl-C for up to 15 minutes. A daemon thread is left behind instead.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(ok: bool, value: Any) -> None:
+        if not future.done():
+            future.set_result(value) if ok else future.set_exception(value)
+
+    def run() -> None:
+        try:
+            result, ok = fn(*args, **kwargs), True
+        except BaseException as e:  # noqa: BLE001 - handed to the awaiting task as is
+            result, ok = e, False
+        try:
+            loop.call_soon_threadsafe(settle, ok, result)
+        except RuntimeError:  # the loop is closed: nobody is waiting any more
+            pass
+
+    threading.Thread(target=run, name="ztconsole-sign-in", daemon=True).start()
+    return await future
+
+
 class DeviceCodeCredentialAsync:
     """azure-identity's sync ``DeviceCodeCredential`` as an async credential.
 
-    Each token request runs the sync credential in a worker thread (``asyncio.to_thread``), one at a time,
+    Each token request runs the sync credential in a daemon worker thread, one at a time,
     so the event loop keeps running while the admin signs in and Graph and ARM share one sign-in. The
     prompt (URL and code) is handed to ``on_prompt`` on the event loop's thread. Tokens are always
     requested CAE-capable, so every request shares one token cache and one sign-in.
 
-    A sign-in in progress cannot be interrupted: its worker thread polls until the admin finishes or the
-    code expires (15 minutes), also when the awaiting task is cancelled.
+    A sign-in in progress cannot be interrupted inside azure-identity: its thread polls until the admin
+    finishes or the code expires (15 minutes). The thread is a daemon, so Ctrl-C or quitting the console
+    ends the process at once instead of waiting for that poll.
     """
 
     def __init__(self, sync_credential: Any, *, on_prompt: Callable[[str], None], where: str = "",
@@ -386,7 +415,7 @@ class DeviceCodeCredentialAsync:
         async with self._lock:
             self._loop = asyncio.get_running_loop()
             await self._sign_in(scopes, claims)
-            return await asyncio.to_thread(self._sync.get_token, *scopes, claims=claims, tenant_id=tenant_id,
+            return await _in_daemon_thread(self._sync.get_token, *scopes, claims=claims, tenant_id=tenant_id,
                                            enable_cae=True, **kwargs)
 
     async def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
@@ -395,20 +424,20 @@ class DeviceCodeCredentialAsync:
         async with self._lock:
             self._loop = asyncio.get_running_loop()
             await self._sign_in(scopes, opts.get("claims"))
-            return await asyncio.to_thread(self._sync.get_token_info, *scopes, options=opts)
+            return await _in_daemon_thread(self._sync.get_token_info, *scopes, options=opts)
 
     async def _sign_in(self, scopes: tuple[str, ...], claims: str | None) -> None:
         """With a persistent cache and no saved account yet: sign in once and save the record, so the next
         run finds the account in the cache instead of prompting again."""
         if self._record_path is None or self._has_record:
             return
-        record = await asyncio.to_thread(self._sync.authenticate, scopes=list(scopes), claims=claims,
+        record = await _in_daemon_thread(self._sync.authenticate, scopes=list(scopes), claims=claims,
                                          enable_cae=True)
         self._has_record = True
         _save_record(self._record_path, record)
 
     async def close(self) -> None:
-        await asyncio.to_thread(self._sync.close)
+        await _in_daemon_thread(self._sync.close)
 
     async def __aenter__(self) -> "DeviceCodeCredentialAsync":
         return self
