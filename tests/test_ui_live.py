@@ -48,12 +48,13 @@ async def test_device_code_is_shown_in_the_console_and_closes_when_data_arrives(
     source = SigningIn()
     app = ZtApp(source, badge="LIVE", clock=lambda: 0.0)
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(50):
+        shown = ""
+        for _ in range(100):  # until the dialog is painted (bounded: 5 s)
             await pilot.pause(0.05)
-            if isinstance(app.screen, SignInScreen):
+            shown = screen_text(app)
+            if isinstance(app.screen, SignInScreen) and "K7Q2ZP9XM" in shown:
                 break
         assert isinstance(app.screen, SignInScreen)
-        shown = screen_text(app)
         assert "K7Q2ZP9XM" in shown and "https://microsoft.com/devicelogin" in shown
         assert "prod" in shown.splitlines()[0]
         source.signed_in.set()
