@@ -85,8 +85,8 @@ def json_bytes(obj: Any) -> bytes:
 
 
 # --- Graph -------------------------------------------------------------------------------------------
-class GraphError(Exception):
-    """A Graph error reply, raised where it is found."""
+class ServiceError(Exception):
+    """An error reply (status, service code, message, extra headers), raised where it is found."""
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
         super().__init__(message)
@@ -94,6 +94,10 @@ class GraphError(Exception):
         self.code = code
         self.message = message
         self.headers = headers or {}
+
+
+class GraphError(ServiceError):
+    """A Graph error reply."""
 
 
 def graph_error(req: Req, status: int, code: str, message: str,
@@ -117,15 +121,8 @@ GRAPH_WWW_AUTH = ('Bearer realm="", authorization_uri="https://login.microsofton
 
 
 # --- ARM ---------------------------------------------------------------------------------------------
-class ArmError(Exception):
-    """An ARM error reply, raised where it is found."""
-
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
+class ArmError(ServiceError):
+    """An ARM error reply."""
 
 
 def arm_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Reply:
