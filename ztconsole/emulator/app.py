@@ -57,6 +57,8 @@ class EmulatorState:
 
     writes: list[WriteRecord] = field(default_factory=list)
     revoked: list[str] = field(default_factory=list)  # user ids whose sessions were revoked
+    # policy id -> properties that replace the evaluator's in What If answers (a service that disagrees)
+    evaluate_overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def record(self, req: Req, status: int, target: str) -> None:
         self.writes.append(WriteRecord(req.method, req.path, status, target, now_utc().isoformat()))

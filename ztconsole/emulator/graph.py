@@ -336,6 +336,8 @@ class GraphApi:
     def _write(self, req: Req, ver: str, segs: list[str]) -> Reply:
         if req.method == "POST" and segs and segs[-1].lower() == "revokesigninsessions":
             return self._revoke(req, ver, segs[:-1])
+        if req.method == "POST" and [s.lower() for s in segs] == ["identity", "conditionalaccess", "evaluate"]:
+            return self._evaluate(req, ver)
         target = self.resolve(ver, segs)
         view = target.view if isinstance(target, ItemRef) else target
         if not isinstance(view, View) or view.ds is None or req.method not in WRITES.get(view.ds.key, ()):
@@ -405,6 +407,18 @@ class GraphApi:
                 out["principalType"] = kind
                 break
         return out
+
+    def _evaluate(self, req: Req, ver: str) -> Reply:
+        """Conditional Access What If (see :mod:`ztconsole.emulator.evaluate`)."""
+        from .evaluate import answer
+
+        try:
+            value = answer(self.emu, self._body(req))
+        except ValueError as e:
+            raise GraphError(400, "BadRequest", str(e)) from None
+        body = {"@odata.context": f"{req.base}/{ver}/$metadata#Collection(microsoft.graph.whatIfAnalysisResult)",
+                "value": value}
+        return Reply(200, json_bytes(body), GRAPH_JSON)
 
     def _revoke(self, req: Req, ver: str, segs: list[str]) -> Reply:
         target = self.resolve(ver, segs)

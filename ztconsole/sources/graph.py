@@ -307,6 +307,22 @@ class GraphReader:
         if ds.per_item and not parent:
             raise ValueError(f"{ds.key} is item-scoped: a parent is required")
 
+    async def evaluate(self, body: dict[str, Any]) -> list[Any]:
+        """``POST /identity/conditionalAccess/evaluate`` (What If, live only): the raw
+        ``whatIfAnalysisResult`` objects the service answers, every page of them."""
+        url = f"{self.graph_url}/v1.0/identity/conditionalAccess/evaluate"
+        response, raw = await self._send(Method.POST, url, json.dumps(body).encode())
+        data = _json_or_raise(response, raw, url)
+        if not isinstance(data, dict) or not isinstance(data.get("value"), list):
+            raise errors.bad_payload(url, "an evaluate answer without a 'value' array")
+        items = list(data["value"])
+        next_link = data.get("@odata.nextLink")
+        while isinstance(next_link, str) and next_link:
+            page = await self._get_json(next_link)
+            items.extend(page.get("value", []) if isinstance(page, dict) else [])
+            next_link = page.get("@odata.nextLink") if isinstance(page, dict) else None
+        return items
+
     async def _get_json(self, url: str, *, none_on_404: bool = False) -> Any:
         response, body = await self._send(Method.GET, url)
         if none_on_404 and response.status_code in (204, 404):
