@@ -77,6 +77,41 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--signin-days", type=int, default=30, metavar="N",
                       help="live sources: sign-ins of the last N days (default 30)")
 
+    wi = sub.add_parser("whatif", help="evaluate one sign-in against the CA policies locally")
+    _add_source(wi)
+    wi.add_argument("--user", required=True, metavar="U", help="object id or UPN")
+    target = wi.add_mutually_exclusive_group()
+    target.add_argument("--app", metavar="A",
+                        help="application (client) id, All, Office365, MicrosoftAdminPortals, AzureManagement, "
+                             "or the display name of one service principal")
+    target.add_argument("--user-action", metavar="X",
+                        help="registerSecurityInformation or registerOrJoinDevices")
+    wi.add_argument("--client-app", metavar="C",
+                    help="browser (default), mobileAppsAndDesktopClients, exchangeActiveSync or other")
+    wi.add_argument("--platform", metavar="P",
+                    help="android, iOS, windows, windowsPhone, macOS or linux (default: unknown)")
+    wi.add_argument("--ip", metavar="IP", help="the sign-in's IP address (default: unknown location)")
+    wi.add_argument("--country", metavar="CC", help="ISO 3166-1 alpha-2 country or region (default: unknown)")
+    wi.add_argument("--sign-in-risk", metavar="L", help="none (default), low, medium or high")
+    wi.add_argument("--user-risk", metavar="L", help="none (default), low, medium or high")
+    wi.add_argument("--device", metavar="KEY=VALUE", action="append", default=None,
+                    help="a device property for device filters, e.g. isCompliant=True (repeatable; "
+                         "none: an unregistered device)")
+    wi.add_argument("--json", action="store_true", help="JSON output (CONTRACTS 3)")
+
+    gp = sub.add_parser("gaps", help="CA coverage gaps: sign-ins no policy blocks or asks MFA of")
+    _add_source(gp)
+    gp.add_argument("--include-report-only", action="store_true",
+                    help="count report-only policies as if they were enforced")
+    gp.add_argument("--json", action="store_true", help="JSON output (CONTRACTS 5)")
+
+    imp = sub.add_parser("impact", help="what enforcing a (report-only) policy would do to the logged sign-ins")
+    _add_source(imp)
+    imp.add_argument("--policy", required=True, metavar="ID", help="the policy's id (or exact display name)")
+    imp.add_argument("--days", type=int, metavar="N",
+                     help="only sign-ins of the last N days (before the capture time of a recording)")
+    imp.add_argument("--json", action="store_true", help="JSON output")
+
     gen = sub.add_parser("generate", help="write a synthetic tenant directory")
     gen.add_argument("--out", metavar="DIR", type=Path, required=True, help="directory to write")
     gen.add_argument("--scale", default="demo",
@@ -103,6 +138,10 @@ def run(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = 
         return _emulator(args, out, err)
     if args.command == "snapshot":
         return _snapshot(args, out, err)
+    if args.command in ("whatif", "gaps", "impact"):
+        from ztconsole.commands import ca
+
+        return ca.run(args, out, err)
     return _console(args, out, err)
 
 

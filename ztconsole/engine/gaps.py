@@ -1,0 +1,970 @@
+"""Conditional Access coverage gaps: the classes of sign-ins that no policy answers with a block, MFA or an
+authentication strength (``ztconsole gaps``, CONTRACTS §5; check ZT-CA-010).
+
+A sign-in is **covered** when an applied policy (enforced; with ``include_report_only`` also report-only)
+blocks it, or demands MFA or an authentication strength with no way around it: one of the policy's
+requirement lists (CONTRACTS §3: the alternatives of an ``OR``, or one control of an ``AND``) holds nothing
+but ``mfa`` and ``authenticationStrength:<id>``. ``mfa OR compliantDevice`` does not cover: a compliant
+device gets in without a second factor. Requirements combine by conjunction, so a sign-in is covered exactly
+when one policy covers it on its own.
+
+Classes, not brute force. The sign-in space is the product of five dimensions, each cut into the classes
+that the policies in play can tell apart:
+
+* **users**: every enabled user that is not a declared emergency access account, classed by the set of
+  covering policies whose user condition includes them (nested groups, active directory roles, guest and
+  external user types, exclusions: the evaluator's :class:`~ztconsole.engine.whatif.Context` facts);
+* **applications**: every app id a covering policy names, the members of the Office 365 and Microsoft Admin
+  Portals groups when a policy names a group, and "any other app" (an app id no policy names), classed by
+  the policies whose target condition includes them;
+* **client app types**: the four of CONTRACTS §2;
+* **platforms**: the six of CONTRACTS §2 and the unknown platform;
+* **locations**: the regions of IP space the named IP locations cut (each named location, overlaps apart,
+  so ``AllTrusted`` too), an IP in no named location, the unknown location (no IP), a sign-in through a
+  compliant network (Global Secure Access) when a policy names it; crossed with the countries the named
+  country locations list ("any other country" being a country no location lists, or none known).
+
+Every other condition is held at the plain sign-in the ``whatif`` defaults describe (risk ``none``, no
+insider risk, an unregistered device, no authentication flow): a policy that needs anything else (a risk
+policy, a device code flow block) covers nothing here. Then, one dimension after the other, the covering
+policies still possible are narrowed with bitmasks (each subproblem solved once); where none is left the
+remaining product is uncovered. Uncovered products are coalesced into rows and each row gets a concrete
+example, which is re-run through the reference evaluator (``confirmed``).
+
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from ztconsole.engine import ca_catalog
+from ztconsole.engine.whatif import (
+    CLIENT_APPS,
+    PLATFORMS,
+    UNKNOWN_COUNTRY,
+    Context,
+    LocationFacts,
+    Scenario,
+    WhatIfResult,
+    policy_requirements,
+    what_if,
+)
+from ztconsole.model.ca import (
+    ALL,
+    GUESTS_OR_EXTERNAL_USERS,
+    LOCATION_ALL,
+    LOCATION_ALL_TRUSTED,
+    LOCATION_COMPLIANT_NETWORK,
+    LOCATION_MFA_TRUSTED_IPS,
+    MICROSOFT_ADMIN_PORTALS,
+    OFFICE_365,
+    ConditionalAccessEnumeratedExternalTenants,
+    ConditionalAccessPolicy,
+)
+
+__all__ = [
+    "REPORT_ONLY",
+    "OTHER_APP",
+    "is_strong",
+    "policy_covers",
+    "covers",
+    "summary_covers",
+    "GapExample",
+    "Gap",
+    "EmergencyAccount",
+    "GapReport",
+    "find_gaps",
+]
+
+REPORT_ONLY = "enabledForReportingButNotEnforced"
+#: the application class of an app id no policy names
+OTHER_APP = "*"
+_STRENGTH = "authenticationStrength:"
+
+# example addresses for "an IP in no named location" (RFC 5737 / RFC 3849 documentation ranges first)
+_OUTSIDE_CANDIDATES = ("192.0.2.10", "198.51.100.200", "203.0.113.200", "100.64.0.10", "172.31.255.10",
+                       "10.255.255.10", "2001:db8:ffff::10")
+
+
+# --- what counts as covered ---------------------------------------------------------------------------------
+
+
+def _mfa_like(control: str) -> bool:
+    return control == "mfa" or control.startswith(_STRENGTH)
+
+
+def is_strong(requirements: Iterable[Sequence[str]]) -> bool:
+    """Some requirement list (CONTRACTS §3 inner list) holds only MFA or authentication strengths."""
+    return any(alt and all(_mfa_like(c) for c in alt) for alt in requirements)
+
+
+def policy_covers(policy: ConditionalAccessPolicy) -> bool:
+    """The policy, where it applies, blocks or demands MFA / an authentication strength with no way around."""
+    return policy.blocks or is_strong(policy_requirements(policy.grant_controls))
+
+
+def covers(result: WhatIfResult, *, include_report_only: bool = False) -> bool:
+    """Whether an applied policy of ``result`` (enforced; also report-only if asked) covers the sign-in."""
+    for p in result.policies:
+        if not p.applies:
+            continue
+        if p.state == "enabled" or (include_report_only and p.state == REPORT_ONLY):
+            if p.blocks or is_strong(p.requirements):
+                return True
+    return False
+
+
+def summary_covers(doc: Mapping[str, Any]) -> bool:
+    """The same judgement from a ``whatif --json`` document (enforced policies only: its ``summary``)."""
+    summary = doc["summary"]
+    return summary["decision"] == "block" or is_strong(summary["requirements"])
+
+
+# --- results ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GapExample:
+    """One concrete sign-in of a gap: ``ztconsole whatif --user U --app A --client-app C [--platform P]
+    [--ip IP] [--country CC]``. ``country`` is set only when the class needs one; ``compliant_network``
+    only for a sign-in through Global Secure Access (which the command line cannot express)."""
+
+    user: str
+    app: str
+    client_app: str
+    platform: str | None
+    ip: str | None
+    country: str | None = None
+    compliant_network: bool = False
+
+    def scenario(self) -> Scenario:
+        return Scenario(user_id=self.user, app=self.app, client_app=self.client_app, platform=self.platform,
+                        ip=self.ip, country=self.country, compliant_network=self.compliant_network)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"user": self.user, "app": self.app, "clientApp": self.client_app,
+                               "platform": self.platform, "ip": self.ip}
+        if self.country is not None:
+            out["country"] = self.country
+        if self.compliant_network:
+            out["compliantNetwork"] = True
+        return out
+
+    def argv(self) -> list[str]:
+        """The ``whatif`` options that replay the example."""
+        out = ["--user", self.user, "--app", self.app, "--client-app", self.client_app]
+        if self.platform is not None:
+            out += ["--platform", self.platform]
+        if self.ip is not None:
+            out += ["--ip", self.ip]
+        if self.country is not None:
+            out += ["--country", self.country]
+        return out
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One coalesced class of uncovered sign-ins (CONTRACTS §5), with the ids of the users in it."""
+
+    users: str
+    application: str
+    client_app_type: str
+    platform: str
+    location: str
+    example: GapExample
+    user_ids: tuple[str, ...] = ()
+    confirmed: bool = True
+    #: the classes it is made of, one set of class indexes per dimension (see :meth:`GapReport.locate`)
+    cell: tuple[frozenset[int], ...] = field(default=(), compare=False, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"users": self.users, "application": self.application, "clientAppType": self.client_app_type,
+                "platform": self.platform, "location": self.location, "example": self.example.to_json()}
+
+    @property
+    def text(self) -> str:
+        return f"{self.users}: {self.application}; {self.client_app_type}; {self.platform}; {self.location}"
+
+
+@dataclass(frozen=True)
+class EmergencyAccount:
+    """A declared emergency access (break-glass) account: excluded on purpose, never a gap."""
+
+    id: str
+    user_principal_name: str | None
+    display_name: str | None
+
+
+@dataclass(frozen=True)
+class GapReport:
+    mode: str  # "enforced" | "with-report-only"
+    gaps: tuple[Gap, ...]
+    emergency_accounts: tuple[EmergencyAccount, ...] = ()
+    disabled_users: int = 0
+    policies: tuple[str, ...] = ()  # ids of the covering policies considered
+    users_considered: int = 0
+    space: Any = field(default=None, compare=False, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """CONTRACTS §5."""
+        return {"mode": self.mode, "gaps": [g.to_json() for g in self.gaps]}
+
+    def locate(self, scenario: Scenario) -> Gap | None:
+        """The gap a plain sign-in (an app, risk none, no insider risk, an unregistered device, no flow)
+        falls in, or None when it is covered or its user is not considered (an emergency access account,
+        a disabled or unknown user). ValueError for a scenario that is not a plain sign-in."""
+        if (scenario.app is None or scenario.sign_in_risk != "none" or scenario.user_risk != "none"
+                or scenario.insider_risk is not None or scenario.device is not None
+                or scenario.auth_flow is not None):
+            raise ValueError("locate() takes a plain sign-in to an app: risk none, no insider risk, an "
+                             "unregistered device, no authentication flow")
+        cell = self.space.cell(scenario) if self.space is not None else None
+        if cell is None:
+            return None
+        for gap in self.gaps:
+            if all(v in dim for v, dim in zip(cell, gap.cell)):
+                return gap
+        return None
+
+
+# --- the plain sign-in's other conditions -------------------------------------------------------------------
+
+
+def _workload(cond: Any) -> bool:
+    ca = cond.client_applications
+    if ca is not None and (ca.include_service_principals or ca.service_principal_filter is not None):
+        return True
+    if [v for v in cond.service_principal_risk_levels if v != "unknownFutureValue"]:
+        return True
+    return bool(cond.agent_id_risk_level_values)
+
+
+def _baseline_ok(cond: Any) -> bool:
+    """The conditions the plain sign-in holds fixed (risk none, no insider risk, unregistered device, no
+    authentication flow) let the policy apply."""
+    for levels in (cond.sign_in_risk_levels, cond.user_risk_levels):
+        configured = [v for v in levels if v not in ("unknownFutureValue", "hidden")]
+        if configured and "none" not in configured:
+            return False
+    if [v for v in cond.insider_risk_level_values if v not in ("unknownFutureValue", "none")]:
+        return False
+    flows = cond.authentication_flows
+    if flows is not None and [m for m in flows.transfer_method_values if m not in ("none", "unknownFutureValue")]:
+        return False
+    devices = cond.devices
+    if devices is not None:
+        flt = devices.device_filter
+        if flt is not None and (flt.rule or "").strip():
+            from ztconsole.engine.device_filter import DeviceFilterError, filter_applies
+
+            try:
+                applies, _ = filter_applies(flt.mode or "", flt.rule, None)
+            except DeviceFilterError:
+                applies = (flt.mode or "").lower() == "exclude"
+            if not applies:
+                return False
+        include = [s.lower() for s in (*devices.include_devices, *devices.include_device_states)]
+        if include and "all" not in include:
+            return False  # an unregistered device is neither compliant nor hybrid joined
+    return True
+
+
+# --- users --------------------------------------------------------------------------------------------------
+
+
+class _Users:
+    """Inverted indexes over the users in play, to compute each policy's user condition for all at once."""
+
+    def __init__(self, ctx: Context, ids: Sequence[str]):
+        self.ctx = ctx
+        self.ids = tuple(ids)
+        self.all = frozenset(ids)
+        self.by_group: dict[str, set[str]] = {}
+        self.by_role: dict[str, set[str]] = {}
+        self.by_external: dict[str, set[str]] = {}
+        for uid in ids:
+            u = ctx.users[uid]
+            for g in u.groups:
+                self.by_group.setdefault(g, set()).add(uid)
+            for r in u.roles:
+                self.by_role.setdefault(r, set()).add(uid)
+            if u.external_type is not None:
+                self.by_external.setdefault(u.external_type, set()).add(uid)
+        self.external = frozenset(x for s in self.by_external.values() for x in s)
+
+    def side(self, users: Any, side: str) -> set[str] | frozenset[str]:
+        """The users the include (or exclude) side of a user condition matches (whatif's rules)."""
+        ids = users.include_users if side == "include" else users.exclude_users
+        groups = users.include_groups if side == "include" else users.exclude_groups
+        roles = users.include_roles if side == "include" else users.exclude_roles
+        guests = (users.include_guests_or_external_users if side == "include"
+                  else users.exclude_guests_or_external_users)
+        if ALL in ids:
+            return self.all
+        out: set[str] = {i for i in ids if i in self.all}
+        if GUESTS_OR_EXTERNAL_USERS in ids:
+            out |= self.external
+        for g in groups:
+            out |= self.by_group.get(g, set())
+        for r in roles:
+            out |= self.by_role.get(r, set())
+        if guests is not None:
+            for kind in _guest_kinds(guests):
+                out |= self.by_external.get(kind, set())
+        return out
+
+    def applies(self, users: Any) -> tuple[set[str] | frozenset[str], set[str] | frozenset[str]]:
+        """(included, included and not excluded)."""
+        if users is None:
+            return set(), set()
+        inc = self.side(users, "include")
+        if not inc:
+            return inc, inc
+        exc = self.side(users, "exclude")
+        return inc, (inc - exc) if exc else inc
+
+
+def _guest_kinds(spec: Any) -> list[str]:
+    """The guest / external user types a ``conditionalAccessGuestsOrExternalUsers`` matches for directory
+    users (whose home tenant is not known: an enumerated tenant list matches only local guests)."""
+    tenants = spec.external_tenants
+    enumerated = tenants is not None and (isinstance(tenants, ConditionalAccessEnumeratedExternalTenants)
+                                          or tenants.membership_kind == "enumerated")
+    return [k for k in spec.user_types if not enumerated or k == "internalGuest"]
+
+
+# --- applications, client apps, platforms -------------------------------------------------------------------
+
+
+def _app_spec(apps: Any) -> tuple[bool, set[str], set[str]] | None:
+    """(includes all, included ids, excluded ids) with the app groups expanded; None: not an app policy."""
+    if apps is None:
+        return False, set(), set()
+    if apps.include_user_actions or apps.include_authentication_context_class_references:
+        return None
+
+    def ids(values: Sequence[str]) -> set[str]:
+        out = {v.lower() for v in values}
+        if OFFICE_365 in values:
+            out |= ca_catalog.APP_GROUPS[OFFICE_365]
+        if MICROSOFT_ADMIN_PORTALS in values:
+            out |= ca_catalog.APP_GROUPS[MICROSOFT_ADMIN_PORTALS]
+        return out
+
+    return ALL in apps.include_applications, ids(apps.include_applications), ids(apps.exclude_applications)
+
+
+def _app_ok(spec: tuple[bool, set[str], set[str]] | None, app: str) -> bool:
+    if spec is None:
+        return False
+    include_all, inc, exc = spec
+    if app == OTHER_APP:
+        return include_all
+    return (include_all or app in inc) and app not in exc
+
+
+def _client_ok(types: Sequence[str], client: str) -> bool:
+    configured = [t for t in types if t != "unknownFutureValue"]
+    if not configured or "all" in configured:
+        return True
+    return client in configured or (client == "exchangeActiveSync" and "easSupported" in configured)
+
+
+def _platform_ok(platforms: Any, p: str | None) -> bool:
+    if platforms is None:
+        return True
+    include = [x for x in platforms.include_platforms if x != "unknownFutureValue"]
+    exclude = [x for x in platforms.exclude_platforms if x != "unknownFutureValue"]
+    if not include and not exclude:
+        return True
+    if include and "all" not in include and (p is None or p not in include):
+        return False
+    if "all" in exclude:
+        return False
+    return not (p is not None and p in exclude)
+
+
+# --- locations ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Loc:
+    """One location value: an IP part and a country part."""
+
+    ip_kind: str  # "region" | "out" | "none" | "gsa"
+    ip_key: Any  # region: frozenset of location ids; else the kind
+    ip: str | None
+    ip_label: str
+    trusted: bool
+    country_key: Any  # None (any other country or not known), a frozenset of location ids, or "ZZ"
+    country: str | None
+    country_label: str
+
+
+def _loc_match(loc_id: str, ip: Any, country: str | None, compliant: bool, ctx: Context) -> bool | None:
+    """Whether the sign-in is in a location (whatif's rules): True, False or None (not known)."""
+    if loc_id == LOCATION_ALL:
+        return True
+    if loc_id == LOCATION_ALL_TRUSTED:
+        unknown = False
+        for lid in ctx.trusted_location_ids:
+            m = _loc_match(lid, ip, country, compliant, ctx)
+            if m:
+                return True
+            unknown = unknown or m is None
+        if ip is not None and _in(ip, ctx.mfa_trusted_ips):
+            return True
+        if unknown or (ip is None and ctx.mfa_trusted_ips):
+            return None
+        return False
+    if loc_id == LOCATION_MFA_TRUSTED_IPS:
+        if ip is None:
+            return None
+        return _in(ip, ctx.mfa_trusted_ips)
+    loc = ctx.locations.get(loc_id)
+    if loc is None and loc_id == LOCATION_COMPLIANT_NETWORK:
+        loc = LocationFacts(loc_id, "All Compliant Network locations", "compliantNetwork")
+    if loc is None:
+        return False
+    if loc.kind == "compliantNetwork":
+        return compliant
+    if loc.kind == "ip":
+        return None if ip is None else _in(ip, loc.networks)
+    if loc.kind == "country":
+        if country is None:
+            return None
+        if country == UNKNOWN_COUNTRY:
+            return loc.include_unknown
+        return country in loc.countries
+    return False
+
+
+def _in(ip: Any, networks: Iterable[Any]) -> bool:
+    return any(ip.version == n.version and ip in n for n in networks)
+
+
+def _locations_ok(locations: Any, loc: _Loc, ctx: Context) -> bool:
+    if locations is None or not (locations.include_locations or locations.exclude_locations):
+        return True
+    ip = ipaddress.ip_address(loc.ip) if loc.ip is not None else None
+    compliant = loc.ip_kind == "gsa"
+    include = tuple(locations.include_locations) or (LOCATION_ALL,)
+    if not any(_loc_match(i, ip, loc.country, compliant, ctx) for i in include):
+        return False
+    return not any(_loc_match(e, ip, loc.country, compliant, ctx) for e in locations.exclude_locations)
+
+
+def _referenced_locations(policies: Sequence[ConditionalAccessPolicy]) -> set[str]:
+    out: set[str] = set()
+    for p in policies:
+        locs = p.conditions.locations if p.conditions is not None else None
+        if locs is not None:
+            out |= set(locs.include_locations) | set(locs.exclude_locations)
+    return out
+
+
+class _LocationSpace:
+    """The location values (IP part x country part) the covering policies can tell apart, and the way back
+    from a sign-in's IP, country and compliant network to its value."""
+
+    def __init__(self, policies: Sequence[ConditionalAccessPolicy], ctx: Context):
+        refs = _referenced_locations(policies)
+        ids = {r for r in refs if r in ctx.locations}
+        if LOCATION_ALL_TRUSTED in refs:
+            ids |= set(ctx.trusted_location_ids)
+        nets: list[tuple[str, Any]] = [(lid, n) for lid in sorted(ids) if ctx.locations[lid].kind == "ip"
+                                       for n in ctx.locations[lid].networks]
+        if ctx.mfa_trusted_ips and refs & {LOCATION_ALL_TRUSTED, LOCATION_MFA_TRUSTED_IPS}:
+            nets += [(LOCATION_MFA_TRUSTED_IPS, n) for n in ctx.mfa_trusted_ips]
+        self.nets = nets
+
+        def name_of(lid: str) -> str:
+            return "the MFA trusted IPs" if lid == LOCATION_MFA_TRUSTED_IPS else ctx.locations[lid].quoted
+
+        def trusted_of(lid: str) -> bool:
+            return lid == LOCATION_MFA_TRUSTED_IPS or ctx.locations[lid].trusted
+
+        # the regions of IP space the networks cut: elementary intervals, grouped by the locations holding them
+        regions: dict[frozenset[str], str] = {}
+        gaps_between: list[str] = []
+        for version in (4, 6):
+            vnets = [(lid, n) for lid, n in nets if n.version == version]
+            if not vnets:
+                continue
+            cls = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+            top = 2 ** (32 if version == 4 else 128)
+            bounds = sorted({0} | {int(n.network_address) for _, n in vnets}
+                            | {int(n.broadcast_address) + 1 for _, n in vnets})
+            for lo, hi in zip(bounds, bounds[1:] + [top]):
+                if lo >= top:
+                    continue
+                addr = cls(lo)
+                members = frozenset(lid for lid, n in vnets if addr in n)
+                if not members:
+                    gaps_between.append(str(cls(lo + 1) if hi - lo > 2 else addr))
+                    continue
+                if members not in regions:
+                    regions[members] = str(cls(lo + 1) if hi - lo > 2 else addr)
+        ip_parts: list[tuple[str, Any, str | None, str, bool]] = []
+        for members, rep in sorted(regions.items(), key=lambda kv: sorted(name_of(m) for m in kv[0])):
+            names = sorted(name_of(m) for m in members)
+            trusted = any(trusted_of(m) for m in members)
+            ip_parts.append(("region", members, rep, " and ".join(names) + (" (trusted)" if trusted else ""),
+                             trusted))
+        every_ip_range = [n for loc in ctx.locations.values() if loc.kind == "ip" for n in loc.networks]
+        outside = (_outside_ip([n for _, n in nets] + every_ip_range) or _outside_ip([n for _, n in nets])
+                   or (gaps_between[0] if gaps_between else None))
+        if outside is not None:
+            ip_parts.append(("out", "out", outside, "an IP in no named location", False))
+        ip_parts.append(("none", "none", None, "an unknown location (no IP)", False))
+        compliant_ids = {i for i in ids if ctx.locations[i].kind == "compliantNetwork"}
+        self.gsa = LOCATION_COMPLIANT_NETWORK in refs or bool(compliant_ids)
+        if self.gsa:
+            ip_parts.append(("gsa", "gsa", None, "a compliant network (Global Secure Access)",
+                             any(ctx.locations[i].trusted for i in compliant_ids)))
+
+        # countries: grouped by the country locations listing them
+        self.country_locs = {i: ctx.locations[i] for i in sorted(ids) if ctx.locations[i].kind == "country"}
+        by_members: dict[frozenset[str], list[str]] = {}
+        for c in sorted({c for loc in self.country_locs.values() for c in loc.countries}):
+            members = frozenset(i for i, loc in self.country_locs.items() if c in loc.countries)
+            by_members.setdefault(members, []).append(c)
+        country_parts: list[tuple[Any, str | None, str]] = [(None, None, "a country no named location lists")]
+        for members, codes in sorted(by_members.items(), key=lambda kv: kv[1]):
+            names = " and ".join(sorted(self.country_locs[m].quoted for m in members))
+            shown = ", ".join(codes[:8]) + (f" and {len(codes) - 8} more" if len(codes) > 8 else "")
+            country_parts.append((members, codes[0], f"{shown} ({names})"))
+        self.zz = any(loc.include_unknown for loc in self.country_locs.values())
+        if self.zz:
+            country_parts.append(("ZZ", UNKNOWN_COUNTRY, "no country/region (the lookup found none)"))
+
+        self.values: list[_Loc] = []
+        self.index_of: dict[tuple[Any, Any], int] = {}
+        for kind, key, ip, label, trusted in ip_parts:
+            for ckey, country, clabel in country_parts:
+                self.index_of[(key, ckey)] = len(self.values)
+                self.values.append(_Loc(kind, key, ip, label, trusted, ckey, country, clabel))
+
+    def index(self, ip: str | None, country: str | None, compliant: bool) -> int | None:
+        """The value a sign-in's location falls in (None: a compliant-network sign-in with an IP)."""
+        if compliant and self.gsa:
+            if ip is not None:
+                return None
+            ip_key: Any = "gsa"
+        elif ip is None:
+            ip_key = "none"
+        else:
+            addr = ipaddress.ip_address(ip)
+            members = frozenset(lid for lid, n in self.nets if addr.version == n.version and addr in n)
+            ip_key = members or "out"
+        if country is None:
+            c_key: Any = None
+        elif country == UNKNOWN_COUNTRY:
+            c_key = "ZZ" if self.zz else None
+        else:
+            c_key = frozenset(i for i, loc in self.country_locs.items() if country in loc.countries) or None
+        return self.index_of.get((ip_key, c_key))
+
+
+def _outside_ip(networks: Sequence[Any]) -> str | None:
+    for cand in _OUTSIDE_CANDIDATES:
+        addr = ipaddress.ip_address(cand)
+        if not _in(addr, networks):
+            return cand
+    return None
+
+
+# --- the search ---------------------------------------------------------------------------------------------
+
+Row = tuple[frozenset[int], ...]
+
+
+class _Solver:
+    """Narrow the set of covering policies (a bitmask) one dimension after the other, each subproblem once."""
+
+    def __init__(self, masks: Sequence[Sequence[int]]):
+        self.masks = masks
+        self.n = len(masks)
+        self.full = tuple(frozenset(range(len(m))) for m in masks)
+        self.memo: dict[tuple[int, int], tuple[Row, ...]] = {}
+
+    def solve(self, level: int, live: int) -> tuple[Row, ...]:
+        if live == 0:
+            return (self.full[level:],)
+        if level == self.n:
+            return ()
+        key = (level, live)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        by_sub: dict[Row, set[int]] = {}
+        for v, mask in enumerate(self.masks[level]):
+            for row in self.solve(level + 1, live & mask):
+                by_sub.setdefault(row, set()).add(v)
+        rows = _coalesce([(frozenset(vs),) + r for r, vs in by_sub.items()])
+        self.memo[key] = rows
+        return rows
+
+
+def _coalesce(rows: Iterable[Row]) -> tuple[Row, ...]:
+    """Merge rows that differ in one dimension, until none do."""
+    current = list(dict.fromkeys(rows))
+    if not current:
+        return ()
+    width = len(current[0])
+    changed = True
+    while changed and len(current) > 1:
+        changed = False
+        for d in range(width):
+            groups: dict[tuple, frozenset[int]] = {}
+            for r in current:
+                rest = r[:d] + r[d + 1:]
+                groups[rest] = groups.get(rest, frozenset()) | r[d]
+            if len(groups) < len(current):
+                changed = True
+                current = [rest[:d] + (vs,) + rest[d:] for rest, vs in groups.items()]
+    return tuple(current)
+
+
+# --- describing ---------------------------------------------------------------------------------------------
+
+
+def _few(items: Sequence[str], limit: int = 6) -> str:
+    items = list(items)
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" and {len(items) - limit} more"
+
+
+class _Describer:
+    def __init__(self, ctx: Context, users: _Users, policies: Sequence[ConditionalAccessPolicy],
+                 user_sets: Sequence[tuple[set[str] | frozenset[str], set[str] | frozenset[str]]],
+                 app_classes: Sequence[frozenset[str]], app_universe: set[str],
+                 locs: Sequence[_Loc]):
+        self.ctx = ctx
+        self.users = users
+        self.policies = policies
+        self.user_sets = user_sets
+        self.app_classes = app_classes
+        self.app_universe = app_universe
+        self.locs = locs
+        self.named_groups = {g for p in policies for g in _named_app_groups(p)}
+
+    # users
+    def user_text(self, uids: Sequence[str]) -> str:
+        facts = [self.ctx.users[u] for u in uids]
+        kinds = {f.external_type for f in facts}
+        if kinds == {None}:
+            population = "members"
+        elif None not in kinds:
+            population = f"guests ({', '.join(sorted(k for k in kinds if k))})"
+        else:
+            population = "users (members and guests)"
+        uset = set(uids)
+        causes: dict[str, list[str]] = {}
+        scoped = False
+        for p, (inc, app) in zip(self.policies, self.user_sets):
+            if not uset <= inc:
+                continue
+            scoped = True
+            if uset & app:
+                continue
+            why = self._exclusion(p, uset)
+            causes.setdefault(why, []).append(p.display_name or p.id)
+        parts = [population]
+        for why, names in sorted(causes.items()):
+            parts.append(f"excluded {why} from {_few(sorted(names), 3)}")
+        if not scoped and not causes:
+            parts.append("in the scope of no policy that blocks or requires MFA")
+        shown = sorted((f.user_principal_name or f.display_name or f.id) for f in facts)
+        count = f"{len(shown):,} user" + ("" if len(shown) == 1 else "s")
+        return f"{' '.join(parts)} ({count}: {_few(shown, 3)})"
+
+    def _exclusion(self, p: ConditionalAccessPolicy, uset: set[str]) -> str:
+        users = p.conditions.users if p.conditions is not None else None
+        if users is None:
+            return "by the policy"
+        if ALL in users.exclude_users:
+            return "(the policy excludes all users)"
+        if uset <= set(users.exclude_users):
+            return "by name"
+        for g in sorted(users.exclude_groups, key=lambda g: self.ctx.group_name(g)):
+            if uset <= self.users.by_group.get(g, set()):
+                return f"as members of {self.ctx.group_name(g)}"
+        for r in sorted(users.exclude_roles, key=lambda r: self.ctx.role_name(r)):
+            if uset <= self.users.by_role.get(r, set()):
+                return f"as holders of {self.ctx.role_name(r)}"
+        if GUESTS_OR_EXTERNAL_USERS in users.exclude_users and uset <= self.users.external:
+            return "as guests or external users"
+        spec = users.exclude_guests_or_external_users
+        if spec is not None:
+            kinds = _guest_kinds(spec)
+            if all(self.ctx.users[u].external_type in kinds for u in uset):
+                return "as guests or external users"
+        return "by several exclusions"
+
+    # applications
+    def app_text(self, classes: frozenset[int]) -> str:
+        if len(classes) == len(self.app_classes):
+            return "any app"
+        apps = set().union(*(self.app_classes[c] for c in classes))
+        if OTHER_APP in apps:
+            rest = self.app_universe - apps
+            return f"any app other than {self._apps(rest)}"
+        return self._apps(apps)
+
+    def _apps(self, apps: set[str]) -> str:
+        apps = set(apps) - {OTHER_APP}
+        names: list[str] = []
+        for group in (OFFICE_365, MICROSOFT_ADMIN_PORTALS):
+            members = ca_catalog.APP_GROUPS[group]
+            if group in self.named_groups and members <= apps:
+                names.append(f"the {ca_catalog.APP_GROUP_NAMES[group]} apps")
+                apps -= members
+        names += sorted(self.ctx.app_name(a) for a in apps)
+        return _few(names)
+
+    @staticmethod
+    def client_text(values: frozenset[int]) -> str:
+        if len(values) == len(CLIENT_APPS):
+            return "all client apps"
+        return ", ".join(CLIENT_APPS[i] for i in sorted(values))
+
+    @staticmethod
+    def platform_text(values: frozenset[int]) -> str:
+        everything = (*PLATFORMS, None)
+        if len(values) == len(everything):
+            return "any platform"
+        chosen = [everything[i] for i in sorted(values)]
+        missing = [p for p in everything if p not in chosen]
+        label = {None: "unknown platform"}
+        if len(missing) < len(chosen):
+            return "any platform except " + ", ".join(label.get(p, p) for p in missing)  # type: ignore[arg-type]
+        return ", ".join(label.get(p, p) for p in chosen)  # type: ignore[arg-type]
+
+    def location_texts(self, values: frozenset[int]) -> list[tuple[str, frozenset[int]]]:
+        """The location set as rows of (text, values): split into products of an IP part and a country part."""
+        chosen = [self.locs[i] for i in sorted(values)]
+        by_ip: dict[Any, set[Any]] = {}
+        for loc in chosen:
+            by_ip.setdefault(loc.ip_key, set()).add(loc.country_key)
+        groups: dict[frozenset, list[Any]] = {}
+        for ip_key, ckeys in by_ip.items():
+            groups.setdefault(frozenset(ckeys), []).append(ip_key)
+        out = []
+        for ckeys, ip_keys in groups.items():
+            idx = frozenset(i for i in values if self.locs[i].ip_key in ip_keys and self.locs[i].country_key in ckeys)
+            out.append((self._location_text(set(ip_keys), set(ckeys)), idx))
+        return sorted(out, key=lambda t: t[0])
+
+    def _location_text(self, ip_keys: set[Any], ckeys: set[Any]) -> str:
+        ip_all = list(dict.fromkeys(loc.ip_key for loc in self.locs))
+        c_all = list(dict.fromkeys(loc.country_key for loc in self.locs))
+        ip_label = {loc.ip_key: loc.ip_label for loc in self.locs}
+        trusted = {loc.ip_key for loc in self.locs if loc.trusted and loc.ip_kind == "region"}
+        c_label = {loc.country_key: loc.country_label for loc in self.locs}
+        parts = []
+        if set(ip_all) != ip_keys:
+            missing = [k for k in ip_all if k not in ip_keys]
+            if trusted and set(missing) == trusted:
+                parts.append("from outside trusted locations")
+            elif "out" in ip_keys and len(missing) <= len(ip_keys):
+                parts.append("from anywhere except " + _few([ip_label[k] for k in missing]))
+            else:
+                parts.append("from " + " or ".join(ip_label[k] for k in ip_all if k in ip_keys))
+        if set(c_all) != ckeys:
+            missing = [k for k in c_all if k not in ckeys]
+            if None in ckeys:
+                parts.append("in any country except " + "; ".join(c_label[k] for k in missing))
+            else:
+                parts.append("in " + "; ".join(c_label[k] for k in c_all if k in ckeys))
+        return ", ".join(parts) if parts else "any location"
+
+
+def _named_app_groups(p: ConditionalAccessPolicy) -> set[str]:
+    apps = p.conditions.applications if p.conditions is not None else None
+    if apps is None:
+        return set()
+    values = set(apps.include_applications) | set(apps.exclude_applications)
+    return values & {OFFICE_365, MICROSOFT_ADMIN_PORTALS}
+
+
+# --- examples -----------------------------------------------------------------------------------------------
+
+_CLIENT_PREFERENCE = ("browser", "mobileAppsAndDesktopClients", "exchangeActiveSync", "other")
+_PLATFORM_PREFERENCE = ("windows", "macOS", "iOS", "android", "linux", "windowsPhone", None)
+_IP_PREFERENCE = {"out": 0, "region": 1, "none": 2, "gsa": 3}
+
+
+def _pick(values: Iterable[Any], order: Sequence[Any]) -> Any:
+    vs = set(values)
+    for o in order:
+        if o in vs:
+            return o
+    return min(vs, key=repr)
+
+
+# --- the whole search ---------------------------------------------------------------------------------------
+
+
+class _Space:
+    """The way from a scenario to its classes (user, app, client app, platform, location)."""
+
+    def __init__(self, user_class: Mapping[str, int], app_class: Mapping[str, int], other: int,
+                 locations: _LocationSpace, named: set[str]):
+        self.named = named
+        self.user_class = user_class
+        self.app_class = app_class
+        self.other = other
+        self.locations = locations
+
+    def cell(self, scenario: Scenario) -> tuple[int, ...] | None:
+        user = self.user_class.get(scenario.user_id)
+        if user is None:
+            return None
+        app = scenario.app or ALL
+        if app in (OFFICE_365, MICROSOFT_ADMIN_PORTALS):
+            # the alias stands for an app of the group that no policy names by its id
+            members = sorted(ca_catalog.APP_GROUPS[app] - self.named)
+            if not members:
+                raise ValueError(f"every app of the {app} group is named by a policy: give an app id")
+            app = members[0]
+        app_idx = self.other if app == ALL else self.app_class.get(app, self.other)
+        loc = self.locations.index(scenario.ip, scenario.country, scenario.compliant_network)
+        if loc is None:
+            raise ValueError("a sign-in through a compliant network with an IP is not a class gaps() explores")
+        return (user, app_idx, CLIENT_APPS.index(scenario.client_app), (*PLATFORMS, None).index(scenario.platform),
+                loc)
+
+
+def find_gaps(tenant: Any, *, include_report_only: bool = False, break_glass: Iterable[str] = (),
+              ctx: Context | None = None, confirm: bool = True) -> GapReport:
+    """The uncovered classes of sign-ins of ``tenant`` (see the module docstring).
+
+    ``break_glass``: emergency access accounts (ids or UPNs) besides those of ``tenant.toml``; they are
+    listed apart, never as gaps. ``ctx``: a prepared evaluator context (else built here). ``confirm``: re-run
+    every example through the reference evaluator (``Gap.confirmed``).
+    """
+    if ctx is None:
+        ctx = Context.from_tenant(tenant, break_glass=tuple(break_glass))
+    all_policies = tuple(tenant.ca_policies)
+    states = ("enabled", REPORT_ONLY) if include_report_only else ("enabled",)
+    policies = [p for p in all_policies
+                if p.state in states and policy_covers(p) and p.conditions is not None
+                and not _workload(p.conditions) and _baseline_ok(p.conditions)
+                and _app_spec(p.conditions.applications) is not None]
+
+    enabled_flag = {u.id: u.account_enabled is not False for u in tenant.users}
+    emergency = tuple(EmergencyAccount(f.id, f.user_principal_name, f.display_name)
+                      for f in sorted(ctx.users.values(), key=lambda f: (f.user_principal_name or f.id).lower())
+                      if f.break_glass)
+    disabled = sum(1 for f in ctx.users.values() if not f.break_glass and not enabled_flag.get(f.id, True))
+    in_play = sorted((f.id for f in ctx.users.values() if not f.break_glass and enabled_flag.get(f.id, True)),
+                     key=lambda i: ((ctx.users[i].user_principal_name or i).lower(), i))
+    users = _Users(ctx, in_play)
+
+    # users: one bit per policy whose user condition holds
+    user_sets = [users.applies(p.conditions.users) for p in policies]
+    user_mask: dict[str, int] = dict.fromkeys(in_play, 0)
+    for bit, (_, applies) in enumerate(user_sets):
+        flag = 1 << bit
+        for uid in applies:
+            user_mask[uid] |= flag
+    classes: dict[int, list[str]] = {}
+    for uid in in_play:
+        classes.setdefault(user_mask[uid], []).append(uid)
+    user_classes = sorted(classes.items(), key=lambda kv: kv[1][0])
+
+    # applications
+    specs = [_app_spec(p.conditions.applications) for p in policies]
+    candidates: set[str] = set()
+    for spec in specs:
+        if spec is not None:
+            candidates |= {a for a in spec[1] | spec[2] if _looks_like_app_id(a)}
+    app_by_mask: dict[int, set[str]] = {}
+    for app in sorted(candidates) + [OTHER_APP]:
+        mask = 0
+        for bit, spec in enumerate(specs):
+            if _app_ok(spec, app):
+                mask |= 1 << bit
+        app_by_mask.setdefault(mask, set()).add(app)
+    app_items = sorted(app_by_mask.items(), key=lambda kv: (OTHER_APP not in kv[1], sorted(kv[1])))
+    app_classes = [frozenset(apps) for _, apps in app_items]
+
+    client_masks = [sum(1 << bit for bit, p in enumerate(policies) if _client_ok(p.conditions.client_app_types, c))
+                    for c in CLIENT_APPS]
+    platform_values = (*PLATFORMS, None)
+    platform_masks = [sum(1 << bit for bit, p in enumerate(policies) if _platform_ok(p.conditions.platforms, v))
+                      for v in platform_values]
+    named = {v.lower() for p in policies if p.conditions.applications is not None
+             for v in (*p.conditions.applications.include_applications,
+                       *p.conditions.applications.exclude_applications) if _looks_like_app_id(v)}
+    space = _LocationSpace(policies, ctx)
+    locs = space.values
+    loc_masks = [sum(1 << bit for bit, p in enumerate(policies) if _locations_ok(p.conditions.locations, v, ctx))
+                 for v in locs]
+
+    solver = _Solver([[m for m, _ in user_classes], [m for m, _ in app_items], client_masks, platform_masks,
+                      loc_masks])
+    full = (1 << len(policies)) - 1
+    rows = solver.solve(0, full) if in_play else ()
+
+    describer = _Describer(ctx, users, policies, user_sets, app_classes, candidates | {OTHER_APP}, locs)
+    other_app = _other_app_id(tenant, candidates)
+    gaps: list[Gap] = []
+    for row in rows:
+        ucls, acls, clients, plats, locset = row
+        uids = sorted((u for c in ucls for u in user_classes[c][1]),
+                      key=lambda i: ((ctx.users[i].user_principal_name or i).lower(), i))
+        utext = describer.user_text(uids)
+        atext = describer.app_text(acls)
+        apps = set().union(*(app_classes[c] for c in acls))
+        app = other_app if OTHER_APP in apps else sorted(apps, key=lambda a: (ctx.app_name(a), a))[0]
+        client = _pick((CLIENT_APPS[i] for i in clients), _CLIENT_PREFERENCE)
+        platform = _pick((platform_values[i] for i in plats), _PLATFORM_PREFERENCE)
+        for ltext, lvals in describer.location_texts(locset):
+            loc = min((locs[i] for i in lvals),
+                      key=lambda v: (v.country is not None, _IP_PREFERENCE[v.ip_kind], v.ip or ""))
+            example = GapExample(user=uids[0], app=app, client_app=client, platform=platform, ip=loc.ip,
+                                 country=loc.country, compliant_network=loc.ip_kind == "gsa")
+            gaps.append(Gap(users=utext, application=atext, client_app_type=describer.client_text(clients),
+                            platform=describer.platform_text(plats), location=ltext, example=example,
+                            user_ids=tuple(uids), cell=(ucls, acls, clients, plats, lvals)))
+    gaps.sort(key=lambda g: (-len(g.user_ids), g.users, g.application, g.client_app_type, g.platform, g.location))
+    if confirm and gaps:
+        gaps = [_confirmed(g, all_policies, ctx, include_report_only) for g in gaps]
+    user_class = {u: i for i, (_, members) in enumerate(user_classes) for u in members}
+    app_class = {a: i for i, apps in enumerate(app_classes) for a in apps if a != OTHER_APP}
+    other = next(i for i, apps in enumerate(app_classes) if OTHER_APP in apps)
+    return GapReport(mode="with-report-only" if include_report_only else "enforced", gaps=tuple(gaps),
+                     emergency_accounts=emergency, disabled_users=disabled,
+                     policies=tuple(p.id for p in policies), users_considered=len(in_play),
+                     space=_Space(user_class, app_class, other, space, named))
+
+
+def _confirmed(gap: Gap, policies: Sequence[ConditionalAccessPolicy], ctx: Context,
+               include_report_only: bool) -> Gap:
+    result = what_if(policies, gap.example.scenario(), ctx)
+    ok = not covers(result, include_report_only=include_report_only)
+    if ok:
+        return gap
+    return dataclasses.replace(gap, confirmed=False)
+
+
+def _looks_like_app_id(value: str) -> bool:
+    parts = value.split("-")
+    return len(parts) == 5 and [len(p) for p in parts] == [8, 4, 4, 4, 12]
+
+
+def _other_app_id(tenant: Any, named: set[str]) -> str:
+    """A real app of the tenant that no policy names and no app group holds, else the ``All`` alias."""
+    grouped = set().union(*ca_catalog.APP_GROUPS.values())
+    for sp in sorted(tenant.service_principals, key=lambda s: ((s.display_name or "").lower(), s.app_id or "")):
+        app = (sp.app_id or "").lower()
+        if _looks_like_app_id(app) and app not in named and app not in grouped:
+            return app
+    return ALL
