@@ -89,3 +89,42 @@ def test_the_emulator_refuses_requests_without_the_token(tmp_path: Path) -> None
     assert denied.json()["error"]["code"] == "InvalidAuthenticationToken"
     assert allowed.status_code == 200 and len(allowed.json()["value"]) == 25
     assert "@odata.nextLink" in allowed.json()
+
+
+def test_whatif_compare_server_against_the_loopback_emulator(tmp_path: Path) -> None:
+    import json
+
+    demo = load_tenant(demo_dir())
+    env = {**os.environ, "ZTCONSOLE_TOKEN": TOKEN}
+    proc, base = start_emulator(env)
+    try:
+        cfg = tmp_path / "config.toml"
+        subs = ", ".join(f'"{s}"' for s in demo.info.subscriptions)
+        cfg.write_text(f'[tenants.lab]\ncloud = "custom"\ngraph_url = "{base}"\narm_url = "{base}"\n'
+                       f'auth = "static-token"\nsubscriptions = [{subs}]\n', encoding="utf-8")
+        cfg.chmod(0o600)
+        run = subprocess.run([sys.executable, "-m", "ztconsole", "whatif", "--user", "AdeleV@contoso.com",
+                              "--app", "Office365", "--platform", "iOS", "--compare-server", "--json"],
+                             env={**env, "ZTCONSOLE_CONFIG": str(cfg)}, capture_output=True, text=True,
+                             timeout=120)
+        human = subprocess.run([sys.executable, "-m", "ztconsole", "whatif", "--user", "AdeleV@contoso.com",
+                                "--app", "Office365", "--compare-server"],
+                               env={**env, "ZTCONSOLE_CONFIG": str(cfg)}, capture_output=True, text=True,
+                               timeout=120)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["summary"]["decision"] in ("controls", "block", "allow")
+    assert doc["compareServer"]["disagree"] == []
+    assert len(doc["compareServer"]["agree"]) == len(demo.ca_policies)
+    assert human.returncode == 0, human.stderr
+    assert "Microsoft Graph What If: 27 policies judged the same, 0 differently." in human.stdout
+
+
+def test_compare_server_is_for_live_tenants_only() -> None:
+    run = subprocess.run([sys.executable, "-m", "ztconsole", "whatif", "--demo", "--user", "AdeleV@contoso.com",
+                          "--app", "Office365", "--compare-server"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert "needs a live tenant" in run.stderr

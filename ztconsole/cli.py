@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a device property for device filters, e.g. isCompliant=True (repeatable; "
                          "none: an unregistered device)")
     wi.add_argument("--json", action="store_true", help="JSON output (CONTRACTS 3)")
+    wi.add_argument("--compare-server", action="store_true",
+                    help="live tenants: also ask Microsoft Graph What If and show where it disagrees")
 
     gp = sub.add_parser("gaps", help="CA coverage gaps: sign-ins no policy blocks or asks MFA of")
     _add_source(gp)
@@ -300,8 +302,10 @@ def _snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_SOURCE if bad else EXIT_OK
 
 
-def _load_live(args: argparse.Namespace, err: TextIO, *, recorder=None):
-    """Load the live tenant of the chosen profile; an exit code on a configuration error."""
+def _load_live(args: argparse.Namespace, err: TextIO, *, recorder=None, keys=None, after=None):
+    """Load the live tenant of the chosen profile (``keys`` only, if given); an exit code on a
+    configuration error. ``after(stack, tenant)``, a coroutine function, runs with the stack still open
+    (for requests beyond the reads, such as What If): then ``(tenant, its result)`` is returned."""
     import asyncio
 
     from ztconsole import config as cfgmod
@@ -320,7 +324,10 @@ def _load_live(args: argparse.Namespace, err: TextIO, *, recorder=None):
                                    signin_days=getattr(args, "signin_days", 30),
                                    on_device_code=_device_code_prompt(err)) as stack:
             loader = Loader(stack.readers, stack.info, options=stack.options, recorder=recorder)
-            return await loader.load()
+            tenant = await loader.load(list(keys) if keys else None)
+            if after is None:
+                return tenant
+            return tenant, await after(stack, tenant)
 
     return asyncio.run(load())
 

@@ -50,6 +50,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if command == "impact" and args.days is not None and args.days < 0:
         err.write(f"ztconsole impact: --days must be zero or more, got {args.days}\n")
         return EXIT_USAGE
+    if command == "whatif" and args.compare_server:
+        return _whatif_compare(args, out, err)
     tenant = _load(args, err, IMPACT_KEYS if command == "impact" else CA_KEYS)
     if isinstance(tenant, int):
         return tenant
@@ -170,27 +172,92 @@ _STATE = {"enabled": "enabled", "enabledForReportingButNotEnforced": "report-onl
 
 
 def _whatif(args: argparse.Namespace, tenant: Any, out: TextIO, err: TextIO) -> int:
-    from ztconsole.engine.device_filter import DeviceInputError
-    from ztconsole.engine.whatif import Context, resolve_scenario, what_if
+    from ztconsole.engine.whatif import Context, what_if
 
     ctx = Context.from_tenant(tenant)
-    try:
-        scenario = resolve_scenario(
-            ctx, user=args.user, app=args.app, user_action=args.user_action, client_app=args.client_app,
-            platform=args.platform, ip=args.ip, country=args.country, sign_in_risk=args.sign_in_risk,
-            user_risk=args.user_risk, device=args.device)
-    except DeviceInputError as e:
-        text = clean(e)
-        err.write(f"ztconsole whatif: {text if text.startswith('--device') else '--device: ' + text}\n")
-        return EXIT_USAGE
-    except ValueError as e:
-        err.write(f"ztconsole whatif: {clean(e)}\n")
+    scenario = _scenario_or_error(args, ctx)
+    if isinstance(scenario, str):
+        err.write(f"ztconsole whatif: {scenario}\n")
         return EXIT_USAGE
     result = what_if(tenant.ca_policies, scenario, ctx)
     if args.json:
         out.write(dump_json(result.to_json()))
         return EXIT_OK
     out.write("\n".join(_whatif_text(result)) + "\n")
+    return EXIT_OK
+
+
+def _scenario_or_error(args: argparse.Namespace, ctx: Any) -> Any:
+    """The scenario of the whatif options, or the usage error's message."""
+    from ztconsole.engine.device_filter import DeviceInputError
+    from ztconsole.engine.whatif import resolve_scenario
+
+    try:
+        return resolve_scenario(
+            ctx, user=args.user, app=args.app, user_action=args.user_action, client_app=args.client_app,
+            platform=args.platform, ip=args.ip, country=args.country, sign_in_risk=args.sign_in_risk,
+            user_risk=args.user_risk, device=args.device)
+    except DeviceInputError as e:
+        text = clean(e)
+        return text if text.startswith("--device") else "--device: " + text
+    except ValueError as e:
+        return clean(e)
+
+
+def _whatif_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """``whatif --compare-server``: the local result and Graph's What If for the same sign-in, side by side."""
+    from ztconsole import cli
+    from ztconsole.engine.compare import compare, evaluate_request
+    from ztconsole.engine.whatif import Context, what_if
+    from ztconsole.model.ca import WhatIfAnalysisResult
+    from ztconsole.model.wire import parse_items
+    from ztconsole.sources.errors import SourceError
+
+    if cli._recording(args) is not None:
+        err.write("ztconsole whatif: --compare-server needs a live tenant (Microsoft Graph evaluates the "
+                  "policies it holds, not a recording)\n")
+        return EXIT_USAGE
+
+    async def ask(stack: Any, tenant: Any) -> Any:
+        ctx = Context.from_tenant(tenant, break_glass=tenant.info.break_glass)
+        scenario = _scenario_or_error(args, ctx)
+        if isinstance(scenario, str):
+            return scenario
+        local = what_if(tenant.ca_policies, scenario, ctx)
+        raw = await stack.readers["graph"].evaluate(evaluate_request(scenario))
+        return local, raw
+
+    try:
+        loaded = cli._load_live(args, err, keys=list(CA_KEYS), after=ask)
+    except SourceError as e:
+        err.write(f"ztconsole whatif: {clean(e)}\n")
+        return EXIT_SOURCE
+    if isinstance(loaded, int):
+        return loaded
+    tenant, answer = loaded
+    if isinstance(answer, str):
+        err.write(f"ztconsole whatif: {answer}\n")
+        return EXIT_USAGE
+    local, raw = answer
+    server, problems = parse_items(WhatIfAnalysisResult, raw)
+    for problem in problems:
+        err.write(f"ztconsole whatif: warning: a What If answer item could not be read: {clean(problem)}\n")
+    comparison = compare(local.to_json(), server)
+    if args.json:
+        out.write(dump_json({**local.to_json(), "compareServer": comparison.to_json()}))
+        return EXIT_OK
+    lines = _whatif_text(local)
+    lines.append("")
+    agree = len(comparison.policies) - len(comparison.disagreements)
+    lines.append(f"Microsoft Graph What If: {agree} policies judged the same, "
+                 f"{len(comparison.disagreements)} differently.")
+    for d in comparison.disagreements:
+        here = "applies" if d.local_applies else "does not apply"
+        there = "applies" if d.server_applies else "does not apply"
+        why = ", ".join(d.server_reasons) or "no reason given"
+        lines.append(f"  {clean(d.display_name)}: locally {here}; Graph says it {there} ({why})")
+        lines.extend(f"      local: {clean(r)}" for r in d.local_reasons)
+    out.write("\n".join(lines) + "\n")
     return EXIT_OK
 
 
