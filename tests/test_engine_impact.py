@@ -311,3 +311,14 @@ def test_large_log_under_five_seconds(tmp_path_factory: pytest.TempPathFactory) 
         elapsed = time.perf_counter() - started
         assert elapsed < 5.0, (policy.display_name, elapsed)
         assert report.considered == 100_000 and report.scenarios < report.considered
+
+
+def test_a_policy_is_found_by_the_unique_start_of_its_name() -> None:
+    from ztconsole.demo import demo_dir
+    from ztconsole.engine.impact import find_policy
+    from ztconsole.tenantdir import load_tenant
+
+    tenant = load_tenant(demo_dir(), keys=["ca_policies"])
+    assert find_policy(tenant, "ca025").display_name == "CA025-Global-AllApps-RequireCompliantOrHybridDevice"
+    with pytest.raises(KeyError, match="matches several policies"):
+        find_policy(tenant, "CA02")

@@ -316,12 +316,15 @@ def _iso(dt: datetime | None) -> str | None:
 
 
 def find_policy(tenant: Any, ref: str) -> ConditionalAccessPolicy:
-    """A policy by id or by display name (case-insensitive, unique); KeyError listing the choices."""
+    """A policy by id, by display name, or by the start of one display name (``CA025``), case-insensitive
+    and unique; KeyError listing the choices."""
     value = ref.strip()
     for p in tenant.ca_policies:
         if p.id.lower() == value.lower():
             return p
     named = [p for p in tenant.ca_policies if (p.display_name or "").lower() == value.lower()]
+    if not named and value:
+        named = [p for p in tenant.ca_policies if (p.display_name or "").lower().startswith(value.lower())]
     if len(named) == 1:
         return named[0]
     choices = "; ".join(f"{p.id} ({p.display_name})" for p in
