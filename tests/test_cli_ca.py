@@ -92,6 +92,19 @@ def test_whatif_user_action() -> None:
     assert applied == {"CA015-Global-RegisterOrJoinDevices-RequireMFA"}
 
 
+def test_whatif_compliant_network() -> None:
+    """CA019 (report-only) blocks admins on Azure management unless they come through Global Secure Access."""
+    def ca019(*extra: str) -> Any:
+        doc = cli_json("whatif", "--demo", "--user", "meganb@contoso.com", "--app", "AzureManagement", *extra)
+        assert doc["scenario"]["compliantNetwork"] is bool(extra)
+        return next(p for p in doc["policies"] if p["displayName"].startswith("CA019-"))
+
+    outside, through = ca019(), ca019("--compliant-network")
+    assert outside["applies"] and outside["state"] == "enabledForReportingButNotEnforced"
+    assert not through["applies"]
+    assert any("compliant network" in r for r in through["reasons"])
+
+
 # --- gaps ---------------------------------------------------------------------------------------------------
 
 
@@ -104,7 +117,8 @@ def _whatif_doc(example: dict[str, Any]) -> Any:
         argv += ["--ip", example["ip"]]
     if example.get("country"):
         argv += ["--country", example["country"]]
-    assert not example.get("compliantNetwork")
+    if example.get("compliantNetwork"):
+        argv.append("--compliant-network")
     return cli_json(*argv)
 
 
@@ -118,6 +132,8 @@ def test_gaps_json_finds_the_service_accounts_and_whatif_confirms_every_example(
         assert not summary_covers(_whatif_doc(gap["example"])), gap
     svc = [g for g in doc["gaps"] if "SG-Service-Accounts" in g["users"]]
     assert len(svc) == 1 and SVC_SCANNER in svc[0]["users"]
+    guests = [g for g in doc["gaps"] if g["users"].startswith("guests")]
+    assert len(guests) == 1 and "CA001-" in guests[0]["users"] and len(doc["gaps"]) == 2
     assert all("bg-admin" not in g["users"] for g in doc["gaps"])
 
 
@@ -135,8 +151,12 @@ def test_gaps_with_report_only(demo_policies: dict[str, Any]) -> None:
 def test_gaps_human() -> None:
     code, out, err = cli("gaps", "--demo")
     assert code == 0, err
-    assert out.startswith("Coverage gaps (enforced policies): 1 class of sign-ins")
-    assert "1. Users:        members excluded as members of 'SG-Service-Accounts'" in out
+    assert out.startswith("Coverage gaps (enforced policies): 2 classes of sign-ins")
+    assert "1. Users:        guests (b2bCollaborationGuest) excluded as guests or external users from CA001-" in out
+    # a UPN with '#' is quoted, so the example can be pasted into a shell as it is
+    assert "   Example:      ztconsole whatif --user 'lena.fischer_tailspintoys.com#EXT#@contoso.onmicrosoft.com' " \
+           "--app " in out
+    assert "2. Users:        members excluded as members of 'SG-Service-Accounts'" in out
     assert "   Example:      ztconsole whatif --user svc-backup@contoso.com --app " in out
     assert "Excluded as emergency access accounts (not gaps): bg-admin-01@contoso.onmicrosoft.com, " \
            "bg-admin-02@contoso.onmicrosoft.com" in out

@@ -253,6 +253,19 @@ def test_platforms_and_untrusted_ips() -> None:
     confirm_all(tenant, report)
 
 
+def test_compliant_network_gap_example_replays_through_the_command_line() -> None:
+    tenant = make_tenant([pol("outside-gsa", users={"includeUsers": [ANN]},
+                              locations={"includeLocations": ["All"], "excludeLocations": [COMPLIANT_NET]})],
+                         break_glass=())
+    report = find_gaps(tenant)
+    ann = [g for g in report.gaps if g.user_ids == (ANN,)]
+    assert len(ann) == 1 and "compliant network" in ann[0].location
+    example = ann[0].example
+    assert example.compliant_network and example.to_json()["compliantNetwork"] is True
+    assert example.argv()[-1] == "--compliant-network"
+    confirm_all(tenant, report)
+
+
 def test_mfa_or_compliant_device_is_no_cover_and_risk_policies_do_not_count() -> None:
     tenant = make_tenant([
         pol("either", grant=("OR", ["mfa", "compliantDevice"])),
@@ -450,11 +463,17 @@ def demo_tenant() -> Tenant:
     return load_tenant(demo_dir())
 
 
-def test_demo_gap_is_the_service_accounts(demo_tenant: Tenant) -> None:
+def test_demo_gaps_are_the_ones_it_was_built_with(demo_tenant: Tenant) -> None:
+    """ztconsole/demo/contoso.py, ZT-CA-010: guests (excluded from CA001, CA009 covers only Office 365) and
+    the members of SG-Service-Accounts (excluded from CA001)."""
     report = find_gaps(demo_tenant)
     upns = {u.id: u.user_principal_name for u in demo_tenant.users}
-    assert len(report.gaps) == 1
-    gap = report.gaps[0]
+    assert len(report.gaps) == 2
+    guests, gap = report.gaps
+    assert guests.users.startswith("guests (b2bCollaborationGuest) excluded as guests or external users from CA001-")
+    assert sorted(upns[u].split("_")[0] for u in guests.user_ids) == [
+        "lena.fischer", "mark.chen", "omar.haddad", "ravi.kumar", "sofia.costa"]
+    assert guests.application.startswith("any app other than the Office 365 apps, Azure Portal")
     assert sorted(upns[u] for u in gap.user_ids) == [
         "svc-backup@contoso.com", "svc-scanner@contoso.com", "svc-spo-migration@contoso.com"]
     assert "'SG-Service-Accounts'" in gap.users

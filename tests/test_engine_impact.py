@@ -280,6 +280,26 @@ def test_demo_every_policy_agrees_sign_in_by_sign_in(demo_tenant: Tenant) -> Non
         assert {s.id: s.outcome for s in report.sign_ins} == expected, policy.display_name
 
 
+def test_demo_sign_in_log_records_what_the_evaluator_decides(demo_tenant: Tenant) -> None:
+    """The demo's log was written by the engine: for every sign-in that reached Conditional Access, the
+    policies recorded as applied (enforced: success/failure; report-only: reportOnlySuccess/Failure) are
+    exactly those the reference evaluator applies to the sign-in's scenario."""
+    ctx = Context.from_tenant(demo_tenant)
+    policies = {p.id: p for p in demo_tenant.ca_policies}
+    checked = 0
+    for s in demo_tenant.sign_ins:
+        if s.status.error_code and s.conditional_access_status == "notApplied":
+            continue
+        scenario = scenario_of(s)
+        want_enforced = {pid for pid, p in policies.items() if p.is_enabled and evaluate(p, scenario, ctx).applies}
+        want_report = {pid for pid, p in policies.items() if p.is_report_only and evaluate(p, scenario, ctx).applies}
+        got = {a.id: a.result for a in s.applied_conditional_access_policies}
+        assert {i for i, r in got.items() if r in ("success", "failure")} == want_enforced, s.id
+        assert {i for i, r in got.items() if r in ("reportOnlySuccess", "reportOnlyFailure")} == want_report, s.id
+        checked += 1
+    assert checked > 400
+
+
 def test_demo_report_only_device_policy(demo_tenant: Tenant) -> None:
     report = replay(demo_tenant, "CA025-Global-AllApps-RequireCompliantOrHybridDevice",
                     now=demo_tenant.info.captured_at)

@@ -200,3 +200,22 @@ def test_reading_restores_the_garbage_collector(tdir: Path) -> None:
         assert not gc.isenabled(), "a caller's choice to disable the collector is kept"
     finally:
         gc.enable()
+
+
+def test_files_held_in_memory_read_as_the_directory_does() -> None:
+    """TenantFiles: every data set with the same status, count, issues and objects as the directory the
+    files came from (here the bundled demo)."""
+    from ztconsole.datasets import DATASETS
+    from ztconsole.demo import demo_dir
+    from ztconsole.tenantdir import TenantFiles
+
+    root = demo_dir()
+    on_disk = TenantDir.open(root)
+    files = {p.relative_to(root).as_posix(): json.loads(p.read_text(encoding="utf-8"))
+             for p in sorted(root.rglob("*.json"))}
+    memory = TenantFiles(files, on_disk.info)
+    for ds in DATASETS:
+        a, b = on_disk.read(ds), memory.read(ds)
+        assert (b.status, b.count, b.value) == (a.status, a.count, a.value), ds.key
+        assert [(i.file, i.path, i.message) for i in b.issues] == [(i.file, i.path, i.message) for i in a.issues]
+    assert sum(on_disk.read(ds).count for ds in DATASETS) > 1000

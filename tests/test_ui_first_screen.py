@@ -172,8 +172,14 @@ async def test_rows_go_from_loading_to_counts(tenant_dir: Path) -> None:
     source = GatedSource(TenantDir.open(tenant_dir))
     app = ZtApp(source, badge="DEMO", clock=lambda: 0.0)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
         first, last = DATASETS[0].key, DATASETS[-1].key
+        # the first reads start on worker threads after the first frame: wait for them (a loaded machine
+        # may take a while), not for a fixed time
+        for _ in range(200):
+            await pilot.pause(0.05)
+            statuses = [cell(app, ds.key, "status") for ds in DATASETS]
+            if source.active == MAX_CONCURRENT_LOADS and sum("loading" in s for s in statuses) == source.active:
+                break
         assert "loading" in cell(app, first, "status")
         assert cell(app, first, "count") == ""
         assert "queued" in cell(app, last, "status")

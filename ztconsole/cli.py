@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="android, iOS, windows, windowsPhone, macOS or linux (default: unknown)")
     wi.add_argument("--ip", metavar="IP", help="the sign-in's IP address (default: unknown location)")
     wi.add_argument("--country", metavar="CC", help="ISO 3166-1 alpha-2 country or region (default: unknown)")
+    wi.add_argument("--compliant-network", action="store_true",
+                    help="the sign-in comes through Global Secure Access (a compliant network location)")
     wi.add_argument("--sign-in-risk", metavar="L", help="none (default), low, medium or high")
     wi.add_argument("--user-risk", metavar="L", help="none (default), low, medium or high")
     wi.add_argument("--device", metavar="KEY=VALUE", action="append", default=None,

@@ -196,7 +196,7 @@ def _scenario_or_error(args: argparse.Namespace, ctx: Any) -> Any:
         return resolve_scenario(
             ctx, user=args.user, app=args.app, user_action=args.user_action, client_app=args.client_app,
             platform=args.platform, ip=args.ip, country=args.country, sign_in_risk=args.sign_in_risk,
-            user_risk=args.user_risk, device=args.device)
+            user_risk=args.user_risk, device=args.device, compliant_network=args.compliant_network)
     except DeviceInputError as e:
         text = clean(e)
         return text if text.startswith("--device") else "--device: " + text

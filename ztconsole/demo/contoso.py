@@ -8,6 +8,7 @@ What in the demo passes or fails each check (CONTRACTS §6):
 
 check       passes                                              fails / warns
 ZT-CA-001   -                                                   CA001 all-users MFA also excludes SG-Service-Accounts
+                                                                and guests (left to CA009, which covers Office 365 only)
 ZT-CA-002   CA002 blocks exchangeActiveSync+other, all users    -
 ZT-CA-003   -                                                   CA003 (Azure management, compliant device): report-only
 ZT-CA-004   CA006 medium+high sign-in risk -> MFA               -
@@ -16,7 +17,9 @@ ZT-CA-006   CA021 report-only for 5 days                        CA019 report-onl
 ZT-CA-007   CA004 privileged roles -> phishing-resistant        -
 ZT-CA-008   CA008 blocks deviceCodeFlow                         -
 ZT-CA-009   every other policy                                  CA024 excludes a deleted group and named location
-ZT-CA-010   -                                                   gaps: service accounts, guests on non-O365 apps, ...
+ZT-CA-010   -                                                   gaps: SG-Service-Accounts members on every app but the
+                                                                admin portals (CA026); guests on every app outside
+                                                                Office 365 (CA009) and the admin portals
 ZT-CA-011   PIM-eligible admins (Alex, Lidia, Nestor, ...)      Megan Bowen: permanent Global Administrator, not
                                                                 break-glass; Patti: permanent Helpdesk Administrator
 ZT-BG-001   bg-admin-01 and bg-admin-02 declared and exist      -
@@ -62,7 +65,6 @@ ZT-MON-003  Entra SignInLogs + AuditLogs -> law-contoso-sec     -
 
 from __future__ import annotations
 
-import ipaddress
 import random
 import sys
 from dataclasses import dataclass, field
@@ -121,8 +123,6 @@ FIRST_PARTY = (
     ("29d9ed98-a469-4536-ade2-f981bc1d605e", "Microsoft Authentication Broker"),
     ("38aa3b87-a06d-4817-b275-7a316988d93b", "Windows Sign In"),
 )
-OFFICE365_APPS = frozenset({EXO, SPO, TEAMS_SVC, OFFICE_HOME})
-ADMIN_PORTAL_APPS = frozenset({AZURE_MGMT, AZURE_PORTAL})
 
 # --- built-in directory roles (real template ids) ---------------------------------------------------
 
@@ -519,7 +519,8 @@ def _policies(ctx: _Ctx) -> None:
 
     ctx.policies = [
         P(pid("CA001"), "CA001-Global-AllApps-AnyPlatform-RequireMFA", E, created=t(1100), modified=t(75),
-          users=wb.ca_users(include_users=["All"], exclude_groups=bg_group + [g["svc_accounts"]]),
+          users=wb.ca_users(include_users=["All"], exclude_users=["GuestsOrExternalUsers"],
+                            exclude_groups=bg_group + [g["svc_accounts"]]),
           apps=wb.ca_apps(["All"]), grant=wb.ca_grant("OR", ["mfa"])),
         P(pid("CA002"), "CA002-Global-AllApps-BlockLegacyAuthentication", E, created=t(1090), modified=t(300),
           users=wb.ca_users(include_users=["All"], exclude_users=bg02, exclude_groups=bg_group),
@@ -545,8 +546,8 @@ def _policies(ctx: _Ctx) -> None:
         P(pid("CA008"), "CA008-Global-AllApps-BlockDeviceCodeFlow", E, created=t(240), modified=t(240),
           users=wb.ca_users(include_users=["All"], exclude_users=bg02, exclude_groups=bg_group + [g["rooms"]]),
           apps=wb.ca_apps(["All"]), transfer_methods="deviceCodeFlow", grant=wb.ca_grant("OR", ["block"])),
-        P(pid("CA009"), "CA009-Guests-AllApps-RequireMFA-TermsOfUse", E, created=t(600), modified=t(100),
-          users=wb.ca_users(include_guests=wb.ALL_GUEST_TYPES), apps=wb.ca_apps(["All"]),
+        P(pid("CA009"), "CA009-Guests-Office365-RequireMFA-TermsOfUse", E, created=t(600), modified=t(100),
+          users=wb.ca_users(include_guests=wb.ALL_GUEST_TYPES), apps=wb.ca_apps(["Office365"]),
           grant=wb.ca_grant("AND", ["mfa"], terms=[tou])),
         P(pid("CA010"), "CA010-Internals-Office365-RequireCompliantOrHybridDevice", E, created=t(800), modified=t(45),
           users=wb.ca_users(include_users=["All"], exclude_users=bg02 + ["GuestsOrExternalUsers"],
@@ -880,74 +881,39 @@ class _Attempt:
     pre_ca_error: tuple[int, str] | None = None  # failures before Conditional Access is evaluated
 
 
-class _Evaluator:
-    """A small, demo-only Conditional Access evaluator: enough to write believable applied-policy results."""
+class _Outcomes:
+    """Which policies apply to an attempt, decided by the engine (``ztconsole.engine``): the sign-in record is
+    read back through the model and mapped to a What If scenario exactly as ``impact`` maps a logged
+    sign-in, so the log and the evaluator can never disagree. Whether the user then satisfied a policy's
+    grant controls is the demo's story (``satisfied``)."""
 
     def __init__(self, ctx: _Ctx):
+        from ztconsole.engine.compiled import CompiledPolicies
+        from ztconsole.engine.whatif import Context
+        from ztconsole.model.tenant import TenantInfo
+        from ztconsole.tenantdir import TenantFiles
+
         self.ctx = ctx
-        self.ip_locations = [(loc["id"], loc.get("isTrusted", False),
-                              [ipaddress.ip_network(r["cidrAddress"]) for r in loc["ipRanges"]])
-                             for loc in ctx.locations.values() if "ipRanges" in loc]
-        self.country_locations = [(loc["id"], set(loc["countriesAndRegions"]))
-                                  for loc in ctx.locations.values() if "countriesAndRegions" in loc]
-        self.group_ids = {k: set(ctx.groups[g]["id"] for g in ctx.transitive_groups(k)) for k in ctx.users}
+        files = dict(ctx.files)
+        files[wb.file_path("users")] = list(ctx.users.values())
+        files[wb.file_path("groups")] = list(ctx.groups.values())
+        info = TenantInfo(id=TENANT_ID, display_name="Contoso", default_domain=DOMAIN,
+                          break_glass=tuple(BREAK_GLASS))
+        keys = ["ca_policies", "named_locations", "users", "groups", "group_members", "role_definitions",
+                "role_assignments", "role_eligibility", "service_principals", "auth_strengths"]
+        tenant = TenantFiles(files, info).load(keys=keys, workers=1)
+        bad = [r for r in tenant.results.values() if r.status != "ok" or r.issues]
+        if bad:
+            raise RuntimeError(f"the demo does not read back: {bad[0].key}: {bad[0].message}")
+        self.compiled = CompiledPolicies.build(tenant.ca_policies, Context.from_tenant(tenant))
 
-    def locations(self, ip: str, country: str) -> tuple[set[str], bool]:
-        addr = ipaddress.ip_address(ip)
-        ids, trusted = set(), False
-        for lid, is_trusted, nets in self.ip_locations:
-            if any(addr in n for n in nets):
-                ids.add(lid)
-                trusted = trusted or is_trusted
-        ids |= {lid for lid, countries in self.country_locations if country in countries}
-        return ids, trusted
+    def applied(self, record: Json) -> tuple[frozenset[str], frozenset[str]]:
+        """(enforced, report-only) ids of the policies that apply to the sign-in ``record``."""
+        from ztconsole.engine.impact import scenario_of
+        from ztconsole.model.directory import SignIn
 
-    def result(self, p: Json, a: _Attempt, ip: str) -> str | None:
-        """``success``/``failure`` if the policy applies, ``None`` if not."""
-        c = p["conditions"]
-        usr = self.ctx.users[a.user]
-        uid_, groups = usr["id"], self.group_ids[a.user]
-        roles = self.ctx.roles_active.get(a.user, set())
-        guest = usr["userType"] == "Guest"
-        us = c["users"]
-        inc = ("All" in us["includeUsers"] or uid_ in us["includeUsers"] or groups & set(us["includeGroups"])
-               or roles & set(us["includeRoles"]) or (guest and us["includeGuestsOrExternalUsers"] is not None))
-        exc = (uid_ in us["excludeUsers"] or groups & set(us["excludeGroups"]) or roles & set(us["excludeRoles"])
-               or (guest and ("GuestsOrExternalUsers" in us["excludeUsers"]
-                              or us["excludeGuestsOrExternalUsers"] is not None)))
-        if not inc or exc:
-            return None
-        ap = c["applications"]
-        res = a.resource[0]
-
-        def app_in(values: list[str]) -> bool:
-            return ("All" in values or res in values or ("Office365" in values and res in OFFICE365_APPS)
-                    or ("MicrosoftAdminPortals" in values and res in ADMIN_PORTAL_APPS))
-        if not app_in(ap["includeApplications"]) or app_in([x for x in ap["excludeApplications"] if x != "All"]):
-            return None
-        if "all" not in c["clientAppTypes"] and a.client not in c["clientAppTypes"]:
-            return None
-        if c["platforms"]:
-            pl = c["platforms"]
-            if not ("all" in pl["includePlatforms"] or a.device.platform in pl["includePlatforms"]):
-                return None
-            if a.device.platform in pl["excludePlatforms"]:
-                return None
-        if c["locations"]:
-            ids, trusted = self.locations(ip, PLACES[a.place][1])
-            lc = c["locations"]
-            if not ("All" in lc["includeLocations"] or (trusted and "AllTrusted" in lc["includeLocations"])
-                    or ids & set(lc["includeLocations"])):
-                return None
-            if (trusted and "AllTrusted" in lc["excludeLocations"]) or ids & set(lc["excludeLocations"]):
-                return None
-        if c["signInRiskLevels"] and a.risk not in c["signInRiskLevels"]:
-            return None
-        if c["userRiskLevels"] or c["authenticationFlows"]:
-            return None
-        if c["devices"] and (a.device.compliant or a.device.trust == "Hybrid Azure AD joined"):
-            return None
-        return "success" if self.satisfied(p, a) else "failure"
+        d = self.compiled.decide(scenario_of(SignIn.from_wire(record)))
+        return frozenset(d.applied), frozenset(d.report_only)
 
     def satisfied(self, p: Json, a: _Attempt) -> bool:
         grant = p["grantControls"]
@@ -1081,7 +1047,8 @@ def _sign_ins(ctx: _Ctx) -> None:
     rng = random.Random(20261122)
     attempts = _attempts(ctx, rng)
     attempts.sort(key=lambda a: a.when, reverse=True)
-    ev = _Evaluator(ctx)
+    ev = _Outcomes(ctx)
+    enabled = [p for p in ctx.policies if p["state"] == "enabled"]
     reporting = [p for p in ctx.policies if p["state"] == "enabledForReportingButNotEnforced"]
     last: dict[str, datetime] = {}
     last_ok: dict[str, datetime] = {}
@@ -1090,17 +1057,31 @@ def _sign_ins(ctx: _Ctx) -> None:
         city, country, prefix = PLACES[a.place]
         ip = prefix + str(10 + (i * 37 + len(a.user) * 11) % 17 if a.place == "hq"
                           else 16 + i % 16 if a.place == "london" else 2 + (i * 53) % 240)
+        usr = ctx.users[a.user]
+
+        def record(status: str, applied: list[Json], error: tuple[int, str] | None) -> Json:
+            risk_state = "none" if a.risk in ("none", "low") else "remediated" if error is None else "atRisk"
+            return wb.sign_in(
+                uid("signin", str(i), a.user), wb.iso(a.when), usr, app_id=a.app[0], app_name=a.app[1],
+                resource_id=a.resource[0], resource_name=a.resource[1], ip=ip, city=city, country=country,
+                client_app=a.used or a.client, os=a.device.os, browser=a.device.browser,
+                compliant=a.device.compliant, managed=a.device.trust is not None and a.device.compliant,
+                trust_type=a.device.trust, ca_status=status, applied=applied, error_code=error[0] if error else 0,
+                failure_reason=error[1] if error else None, risk=a.risk, risk_state=risk_state,
+                interactive=a.client != "other",
+                device_id=uid("device", a.user, a.device.os) if a.device.trust else "")
+
         applied: list[Json] = []
         status = "notApplied"
         error: tuple[int, str] | None = a.pre_ca_error
         if error is None:
-            results = [(p, ev.result(p, a, ip)) for p in ctx.policies if p["state"] == "enabled"]
-            hits = [(p, r) for p, r in results if r]
+            on, report = ev.applied(record(status, [], None))
+            hits = [(p, "success" if ev.satisfied(p, a) else "failure") for p in enabled if p["id"] in on]
             applied = [wb.applied_policy(p, r) for p, r in hits]
             for p in reporting:
-                r = ev.result(p, a, ip)
-                applied.append(wb.applied_policy(p, {"success": "reportOnlySuccess", "failure": "reportOnlyFailure",
-                                                     None: "reportOnlyNotApplied"}[r]))
+                r = ("reportOnlySuccess" if ev.satisfied(p, a) else "reportOnlyFailure") if p["id"] in report \
+                    else "reportOnlyNotApplied"
+                applied.append(wb.applied_policy(p, r))
             failed = [p for p, r in hits if r == "failure"]
             if failed:
                 status = "failure"
@@ -1113,16 +1094,7 @@ def _sign_ins(ctx: _Ctx) -> None:
                          (500121, "Authentication failed during strong authentication request."))
             elif hits:
                 status = "success"
-        risk_state = "none" if a.risk in ("none", "low") else "remediated" if error is None else "atRisk"
-        usr = ctx.users[a.user]
-        out.append(wb.sign_in(
-            uid("signin", str(i), a.user), wb.iso(a.when), usr, app_id=a.app[0], app_name=a.app[1],
-            resource_id=a.resource[0], resource_name=a.resource[1], ip=ip, city=city, country=country,
-            client_app=a.used or a.client, os=a.device.os, browser=a.device.browser, compliant=a.device.compliant,
-            managed=a.device.trust is not None and a.device.compliant, trust_type=a.device.trust, ca_status=status,
-            applied=applied, error_code=error[0] if error else 0, failure_reason=error[1] if error else None,
-            risk=a.risk, risk_state=risk_state, interactive=a.client != "other",
-            device_id=uid("device", a.user, a.device.os) if a.device.trust else ""))
+        out.append(record(status, applied, error))
         last[a.user] = max(last.get(a.user, a.when), a.when)
         if error is None:
             last_ok[a.user] = max(last_ok.get(a.user, a.when), a.when)

@@ -130,8 +130,9 @@ def summary_covers(doc: Mapping[str, Any]) -> bool:
 @dataclass(frozen=True)
 class GapExample:
     """One concrete sign-in of a gap: ``ztconsole whatif --user U --app A --client-app C [--platform P]
-    [--ip IP] [--country CC]``. ``country`` is set only when the class needs one; ``compliant_network``
-    only for a sign-in through Global Secure Access (which the command line cannot express)."""
+    [--ip IP] [--country CC] [--compliant-network]``. ``country`` is set only when the class needs one;
+    ``compliant_network`` only for a sign-in through Global Secure Access. Both are additions to the
+    example of CONTRACTS §5, present only when needed to replay it."""
 
     user: str
     app: str
@@ -163,6 +164,8 @@ class GapExample:
             out += ["--ip", self.ip]
         if self.country is not None:
             out += ["--country", self.country]
+        if self.compliant_network:
+            out.append("--compliant-network")
         return out
 
 

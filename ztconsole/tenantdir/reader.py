@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 from ztconsole.model.tenant import DataSetResult, LoadIssue, Tenant, TenantInfo, arm_key
@@ -270,7 +270,7 @@ class TenantDir:
     def _read_file(self, rel: str, ds: DataSet, cls: type, issues: list[LoadIssue]) -> Any:
         """Parse one file; None when nothing in it could be read."""
         try:
-            text = (self.root / rel).read_text(encoding="utf-8")
+            text = self._text(rel)
         except (OSError, UnicodeDecodeError) as e:
             issues.append(LoadIssue(rel, "", f"cannot read: {e}"))
             return None
@@ -290,6 +290,9 @@ class TenantDir:
             return self._read_collection(rel, text, cls, issues, notes)
         finally:
             issues.extend(LoadIssue(rel, jsonpath(n.path), n.message, "note") for n in notes)
+
+    def _text(self, rel: str) -> str:
+        return (self.root / rel).read_text(encoding="utf-8")
 
     def _read_collection(self, rel: str, text: str, cls: type, issues: list[LoadIssue],
                          notes: list) -> list[Any] | None:
@@ -325,6 +328,23 @@ class TenantDir:
                 return None
             issues.append(LoadIssue(rel, "", f"kept the {len(out)} item(s) before the damage"))
         return out
+
+
+class TenantFiles(TenantDir):
+    """A tenant directory held in memory: ``{relative path: JSON value}`` as a tenant directory holds it
+    (e.g. what :func:`ztconsole.demo.contoso.build_files` produces before writing). Read exactly as files
+    on disk are, with the same per-data-set statuses."""
+
+    def __init__(self, files: Mapping[str, Any], info: TenantInfo):
+        super().__init__(Path("<memory>"), info)
+        self._values = files
+        self._index = {}
+        for rel in files:
+            if rel.endswith(".json") and rel.split("/", 1)[0] in ("graph", "arm"):
+                self._index.setdefault(rel.lower(), rel)
+
+    def _text(self, rel: str) -> str:
+        return json.dumps(self._values[rel])
 
 
 def read_all(reader: Any, keys: list[str] | None = None, workers: int = DEFAULT_WORKERS,

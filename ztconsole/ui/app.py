@@ -149,6 +149,7 @@ class ZtApp(actions.Guarded, App[int]):
     def _started(self, generation: int, key: str) -> None:
         if generation == self._generation and key in self._pending:
             self._table.show(key, RowState("loading"))
+            self._show_summary()
 
     def _finished(self, generation: int, result: DataSetResult) -> None:
         if generation != self._generation or result.key not in self._pending:
