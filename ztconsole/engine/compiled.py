@@ -39,6 +39,9 @@ from ztconsole.engine.whatif import (
     USER_ACTIONS,
     Context,
     Scenario,
+    device_states,
+    policy_requirements,
+    workload_reason,
 )
 from ztconsole.model.ca import (
     ALL,
@@ -50,7 +53,6 @@ from ztconsole.model.ca import (
     MICROSOFT_ADMIN_PORTALS,
     OFFICE_365,
     ConditionalAccessEnumeratedExternalTenants,
-    ConditionalAccessGrantControls,
     ConditionalAccessPolicy,
 )
 
@@ -68,28 +70,6 @@ class Decision(NamedTuple):
     report_only: tuple[str, ...]
     decision: str
     requirements: tuple[tuple[str, ...], ...]
-
-
-def _requirements(grant: ConditionalAccessGrantControls | None) -> tuple[tuple[str, ...], ...]:
-    """A policy's grant controls as CONTRACTS §3 inner lists (``OR``: one list of alternatives; otherwise
-    one list per control; ``block`` is not a requirement)."""
-    if grant is None:
-        return ()
-    names = sorted({n for n in grant.control_names if n not in ("block", "unknownFutureValue")})
-    if not names:
-        return ()
-    if grant.operator == "OR" or len(names) == 1:
-        return (tuple(names),)
-    return tuple((n,) for n in names)
-
-
-def _targets_workloads(cond: Any) -> bool:
-    ca = cond.client_applications
-    if ca is not None and (ca.include_service_principals or ca.service_principal_filter is not None):
-        return True
-    if any(v != "unknownFutureValue" for v in cond.service_principal_risk_levels):
-        return True
-    return bool(cond.agent_id_risk_level_values)
 
 
 def _bits(mask: int) -> Iterable[int]:
@@ -202,28 +182,6 @@ class _Device:
         return True
 
 
-def _device_value(device: Mapping[str, Any], name: str) -> Any:
-    lower = name.lower()
-    for key, value in device.items():
-        if key.lower() == lower:
-            return value
-    return None
-
-
-def _device_states(device: Mapping[str, Any] | None) -> frozenset[str]:
-    """The deprecated device states of a device: ``compliant``, ``domainjoined`` (hybrid joined)."""
-    if device is None:
-        return frozenset()
-    states = set()
-    compliant = _device_value(device, "isCompliant")
-    if compliant is True or (isinstance(compliant, str) and compliant.strip().lower() == "true"):
-        states.add("compliant")
-    trust = _device_value(device, "trustType")
-    if isinstance(trust, str) and trust.strip().lower() == "serverad":
-        states.add("domainjoined")
-    return frozenset(states)
-
-
 class CompiledPolicies:
     """Policies compiled against one :class:`~ztconsole.engine.whatif.Context`; see the module docstring.
 
@@ -256,7 +214,7 @@ class CompiledPolicies:
         self.ctx = ctx
         policies = tuple(policies)
         self.ids = tuple(p.id for p in policies)
-        self._requirements = [_requirements(p.grant_controls) for p in policies]
+        self._requirements = [policy_requirements(p.grant_controls) for p in policies]
         live = 0
         # target resources
         app_policies = 0                     # policies that target apps (no user actions, no auth contexts)
@@ -285,7 +243,7 @@ class CompiledPolicies:
             if p.blocks:
                 self._blocks |= bit
             cond = p.conditions
-            if cond is None or cond.users is None or _targets_workloads(cond):
+            if cond is None or cond.users is None or workload_reason(cond) is not None:
                 continue
             live |= bit
             u = cond.users
@@ -512,7 +470,7 @@ class CompiledPolicies:
         if not self._devices:
             return mask
         props = prepare_device(device).props
-        states = _device_states(device)
+        states = frozenset(device_states(device))
         for dev in self._devices:
             if dev.applies(props, states):
                 mask |= dev.bit

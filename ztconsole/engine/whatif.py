@@ -612,7 +612,7 @@ def evaluate(policy: ConditionalAccessPolicy, scenario: Scenario, ctx: Context) 
         return PolicyResult(applies=False, reasons=("the policy has no conditions (no users or resources)",),
                             failed=("emptyPolicy",), **result)
 
-    workload = _workload(cond)
+    workload = workload_reason(cond)
     if workload is not None:
         return PolicyResult(applies=False, reasons=(workload,), failed=("workloadIdentities",), **result)
 
@@ -645,7 +645,8 @@ def evaluate(policy: ConditionalAccessPolicy, scenario: Scenario, ctx: Context) 
 Check = tuple[bool, list[str]]
 
 
-def _workload(cond: Any) -> str | None:
+def workload_reason(cond: Any) -> str | None:
+    """Why a policy's conditions target workload (or agent) identities, never user sign-ins; None if not."""
     ca = cond.client_applications
     if ca is not None and (ca.include_service_principals or ca.service_principal_filter is not None):
         return "the policy targets workload identities (service principals), not user sign-ins"
@@ -1016,7 +1017,7 @@ def _device_value(device: Mapping[str, Any] | None, name: str) -> Any:
     return None
 
 
-def _device_states(device: Mapping[str, Any] | None) -> set[str]:
+def device_states(device: Mapping[str, Any] | None) -> set[str]:
     """The deprecated device states of a device: Compliant, DomainJoined (hybrid joined)."""
     states = set()
     compliant = _device_value(device, "isCompliant")
@@ -1041,7 +1042,7 @@ def _device(devices: Any, scenario: Scenario) -> Check:
     include = [s.lower() for s in (*devices.include_devices, *devices.include_device_states)]
     exclude = [s.lower() for s in (*devices.exclude_devices, *devices.exclude_device_states)]
     if include or exclude:
-        states = _device_states(scenario.device)
+        states = device_states(scenario.device)
         shown = ", ".join(sorted(states)) or "neither compliant nor hybrid joined"
         if include and "all" not in include and not (states & set(include)):
             ok = False
