@@ -376,6 +376,7 @@ def test_an_unreadable_tenant_dir_exits_3_before_the_console_starts(
         ("a\x1b[2J\x1b[Hb", "ab"),  # clear screen, cursor home
         ("two\nlines\ttab", "two lines tab"),
         ("admin\u202etxt.exe", "admintxt.exe"),  # right-to-left override
+        ("a\u061cb\u2066c", "abc"),  # Arabic letter mark, left-to-right isolate
         ("bell\x07 nul\x00 del\x7f c1\x9b31m", "bell nul del c1"),
         ("Café 日本 ✓", "Café 日本 ✓"),
     ],

@@ -264,12 +264,10 @@ def _emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    import asyncio
     import time
 
-    from ztconsole.sources.errors import SourceError
+    from ztconsole.safetext import clean
     from ztconsole.sources.snapshot import SnapshotWriter
-    from ztconsole.tenantdir import TenantDirError
 
     try:
         SnapshotWriter.prepare(args.out, force=args.force)
@@ -278,30 +276,46 @@ def _snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     writer = SnapshotWriter(args.out)
     started = time.perf_counter()
+    tenant = load_source(args, err, recorder=writer)
+    if isinstance(tenant, int):
+        return tenant
+    writer.finish(tenant.info)
+    bad = {k: r for k, r in tenant.results.items() if r.status not in ("ok", "missing")}
+    out.write(f"wrote {args.out} in {time.perf_counter() - started:.1f} s: {writer.files} files, "
+              f"{sum(r.count for r in tenant.results.values()):,} items\n")
+    for key, r in bad.items():
+        err.write(f"  {key}: {r.status}: {clean(r.message)}\n")
+    return EXIT_SOURCE if bad else EXIT_OK
+
+
+def load_source(args: argparse.Namespace, err: TextIO, *, keys: Sequence[str] | None = None, recorder=None,
+                after=None):
+    """The tenant of a command's source, or an exit code with the reason on ``err`` naming the command.
+
+    A recording (``--demo``, ``--tenant-dir``) is served by the emulator in process and read through the
+    real adapters; otherwise the chosen profile's live tenant (see :func:`_load_live` for ``after``). Only
+    ``keys``, if given. The one place a command turns an unreadable source into exit 3 (CONTRACTS §2)."""
+    import asyncio
+
+    from ztconsole.safetext import clean
+    from ztconsole.sources.errors import SourceError
+    from ztconsole.tenantdir import TenantDirError
+
+    prog = f"ztconsole {args.command}"
     rec = _recording(args)
     try:
         if rec is not None:
             from ztconsole.sources.stack import RecordingSource
 
             source = RecordingSource(Path(rec[0]))
-            tenant = asyncio.run(source.aload(recorder=writer))
-        else:
-            tenant = _load_live(args, err, recorder=writer)
-            if isinstance(tenant, int):
-                return tenant
+            return asyncio.run(source.aload(keys=list(keys) if keys else None, recorder=recorder))
+        return _load_live(args, err, recorder=recorder, keys=keys, after=after)
     except TenantDirError as e:
-        err.write(f"ztconsole snapshot: cannot read the tenant directory: {e}\n")
+        err.write(f"{prog}: cannot read the tenant directory: {clean(e)}\n")
         return EXIT_SOURCE
     except SourceError as e:
-        err.write(f"ztconsole snapshot: {e}\n")
+        err.write(f"{prog}: {clean(e)}\n")
         return EXIT_SOURCE
-    writer.finish(tenant.info)
-    bad = {k: r for k, r in tenant.results.items() if r.status not in ("ok", "missing")}
-    out.write(f"wrote {args.out} in {time.perf_counter() - started:.1f} s: {writer.files} files, "
-              f"{sum(r.count for r in tenant.results.values()):,} items\n")
-    for key, r in bad.items():
-        err.write(f"  {key}: {r.status}: {r.message}\n")
-    return EXIT_SOURCE if bad else EXIT_OK
 
 
 def _load_live(args: argparse.Namespace, err: TextIO, *, recorder=None, keys=None, after=None):

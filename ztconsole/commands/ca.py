@@ -12,10 +12,10 @@ valid choices); 3 the source could not be read.
 from __future__ import annotations
 
 import argparse
-import json
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Iterable, Sequence, TextIO
+
+from ztconsole.safetext import clean, dump_json
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -26,23 +26,6 @@ CA_KEYS = ("ca_policies", "named_locations", "users", "groups", "group_members",
            "role_definitions", "role_assignments", "role_eligibility", "service_principals")
 IMPACT_KEYS = CA_KEYS + ("sign_ins",)
 _UNREADABLE = ("failed", "forbidden", "throttled")
-
-# C0 and C1 controls and DEL (tab and newline become a space), and the bidirectional formatting characters
-_STRIP = {c: None for c in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
-_STRIP.update({0x09: " ", 0x0A: " ", 0x0D: " "})
-_STRIP.update({c: None for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))})
-_JSON_ESCAPE = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F,
-                                           *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
-
-
-def clean(value: Any) -> str:
-    """Tenant text as plain data: no control characters, no bidirectional overrides."""
-    return str(value).translate(_STRIP)
-
-
-def dump_json(doc: Any) -> str:
-    """JSON with every control and bidirectional formatting character escaped."""
-    return json.dumps(doc, indent=2, ensure_ascii=False).translate(_JSON_ESCAPE) + "\n"
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -68,26 +51,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _load(args: argparse.Namespace, err: TextIO, keys: Sequence[str]) -> Any:
     """The tenant (only ``keys`` from a recording), or an exit code."""
     from ztconsole import cli
-    from ztconsole.sources.errors import SourceError
-    from ztconsole.tenantdir import TenantDirError
 
     prog = f"ztconsole {args.command}"
-    rec = cli._recording(args)
-    try:
-        if rec is not None:
-            from ztconsole.sources.stack import RecordingSource
-
-            tenant = RecordingSource(Path(rec[0])).load(keys=list(keys))
-        else:
-            tenant = cli._load_live(args, err)
-            if isinstance(tenant, int):
-                return tenant
-    except TenantDirError as e:
-        err.write(f"{prog}: cannot read the tenant directory: {clean(e)}\n")
-        return EXIT_SOURCE
-    except SourceError as e:
-        err.write(f"{prog}: {clean(e)}\n")
-        return EXIT_SOURCE
+    tenant = cli.load_source(args, err, keys=keys)
+    if isinstance(tenant, int):
+        return tenant
     bad = [(k, tenant.results[k]) for k in keys if k in tenant.results and tenant.results[k].status in _UNREADABLE]
     for key, result in bad:
         err.write(f"{prog}: {key} could not be read ({result.status}): {clean(result.message)}\n")
@@ -211,7 +179,6 @@ def _whatif_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ztconsole.engine.whatif import Context, what_if
     from ztconsole.model.ca import WhatIfAnalysisResult
     from ztconsole.model.wire import parse_items
-    from ztconsole.sources.errors import SourceError
 
     if cli._recording(args) is not None:
         err.write("ztconsole whatif: --compare-server needs a live tenant (Microsoft Graph evaluates the "
@@ -227,11 +194,7 @@ def _whatif_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raw = await stack.readers["graph"].evaluate(evaluate_request(scenario))
         return local, raw
 
-    try:
-        loaded = cli._load_live(args, err, keys=list(CA_KEYS), after=ask)
-    except SourceError as e:
-        err.write(f"ztconsole whatif: {clean(e)}\n")
-        return EXIT_SOURCE
+    loaded = cli.load_source(args, err, keys=CA_KEYS, after=ask)
     if isinstance(loaded, int):
         return loaded
     tenant, answer = loaded
