@@ -655,3 +655,19 @@ async def test_concurrent_requests_share_one_emulator(emu: Emulator) -> None:
     async with client(emu) as c:
         pages = await asyncio.gather(*(collect(c, f"{GRAPH}/v1.0/users") for _ in range(4)))
     assert all(items == read("graph/v1.0/users.json") for items, _ in pages)
+
+
+def test_irregular_arrays_are_cut_item_by_item_and_damage_is_located() -> None:
+    """A hand-edited file (neither one item per line nor indented) is scanned element by element: each item
+    keeps its own text; a damaged one names the line and column."""
+    from ztconsole.emulator.store import parse_file
+    from ztconsole.tenantdir.reader import JsonArrayError
+
+    got = parse_file(' [ {"id": "a", "n": [1, 2]} ,{"id":"b"}\n,  {"id": "c"} ] \n')
+    assert got.raws == ['{"id": "a", "n": [1, 2]}', '{"id":"b"}', '{"id": "c"}']
+    assert parse_file("[ ]").raws == []
+    for text, where in (('[{"id": "a"},\n {"id": }]', "line 2 column 9"),
+                        ('[{"id": "a"} {"id": "b"}]', "line 1 column 14"),
+                        ('[{"id": "a"},', "truncated")):
+        with pytest.raises(JsonArrayError, match=where):
+            parse_file(text)

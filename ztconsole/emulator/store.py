@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ztconsole.datasets import DataSet
-from ztconsole.tenantdir.reader import JsonArrayError, TenantDir, gc_paused
+from ztconsole.tenantdir.reader import JsonArrayError, TenantDir, gc_paused, iter_json_array_spans
 
 # item fields kept beside each raw item: enough for the supported $filter forms and for look-ups
 FIELDS: tuple[str, ...] = ("id", "name", "userPrincipalName", "principalId", "userId", "roleDefinitionId",
@@ -27,7 +27,6 @@ FIELDS: tuple[str, ...] = ("id", "name", "userPrincipalName", "principalId", "us
 FIELD: dict[str, int] = {name: i for i, name in enumerate(FIELDS)}
 _NO_ROW: tuple[Any, ...] = (None,) * len(FIELDS)
 _WS = re.compile(r"[ \t\n\r]*").match
-_SCAN = json.JSONDecoder().scan_once
 
 
 class StoreError(Exception):
@@ -230,31 +229,9 @@ def index_array(text: str, start: int, source: str) -> Collection:
         return Collection(fast, None, source)
     raws: list[str] = []
     rows: list[tuple[Any, ...]] = []
-    idx = _WS(text, start + 1).end()
-    if text.startswith("]", idx):
-        idx += 1
-    else:
-        while True:
-            try:
-                obj, end = _SCAN(text, idx)
-            except StopIteration as e:
-                raise JsonArrayError("expected a value", e.value, text) from None
-            except json.JSONDecodeError as e:
-                raise JsonArrayError(e.msg, e.pos, text) from None
-            raws.append(text[idx:end])
-            rows.append(row_of(obj))
-            idx = _WS(text, end).end()
-            sep = text[idx:idx + 1]
-            if sep == ",":
-                idx = _WS(text, idx + 1).end()
-            elif sep == "]":
-                idx += 1
-                break
-            else:
-                raise JsonArrayError("expected ',' or ']' (truncated?)", idx, text)
-    end = _WS(text, idx).end()
-    if end != len(text):
-        raise JsonArrayError("extra data after the array", end, text)
+    for obj, begin, end in iter_json_array_spans(text, start):
+        raws.append(text[begin:end])
+        rows.append(row_of(obj))
     return Collection(raws, rows, source)
 
 

@@ -80,9 +80,15 @@ class JsonArrayError(ValueError):
 
 def iter_json_array(text: str) -> Iterator[Any]:
     """Decode a JSON array element by element (C scanner per element; the array is never whole)."""
+    return (obj for obj, _, _ in iter_json_array_spans(text))
+
+
+def iter_json_array_spans(text: str, start: int = 0) -> Iterator[tuple[Any, int, int]]:
+    """Each element of the JSON array opening at or after ``text[start]`` as ``(value, begin, end)``, where
+    ``text[begin:end]`` is the element's own text; the array must close the text (JsonArrayError)."""
     scan = json.JSONDecoder().scan_once
     ws = _WS.match
-    idx = ws(text, 0).end()
+    idx = ws(text, start).end()
     if idx >= len(text) or text[idx] != "[":
         raise JsonArrayError("expected a JSON array", idx, text)
     idx = ws(text, idx + 1).end()
@@ -95,13 +101,13 @@ def iter_json_array(text: str) -> Iterator[Any]:
         if idx >= len(text):
             raise JsonArrayError("the file ends before the array is closed (truncated?)", idx, text)
         try:
-            obj, idx = scan(text, idx)
+            obj, end = scan(text, idx)
         except StopIteration as e:
             raise JsonArrayError("expected a value", e.value, text) from None
         except json.JSONDecodeError as e:
             raise JsonArrayError(e.msg, e.pos, text) from None
-        yield obj
-        idx = ws(text, idx).end()
+        yield obj, idx, end
+        idx = ws(text, end).end()
         if idx >= len(text):
             raise JsonArrayError("the file ends before the array is closed (truncated?)", idx, text)
         c = text[idx]
