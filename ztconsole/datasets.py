@@ -64,6 +64,13 @@ class DataSet:
         root = f"graph/{self.version}" if self.api == "graph" else "arm"
         return f"{root}/{self.api_path(sub=sub, parent=parent)}.json"
 
+    @property
+    def label(self) -> str:
+        """The data set's name in ``tenant.toml`` ``[datasets]`` and in every ``incomplete`` list
+        (CONTRACTS §1, §2): its file path without ``.json``, ``<id>`` standing for the parent and ``<sub>``
+        for the subscription, e.g. ``graph/v1.0/groups/<id>/members``."""
+        return self.file_path(sub="<sub>", parent="<id>")[:-5]
+
 
 _NET = "Microsoft.Network"
 _ARM_NET_VERSION = "2024-05-01"

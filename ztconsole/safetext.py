@@ -9,11 +9,10 @@ control and bidirectional formatting character is escaped.
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
+from typing import Any, Sequence
 
-__all__ = ["clean", "dump_json"]
+__all__ = ["bug_report", "clean", "command_line", "dump_json"]
 
 # ESC-introduced sequences first (CSI, OSC/DCS/APC/PM/SOS strings, two-character escapes), so their
 # printable tails ("[31m") go with them; then single C0/C1 controls, DEL and bidi controls.
@@ -38,6 +37,18 @@ def clean(value: object) -> str:
     return _CONTROLS.sub("", out)
 
 
+def command_line(argv: Sequence[str]) -> str:
+    """A command line an admin can paste into a POSIX shell: each argument made printable with
+    :func:`clean`, then quoted, so ``shlex.split`` gives back exactly ``[clean(a) for a in argv]``.
+
+    Cleaning the whole line instead would let an escape sequence swallow a closing quote; anything else
+    from the tenant (a display name beside the command) belongs on a line of its own, never on this one.
+    """
+    import shlex
+
+    return " ".join(shlex.quote(clean(a)) for a in argv)
+
+
 _JSON_ESCAPE = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F,
                                            *range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
@@ -45,4 +56,22 @@ _JSON_ESCAPE = {c: f"\\u{c:04x}" for c in (*range(0x7F, 0xA0), 0x061C, 0x200E, 0
 def dump_json(doc: Any) -> str:
     """JSON with every control and bidirectional formatting character escaped (C0 controls are escaped by
     ``json`` itself)."""
+    import json
+
     return json.dumps(doc, indent=2, ensure_ascii=False).translate(_JSON_ESCAPE) + "\n"
+
+
+def bug_report(exc: BaseException, *, debug: bool = False) -> str:
+    """What an unhandled exception (a bug) tells the user (CONTRACTS §2, exit 70): one line with the cause
+    and what to report. With ``debug`` (``ZTCONSOLE_DEBUG=1``) the traceback comes first, never with local
+    variables: they can hold tokens."""
+    cause = clean(f"{type(exc).__name__}: {exc}")
+    if len(cause) > 300:
+        cause = cause[:297] + "..."
+    line = (f"ztconsole: internal error: {cause}. This is a bug in ztconsole: please report it with the command "
+            "line and the output of 'ztconsole --version' (set ZTCONSOLE_DEBUG=1 for the traceback).")
+    if not debug:
+        return line
+    import traceback
+
+    return "".join(traceback.format_exception(exc)) + line

@@ -309,7 +309,6 @@ class LocationFacts:
     kind: str  # "ip", "country", "compliantNetwork", "other"
     trusted: bool = False
     networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
-    bad_ranges: tuple[str, ...] = ()
     countries: frozenset[str] = frozenset()
     include_unknown: bool = False
     lookup: str | None = None
@@ -505,14 +504,9 @@ def classify_external(user: Any) -> tuple[str | None, str]:
 def _location_facts(n: Any) -> LocationFacts:
     name = n.display_name or n.id
     if isinstance(n, IpNamedLocation):
-        nets, bad = [], []
-        for cidr in n.cidrs:
-            try:
-                nets.append(ipaddress.ip_network(cidr.strip(), strict=False))
-            except ValueError:
-                bad.append(cidr)
-        return LocationFacts(n.id, name, "ip", trusted=bool(n.is_trusted), networks=tuple(nets),
-                             bad_ranges=tuple(bad))
+        # the model admits only valid ranges (a malformed one is a load issue on its location)
+        nets = tuple(ipaddress.ip_network(cidr.strip(), strict=False) for cidr in n.cidrs)
+        return LocationFacts(n.id, name, "ip", trusted=bool(n.is_trusted), networks=nets)
     if isinstance(n, CountryNamedLocation):
         return LocationFacts(n.id, name, "country",
                              countries=frozenset(c.upper() for c in n.countries_and_regions),

@@ -16,6 +16,8 @@ property it does not declare; a sub-type built in code (``UserSignIn(user_id=...
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -157,6 +159,22 @@ _FREQUENCY_INTERVALS = ("timeBased", "everyTime", "unknownFutureValue")
 _PERSISTENT_BROWSER_MODES = ("always", "never")
 _CAE_MODES = ("strictEnforcement", "disabled", "unknownFutureValue", "strictLocation")
 _COUNTRY_LOOKUP_METHODS = ("clientIpAddress", "authenticatorAppGps", "unknownFutureValue")
+_ALPHA2 = re.compile(r"[A-Za-z]{2}")
+
+
+def _country_code(value: str) -> str | None:
+    """Graph lists countries and regions as ISO 3166-1 alpha-2 codes; anything else is not a country."""
+    return None if _ALPHA2.fullmatch(value) else f"not an ISO 3166-1 alpha-2 country code: {value[:20]!r}"
+
+
+def _cidr(value: str) -> str | None:
+    try:
+        ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return f"not an IPv4 or IPv6 range in CIDR notation: {value[:50]!r}"
+    return None
+
+
 _COMPLIANT_NETWORK_TYPES = ("allTenantCompliantNetworks", "unknownFutureValue")
 _STRENGTH_POLICY_TYPES = ("builtIn", "custom", "unknownFutureValue")
 _USER_ACTIONS = ("registerSecurityInformation", "registerOrJoinDevices", "unknownFutureValue")
@@ -603,7 +621,7 @@ class ConditionalAccessPolicy(Wire):
 class IpRange(_Typed):
     """An IP range of an IP named location; a type this version does not know is kept in ``extra``."""
 
-    cidr_address: str | None = F("cidrAddress")
+    cidr_address: str | None = F("cidrAddress", check=_cidr)
 
 
 @model
@@ -645,7 +663,7 @@ class IpNamedLocation(NamedLocation):
 class CountryNamedLocation(NamedLocation):
     ODATA_TYPE = "#microsoft.graph.countryNamedLocation"
     countries_and_regions: tuple[str, ...] = F(
-        "countriesAndRegions", "strs", intern=True, doc="ISO 3166-1 alpha-2"
+        "countriesAndRegions", "strs", intern=True, check=_country_code, doc="ISO 3166-1 alpha-2"
     )
     include_unknown_countries_and_regions: bool | None = F("includeUnknownCountriesAndRegions", "bool")
     country_lookup_method: str | None = F("countryLookupMethod", enum=_COUNTRY_LOOKUP_METHODS, intern=True)

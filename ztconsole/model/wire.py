@@ -159,6 +159,8 @@ class Poly:
         tag = obj.get(self.key)
         if tag is None:
             return self.fallback
+        if type(tag) is not str:
+            raise _bad(path, self.key, "a string", tag)
         cls = self.classes.get(tag)
         if cls is None and self.strip and type(tag) is str and tag.startswith(self.strip):
             cls = self.classes.get(tag[len(self.strip):])
@@ -170,15 +172,16 @@ class Poly:
 
 
 class _Spec:
-    __slots__ = ("key", "kind", "sub", "required", "enum", "intern", "doc")
+    __slots__ = ("key", "kind", "sub", "required", "enum", "intern", "check", "doc")
 
-    def __init__(self, key, kind, sub, required, enum, intern, doc):
+    def __init__(self, key, kind, sub, required, enum, intern, check, doc):
         self.key = key
         self.kind = kind
         self.sub = sub
         self.required = required
         self.enum = frozenset(enum) if enum is not None else None
         self.intern = intern
+        self.check = check
         self.doc = doc
 
 
@@ -194,6 +197,7 @@ def F(
     required: bool = False,
     enum: Iterable[str] | None = None,
     intern: bool = False,
+    check: Callable[[Any], str | None] | None = None,
     doc: str = "",
 ) -> Any:
     """Declare a model field read from wire property ``key``.
@@ -203,13 +207,18 @@ def F(
     Kinds: ``str int float bool time`` (scalars, default None), ``strs ints`` (tuples, default ()),
     ``obj objs`` (nested models, ``sub`` a model class or :class:`Poly`), ``json`` (kept as decoded).
     ``enum``: the values this version knows; others are kept and noted. ``intern``: the value repeats
-    across many objects (ids, app ids, enum-like strings), so share one string object.
+    across many objects (ids, app ids, enum-like strings), so share one string object. ``check``: a value
+    the type admits but the service never sends (a country code of three letters) makes the item
+    malformed: ``check(value)`` returns what is wrong, or None; for ``strs``/``ints`` each element is
+    checked. The engine can then trust the values it is given.
     """
     if kind not in _KINDS:
         raise ValueError(f"unknown field kind {kind!r}")
     if kind in ("obj", "objs") and sub is None:
         raise ValueError(f"field {key!r} of kind {kind} needs sub=")
-    spec = _Spec(key, kind, sub, required, enum, intern, doc)
+    if check is not None and kind not in ("str", "int", "float", "strs", "ints"):
+        raise ValueError(f"field {key!r}: check= applies to scalar and list-of-scalar kinds only")
+    spec = _Spec(key, kind, sub, required, enum, intern, check, doc)
     default: Any = () if kind in _TUPLE_KINDS else None
     return dataclasses.field(default=default, metadata={"wire": spec})
 
@@ -343,6 +352,10 @@ def _compile(cls: type) -> None:
     lines.append("    if type(d) is not dict:")
     lines.append("        raise WireError(p, 'expected an object, got ' + _describe(d))")
     lines.append("    _c0 = d")
+    # the OData type annotation is kept in ``extra`` but read by every typed object: a string or nothing
+    lines.append("    _t = d.get('@odata.type')")
+    lines.append("    if _t is not None and type(_t) is not str:")
+    lines.append("        raise _bad(p, '@odata.type', 'a string', _t)")
     lines.append("    extra = None")
     lines.append("    if not d.keys() <= _known_c0:")
     lines.append("        extra = {'': {k: d[k] for k in d if k not in _known_c0}}")
@@ -422,6 +435,15 @@ def _compile(cls: type) -> None:
             body.append(f"{var} = _objs(_sub{i}, {var}, p, {key!r}, notes)")
         elif k == "json":
             pass
+        if spec.check is not None:
+            ns[f"_check{i}"] = spec.check
+            if k in ("strs", "ints"):
+                body.append(f"for _j, _x in enumerate({var}):")
+                body.append(f"    _m = _check{i}(_x)")
+                body.append(f"    if _m is not None: raise WireError(p + {key!r} + (_j,), _m)")
+            else:
+                body.append(f"_m = _check{i}({var})")
+                body.append(f"if _m is not None: raise WireError(p + {key!r}, _m)")
         if k in _TUPLE_KINDS:
             lines.append(f"    if {var} is None:")
             lines.append(f"        {var} = ()")
