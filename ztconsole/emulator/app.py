@@ -11,21 +11,30 @@ import secrets
 import socket
 import struct
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
-from urllib.parse import unquote_plus, urlsplit
+from typing import Any
+from urllib.parse import unquote, unquote_plus, urlsplit
+
+from ztconsole.safetext import clean
 
 from .arm import ArmApi
 from .faults import ConnectionResetFault, Fault, FaultPlan
 from .graph import GraphApi
 from .store import Store, StoreError
 from .wire import (ArmError, GraphError, GRAPH_WWW_AUTH, Reply, Req, arm_error, arm_www_auth, graph_error,
-                   graph_throttled, json_bytes, now_utc, retry_after_header)
+                   graph_throttled, json_bytes, now_utc, retry_after_header, utf8)
 
 log = logging.getLogger(__name__)
+Receive = Callable[[], Awaitable[dict[str, Any]]]
 
 MAX_BATCH = 20
+# Graph and ARM both refuse a request body over 4 MB (ARM: RequestContentTooLarge); so does the emulator,
+# which holds the body in memory, before it has read more than that
+MAX_BODY = 4 * 1024 * 1024
+# the methods a $batch item may name (Graph's JSON batching)
+BATCH_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 REQUEST_LOG_SIZE = 100_000
 _MALFORMED = (b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1>"
               b"<p>The upstream service returned an invalid response.</p></body></html>")
@@ -97,20 +106,49 @@ class Emulator:
         self.app = _App(self)
 
     # --- one request -------------------------------------------------------------------------------
-    async def handle(self, req: Req, *, batch: bool = False) -> Reply:
-        """Answer one request (auth, faults, routing); raises ConnectionResetFault for a reset fault."""
+    async def handle(self, req: Req, *, batch: bool = False, receive: Receive | None = None) -> Reply:
+        """Answer one request (auth, faults, routing); raises ConnectionResetFault for a reset fault.
+
+        With ``receive`` (an ASGI receive callable), the body is read from it only after the headers
+        authenticated the request, and never past :data:`MAX_BODY`: an anonymous client cannot make the
+        emulator hold an upload. Any other failure becomes a service-shaped 500 (a bug must not reach the
+        terminal as a traceback nor drop the connection)."""
         api = api_of(req.path)[0]
         reply: Reply | None = None
         try:
             if not batch:
                 reply = self._authenticate(req, api)
+            if reply is None and receive is not None:
+                reply = await self._read_body(req, api, receive)
             if reply is None:
                 reply = await self._faulted(req, api, batch)
         except ConnectionResetFault:
             self._log(req, None, batch)
             raise
+        except Exception as e:  # noqa: BLE001 - the last resort: answered as a 500, logged at debug level
+            log.debug("emulator: %s while answering %s", type(e).__name__, clean(req.line[:300]))
+            reply = self._finish(req, api, _internal_error(req, api))
         self._log(req, reply.status, batch)
         return reply
+
+    async def _read_body(self, req: Req, api: str, receive: Receive) -> Reply | None:
+        """Read the body into ``req.body``; a 413 as soon as it is known to pass :data:`MAX_BODY` (from
+        Content-Length, before reading, or while counting), the rest left unread; None when read."""
+        declared = req.headers.get("content-length", "").strip()
+        if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
+            return self._finish(req, api, _too_large(req, api))
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message.get("type") == "http.disconnect":  # nobody to answer; run nothing on half a body
+                return self._finish(req, api, _cut_short(req, api))
+            body += message.get("body", b"")
+            if len(body) > MAX_BODY:
+                return self._finish(req, api, _too_large(req, api))
+            if not message.get("more_body"):
+                break
+        req.body = bytes(body)
+        return None
 
     def _log(self, req: Req, status: int | None, batch: bool) -> None:
         self.requests.append(RequestRecord(req.method, req.path, unquote_plus(req.query), status, batch))
@@ -142,7 +180,7 @@ class Emulator:
             await asyncio.sleep(decision.delay)
         fault = decision.fault
         if fault is None or fault.kind == "truncated":
-            reply = await self._route(req, api)
+            reply = await self._route(req, api, batch)
             if fault is not None and reply.body:
                 reply.body = reply.body[:max(1, len(reply.body) // 2)]
                 reply.broken = True
@@ -173,21 +211,21 @@ class Emulator:
                                "Insufficient privileges to complete the operation.")
         status = int(params["status"])
         headers = retry_after_header(params["retry_after"])
+        if status != 503:
+            return _internal_error(req, api, headers)
         if api == "arm":
-            if status == 503:
-                return arm_error(503, "ServiceUnavailable", "The service is temporarily unavailable. Please "
-                                                            "retry the request later.", headers)
-            return arm_error(500, "InternalServerError", "Encountered internal server error. Please retry "
-                                                         "the request.", headers)
-        if status == 503:
-            return graph_error(req, 503, "serviceNotAvailable", "The service is temporarily unavailable for "
-                                                                "maintenance or is overloaded.", headers)
-        return graph_error(req, 500, "generalException", "General exception while processing.", headers)
+            return arm_error(503, "ServiceUnavailable", "The service is temporarily unavailable. Please retry "
+                                                        "the request later.", headers)
+        return graph_error(req, 503, "serviceNotAvailable", "The service is temporarily unavailable for "
+                                                            "maintenance or is overloaded.", headers)
 
-    async def _route(self, req: Req, api: str) -> Reply:
+    async def _route(self, req: Req, api: str, batch: bool = False) -> Reply:
         _, ver, segs = api_of(req.path)
         try:
             if api == "graph":
+                if batch and segs and segs[0].lower() == "$batch":  # one batch could fan out 20**depth
+                    raise GraphError(400, "BadRequest", "A $batch request cannot be nested in another $batch "
+                                                        "request.")
                 if req.method == "POST" and segs == ["$batch"]:
                     reply = await self._batch(req, ver)
                 else:
@@ -201,8 +239,8 @@ class Emulator:
             reply = graph_error(req, e.status, e.code, e.message, e.headers)
         except ArmError as e:
             reply = arm_error(e.status, e.code, e.message, e.headers)
-        except StoreError as e:
-            log.warning("%s", e)
+        except StoreError as e:  # the reply is the channel: its message reaches whoever asked
+            log.debug("emulator: %s", clean(e))
             if api == "arm":
                 reply = arm_error(500, "InternalServerError", f"The emulator cannot serve a file: {e}")
             else:
@@ -234,12 +272,7 @@ class Emulator:
                                                 f"{MAX_BATCH}.")
         by_id: dict[str, dict[str, Any]] = {}
         for item in requests:
-            rid = item.get("id")
-            if not isinstance(rid, str) or not rid or rid in by_id:
-                raise GraphError(400, "BadRequest", "Every batch request needs a unique, non-empty string id.")
-            if not isinstance(item.get("method"), str) or not isinstance(item.get("url"), str):
-                raise GraphError(400, "BadRequest", f"Batch request '{rid}' needs a method and a url.")
-            by_id[rid] = item
+            by_id[_check_item(item, by_id)] = item
         order = _dependency_order(requests, by_id)
         status: dict[str, int] = {}
         parts = []
@@ -255,23 +288,85 @@ class Emulator:
                 reply = await self.handle(inner, batch=True)
             status[rid] = reply.status
             parts.append(_batch_item(rid, reply))
-        return Reply(200, ('{"responses":[' + ",".join(parts) + "]}").encode(), "application/json")
+        return Reply(200, utf8('{"responses":[' + ",".join(parts) + "]}"), "application/json")
 
     def _inner_request(self, outer: Req, ver: str, item: dict[str, Any]) -> Req:
-        url = item["url"]
-        if url.startswith(("http://", "https://")):
-            split = urlsplit(url)
-            url = split.path + (f"?{split.query}" if split.query else "")
-        path, _, query = url.partition("?")
-        path = "/" + path.lstrip("/")
+        path, _, query = _relative_url(item["url"]).partition("?")
+        path = "/" + unquote(path).lstrip("/")  # percent-decoded, as a request path from the wire is
         if not path.startswith(f"/{ver}/"):
             path = f"/{ver}{path}"
-        headers = {k.lower(): str(v) for k, v in (item.get("headers") or {}).items()}
+        headers = {k.lower(): v for k, v in (item.get("headers") or {}).items()}
         body = item.get("body")
-        raw = b"" if body is None else body.encode() if isinstance(body, str) else json_bytes(body)
+        raw = b"" if body is None else utf8(body) if isinstance(body, str) else json_bytes(body)
         inner = Req(item["method"].upper(), path, query, headers, raw, outer.base)
         inner.headers.setdefault("client-request-id", outer.client_request_id)
         return inner
+
+
+def _check_item(item: dict[str, Any], seen: dict[str, Any]) -> str:
+    """The item's id, once each field has the shape Graph's JSON batching documents; else a 400 for the whole
+    batch, before any of it runs (a malformed item is the client's error, never the emulator's 500)."""
+    rid = item.get("id")
+    if not isinstance(rid, str) or not rid or rid in seen:
+        raise GraphError(400, "BadRequest", "Every batch request needs a unique, non-empty string id.")
+
+    def bad(what: str) -> GraphError:
+        return GraphError(400, "BadRequest", f"Batch request '{rid}': {what}.")
+
+    method, url = item.get("method"), item.get("url")
+    if not isinstance(method, str) or method.upper() not in BATCH_METHODS:
+        raise bad(f"the method must be one of {', '.join(sorted(BATCH_METHODS))}")
+    if not isinstance(url, str) or not url.strip():
+        raise bad("the url must be a non-empty string")
+    try:
+        _relative_url(url)
+    except ValueError:
+        raise bad("the url cannot be parsed") from None
+    headers = item.get("headers")
+    if headers is not None and not (isinstance(headers, dict)
+                                    and all(isinstance(v, str) for v in headers.values())):
+        raise bad("headers must be an object whose values are strings")
+    body = item.get("body")
+    if body is not None and not isinstance(body, (dict, str)):
+        raise bad("the body must be a JSON object or a string")
+    deps = item.get("dependsOn")
+    if deps is not None and not (isinstance(deps, list) and all(isinstance(d, str) for d in deps)):
+        raise bad("dependsOn must be a list of request ids")
+    return rid
+
+
+def _relative_url(url: str) -> str:
+    """A batch item's url relative to the service root (an absolute one cut to its path and query); raises
+    ValueError for one that cannot be parsed."""
+    if url.startswith(("http://", "https://")):
+        split = urlsplit(url)
+        return split.path + (f"?{split.query}" if split.query else "")
+    return url
+
+
+def _too_large(req: Req, api: str) -> Reply:
+    """413, as each service refuses a body over its limit."""
+    limit = f"{MAX_BODY // (1024 * 1024)} MB"
+    if api == "arm":
+        return arm_error(413, "RequestContentTooLarge", f"The request content size exceeds the maximum size of "
+                                                        f"{limit}.")
+    return graph_error(req, 413, "RequestEntityTooLarge", f"The request body exceeds the maximum size of {limit}.")
+
+
+def _cut_short(req: Req, api: str) -> Reply:
+    """400 for a body the client stopped sending: nobody reads it, the request log records it."""
+    if api == "arm":
+        return arm_error(400, "InvalidRequestContent", "The request content could not be read: the client closed "
+                                                       "the connection.")
+    return graph_error(req, 400, "BadRequest", "IO error during request payload read.")
+
+
+def _internal_error(req: Req, api: str, headers: dict[str, str] | None = None) -> Reply:
+    """500 as each service words it: a fault, or the emulator's own failure (whose details stay out)."""
+    if api == "arm":
+        return arm_error(500, "InternalServerError", "Encountered internal server error. Please retry the request.",
+                         headers)
+    return graph_error(req, 500, "generalException", "General exception while processing.", headers)
 
 
 def _dependency_order(requests: list[dict[str, Any]], by_id: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -355,12 +450,37 @@ class _App:
                     return
         if scope["type"] != "http":
             return
-        body = bytearray()
-        while True:
+        pending = True  # body bytes may still be on their way: the reply closes the connection
+
+        async def pull() -> dict[str, Any]:
+            nonlocal pending
             message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+            pending = message.get("type") == "http.request" and bool(message.get("more_body"))
+            return message
+
+        try:
+            req = self._request(scope)
+            pending = "transfer-encoding" in req.headers or req.headers.get("content-length", "0").strip() != "0"
+            reply = await self.emulator.handle(req, receive=pull)  # reads the body once authenticated
+        except ConnectionResetFault:
+            if _abort_connection(send):
+                await asyncio.sleep(0)  # let the server see the connection go before it looks at the cycle
+                return
+            raise
+        except Exception as e:  # noqa: BLE001 - the last resort for the scope (handle answers its own)
+            log.debug("emulator: %s while reading a request's scope", type(e).__name__)
+            reply = _internal_error(Req("GET", "", "", {}, b"", ""), api_of(str(scope.get("path", "")))[0])
+        out_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+        if reply.content_type:
+            out_headers.append((b"content-type", reply.content_type.encode("latin-1")))
+        out_headers.append((b"content-length", str(len(reply.body)).encode()))
+        if pending:  # the server would otherwise read (and drop) the rest of an upload nobody wants
+            out_headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": reply.status, "headers": out_headers})
+        await send({"type": "http.response.body", "body": reply.body})
+
+    def _request(self, scope: dict[str, Any]) -> Req:
+        """The request the scope describes, headers only: its body is read after authentication."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host")
         if not host:
@@ -370,21 +490,8 @@ class _App:
         api = api_of(scope["path"])[0]
         base = f"{scope.get('scheme', 'http')}://{host}" if host else (emu.base_arm if api == "arm"
                                                                        else emu.base_graph)
-        req = Req(scope["method"].upper(), scope["path"], scope.get("query_string", b"").decode("latin-1"),
-                  headers, bytes(body), base)
-        try:
-            reply = await emu.handle(req)
-        except ConnectionResetFault:
-            if _abort_connection(send):
-                await asyncio.sleep(0)  # let the server see the connection go before it looks at the cycle
-                return
-            raise
-        out_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
-        if reply.content_type:
-            out_headers.append((b"content-type", reply.content_type.encode("latin-1")))
-        out_headers.append((b"content-length", str(len(reply.body)).encode()))
-        await send({"type": "http.response.start", "status": reply.status, "headers": out_headers})
-        await send({"type": "http.response.body", "body": reply.body})
+        return Req(scope["method"].upper(), scope["path"], scope.get("query_string", b"").decode("latin-1"),
+                   headers, b"", base)
 
 
 def _abort_connection(send: Callable[..., Any]) -> bool:

@@ -13,7 +13,7 @@ from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 
 from .odata import skip_offset, skiptoken
 from .store import Collection, ItemRef, Singleton, View
-from .wire import ARM_JSON, ArmError, Reply, Req, json_bytes
+from .wire import ARM_JSON, ArmError, Reply, Req, json_bytes, utf8
 
 if TYPE_CHECKING:
     from .app import Emulator
@@ -161,8 +161,7 @@ class ArmApi:
                 target = self.resolve(segs)
                 if isinstance(target, View):
                     return self._page(req, segs, target)
-                raw = target.raw
-                return Reply(200, raw.encode(), ARM_JSON)
+                return Reply(200, utf8(target.raw), ARM_JSON)
             if req.method in ("PUT", "DELETE") and len(segs) >= 3:
                 kind = segs[-2].lower()
                 if kind == "securityrules":
@@ -205,7 +204,7 @@ class ArmApi:
                     f"{req.query_with(**{'$skiptoken': skiptoken(start + size)})}")
             parts += [',"nextLink":', json.dumps(link)]
         parts.append("}")
-        return Reply(200, "".join(parts).encode(), ARM_JSON)
+        return Reply(200, utf8("".join(parts)), ARM_JSON)
 
     # --- writes ------------------------------------------------------------------------------------
     @staticmethod

@@ -13,7 +13,7 @@ from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 
 from .odata import FilterError, matcher, parse_filter, project, skip_offset, skiptoken, uses_dates
 from .store import FIELD, Collection, ItemRef, Singleton, View, dump, row_of
-from .wire import GRAPH_JSON, GraphError, Reply, Req, json_bytes, rfc3339
+from .wire import GRAPH_JSON, GraphError, Reply, Req, json_bytes, rfc3339, utf8
 
 if TYPE_CHECKING:
     from .app import Emulator
@@ -308,19 +308,19 @@ class GraphApi:
                     f"{req.query_with(**{'$skiptoken': skiptoken(start + size)})}")
             parts += [',"@odata.nextLink":', json.dumps(link)]
         parts += [',"value":[', ",".join(items), "]}"]
-        return Reply(200, "".join(parts).encode(), GRAPH_JSON)
+        return Reply(200, utf8("".join(parts)), GRAPH_JSON)
 
     def _item(self, req: Req, ver: str, ref: ItemRef) -> Reply:
         select = self._select(req)
         raw = dump(project(ref.view.coll.item(ref.index), select)) if select else ref.raw
         context = json.dumps(self._context(req, ver, ref.view.context, select) + "/$entity")
-        return Reply(200, prepend(raw, f'"@odata.context":{context}').encode(), GRAPH_JSON)
+        return Reply(200, utf8(prepend(raw, f'"@odata.context":{context}')), GRAPH_JSON)
 
     def _single(self, req: Req, ver: str, single: Single) -> Reply:
         select = self._select(req)
         if select:
             return Reply(200, json_bytes(project(json.loads(single.node.raw), select)), GRAPH_JSON)
-        return Reply(200, single.node.raw.encode(), GRAPH_JSON)
+        return Reply(200, utf8(single.node.raw), GRAPH_JSON)
 
     # --- writes ------------------------------------------------------------------------------------
     def _body(self, req: Req) -> dict[str, Any]:

@@ -9,6 +9,9 @@ import socket
 from pathlib import Path
 from typing import Callable
 
+from ztconsole.datasets import BY_KEY
+from ztconsole.safetext import clean, command_line
+
 from .app import Emulator
 from .faults import FaultPlan
 
@@ -60,11 +63,18 @@ def serve(tenant_dir: Path, *, host: str = "127.0.0.1", port: int = 0, token: st
 
 
 def _banner(emulator: Emulator, base: str, token: str, from_env: bool) -> str:
+    """What ``serve`` prints at start. The tenant's display name and the directory's path are tenant text
+    (escape sequences, bidi overrides): cleaned, like everything else ztconsole shows of a tenant."""
     info = emulator.store.info
     shown = f"the value of ${TOKEN_ENV}" if from_env else token
-    export = "" if from_env else f"\n  export {TOKEN_ENV}='{token}'"
+    export = "" if from_env else f"\n  export {TOKEN_ENV}=" + command_line([token])
+    incomplete = "".join(f"  {BY_KEY[key].label}: {status}: {clean(message)}\n"
+                         for key, status, message in info.recorded)
+    if incomplete:  # served as recorded: a client sees them as complete, so say so here
+        incomplete = ("Not read completely when recorded (served as they were recorded, which looks "
+                      "complete to a client):\n" + incomplete)
     return (
-        f"ztconsole emulator: {info.display_name} ({emulator.store.root})\n"
+        f"ztconsole emulator: {clean(info.display_name)} ({clean(emulator.store.root)})\n"
         f"  Graph  {base}/v1.0/  and  {base}/beta/\n"
         f"  ARM    {base}/subscriptions/  and  {base}/providers/\n"
         f"  Token  {shown}  (send 'Authorization: Bearer <token>')\n"
@@ -75,5 +85,5 @@ def _banner(emulator: Emulator, base: str, token: str, from_env: bool) -> str:
         f'  arm_url = "{base}"\n'
         '  auth = "static-token"\n'
         f"and the token in the environment:{export or f' ${TOKEN_ENV} is already set'}\n"
-        "Ctrl-C stops it."
+        f"{incomplete}Ctrl-C stops it."
     )

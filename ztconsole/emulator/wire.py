@@ -54,8 +54,12 @@ class Req:
         return self.headers.get("client-request-id") or self.request_id
 
     def json(self) -> Any:
-        """The body as JSON; raises ValueError when it is not."""
-        return json.loads(self.body or b"null")
+        """The body as JSON; raises ValueError when it is not (nesting deep enough to exhaust the parser's
+        recursion included: a hostile body is a bad request, not a crash)."""
+        try:
+            return json.loads(self.body or b"null")
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
 
     def query_with(self, **replace: str) -> str:
         """The query string with ``$skiptoken`` (etc.) replaced, other parameters kept in order."""
@@ -80,8 +84,14 @@ class Reply:
         return not self.broken and self.content_type.startswith("application/json")
 
 
+def utf8(text: str) -> bytes:
+    """JSON text as UTF-8. A lone surrogate, which a request can smuggle in as a ``\\ud800`` escape and
+    plain ``encode()`` refuses, only occurs inside a JSON string, so it is written back as that escape."""
+    return text.encode("utf-8", "backslashreplace")
+
+
 def json_bytes(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    return utf8(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
 
 
 # --- Graph -------------------------------------------------------------------------------------------
