@@ -4,8 +4,10 @@ process, on the demo tenant and on tiny tenants written here (page_size 3: colle
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs
@@ -323,6 +325,105 @@ async def test_500_forever_fails(tiny: Path, make_stack) -> None:
     assert len(stack.emu.requests) == 2
 
 
+@pytest.mark.parametrize("after", [0, 1], ids=["first page", "next page"])
+async def test_a_transient_500_is_retried_and_the_read_is_complete(tiny: Path, make_stack, after: int) -> None:
+    stack = make_stack(tiny)
+    fault = stack.emu.faults.add(Fault(NSG_PATH, "error", status=500, times=1, after=after))
+    got = await read_all(stack.reader, BY_KEY["nsgs"], sub=SUB_A)
+    assert fault.fired == 1
+    assert got == TenantFiles(tiny).items(BY_KEY["nsgs"], sub=SUB_A)
+    assert [r.status for r in stack.emu.requests] == [200] * after + [500] + [200] * (3 - after)
+
+
+async def test_500_forever_fails_after_bounded_retries_with_the_services_message(tiny: Path,
+                                                                                 make_stack) -> None:
+    stack = make_stack(tiny, max_retries=2)
+    stack.emu.faults.add(Fault(NSG_PATH, "error", status=500))
+    with pytest.raises(errors.ServiceFailed) as info:
+        await read_all(stack.reader, BY_KEY["nsgs"], sub=SUB_A)
+    err = info.value
+    assert len(stack.emu.requests) == 3  # one try and max_retries retries
+    assert err.status == "failed" and err.http_status == 500 and err.code == "InternalServerError"
+    assert "Encountered internal server error" in str(err) and "?" not in err.url
+
+
+async def test_500_with_retry_after_is_honoured(tiny: Path, make_stack, sleeps: list[float]) -> None:
+    stack = make_stack(tiny)
+    fault = stack.emu.faults.add(Fault(NSG_PATH, "error", status=500, times=1, retry_after=2))
+    got = await read_all(stack.reader, BY_KEY["nsgs"], sub=SUB_A)
+    assert fault.fired == 1 and len(got) == 7
+    assert sleeps == [2.0]
+
+
+class StatusOnce(httpx.AsyncBaseTransport):
+    """Answers the requests whose path matches ``pattern`` with HTTP ``status`` (an ARM error body)
+    ``times`` times (None: always); every other request goes to the emulator."""
+
+    def __init__(self, emu: Emulator, pattern: str, status: int, times: int | None = 1):
+        self.inner = EmulatorTransport(emu)
+        self.pattern = re.compile(pattern)
+        self.status = status
+        self.times = times
+        self.fired = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.pattern.search(f"{request.method} {request.url.path}") and (
+                self.times is None or self.fired < self.times):
+            self.fired += 1
+            return httpx.Response(self.status, json={"error": {"code": f"Status{self.status}",
+                                                               "message": f"The gateway said {self.status}."}})
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.parametrize(("status", "times", "ok"), [(502, 2, True), (408, 2, True), (504, 1, True),
+                                                     (502, None, False), (408, None, False)])
+async def test_other_transient_statuses_are_retried(tiny: Path, sleeps: list[float], status: int,
+                                                    times: int | None, ok: bool) -> None:
+    transport = StatusOnce(Emulator(tiny, token=TOKEN, page_size=3), NSG_PATH, status, times)
+    async with httpx.AsyncClient(transport=transport) as http:
+        async with ArmReader(http, StaticTokenCredential(TOKEN), max_retries=2, retry_backoff=0.001) as reader:
+            if ok:
+                assert len(await read_all(reader, BY_KEY["nsgs"], sub=SUB_A)) == 7
+                assert transport.fired == times
+            else:
+                with pytest.raises(errors.ServiceFailed) as info:
+                    await read_all(reader, BY_KEY["nsgs"], sub=SUB_A)
+                assert transport.fired == 3 and info.value.http_status == status
+                assert f"The gateway said {status}." in str(info.value)
+
+
+@pytest.mark.parametrize("status", [400, 501, 505])
+async def test_statuses_azure_core_does_not_retry_are_not_retried(tiny: Path, sleeps: list[float],
+                                                                  status: int) -> None:
+    transport = StatusOnce(Emulator(tiny, token=TOKEN, page_size=3), NSG_PATH, status, times=1)
+    async with httpx.AsyncClient(transport=transport) as http:
+        async with ArmReader(http, StaticTokenCredential(TOKEN), retry_backoff=0.001) as reader:
+            with pytest.raises(errors.SourceError) as info:
+                await read_all(reader, BY_KEY["nsgs"], sub=SUB_A)
+    assert transport.fired == 1 and info.value.http_status == status
+
+
+def test_the_retry_policy_retries_the_shared_retryable_statuses() -> None:
+    """The ARM pipeline's policy decides as errors.is_retryable_status (the Graph reader's rule) for every
+    status and method, a response without Retry-After."""
+    from azure.core.pipeline import PipelineResponse
+    from azure.core.rest import HttpRequest
+
+    policy = ArmReader(httpx.AsyncClient(), StaticTokenCredential(TOKEN))._retry_policy()
+    for method in ("GET", "PUT", "DELETE", "POST", "PATCH"):
+        for status in range(200, 600):
+            class Resp:
+                status_code = status
+                headers: dict[str, str] = {}
+
+            response = PipelineResponse(HttpRequest(method, "https://management.azure.com/"), Resp(), None)
+            decided = bool(policy.is_retry(policy.configure_retries({}), response))
+            expected = errors.is_retryable_status(status, method)
+            if method in ("POST", "PATCH") and status == 429:
+                expected = False  # azure-core: a POST answered 429 only with Retry-After (ARM sends it)
+            assert decided == expected, (method, status)
+
+
 async def test_reset_retried_then_success_and_forever_fails(tiny: Path, make_stack) -> None:
     stack = make_stack(tiny)
     fault = stack.emu.faults.add(Fault(NSG_PATH, "reset", times=1, after=2))
@@ -356,6 +457,36 @@ async def test_broken_page_is_bad_payload_after_earlier_pages(tiny: Path, make_s
     assert "not JSON" in str(info.value)
     assert "?" not in info.value.url  # no skip token in messages
     assert len(stack.emu.requests) == 2  # a bad body is not retried
+
+
+NO_VALUE = "a collection page without a 'value' array"
+
+
+async def test_a_collection_without_value_names_what_was_read(tiny: Path, make_stack) -> None:
+    (tiny / BY_KEY["nsgs"].file_path(sub=SUB_A)).write_text('{"notvalue": []}', encoding="utf-8")
+    stack = make_stack(tiny)
+    with pytest.raises(errors.BadPayload) as info:
+        await read_all(stack.reader, BY_KEY["nsgs"], sub=SUB_A)
+    path = f"management.azure.com/subscriptions/{SUB_A}/providers/Microsoft.Network/networkSecurityGroups"
+    assert str(info.value) == f"unreadable response from {path}: {NO_VALUE}"
+    assert "api-version" not in str(info.value) and "?" not in info.value.url
+
+
+def test_the_cli_names_the_data_set_and_the_path_of_a_collection_without_value(tiny: Path,
+                                                                                tmp_path: Path) -> None:
+    from ztconsole.cli import run
+
+    (tiny / BY_KEY["nsgs"].file_path(sub=SUB_A)).write_text('{"notvalue": []}', encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = run(["snapshot", "--tenant-dir", str(tiny), "--out", str(tmp_path / "out")], out=out, err=err)
+    text = out.getvalue() + err.getvalue()
+    assert code != 0
+    path = f"management.azure.com/subscriptions/{SUB_A}/providers/Microsoft.Network/networkSecurityGroups"
+    ds = BY_KEY["nsgs"]
+    names = (ds.key, ds.title, ds.file_path(sub=SUB_A)[:-5], ds.file_path(sub="<sub>")[:-5])
+    # the data set by its key, title or tenant directory file, then what was read
+    named = [line.split(path)[0] for line in text.splitlines() if path in line and NO_VALUE in line]
+    assert any(name in before for before in named for name in names), text
 
 
 # --- authorization -----------------------------------------------------------------------------------

@@ -8,8 +8,11 @@ device-code credential's token acquisition is patched. No network, no real sign-
 from __future__ import annotations
 
 import asyncio
+import errno
 import importlib.util
 import json
+import logging
+import os
 import stat
 import sys
 import threading
@@ -584,6 +587,133 @@ def test_plaintext_cache_files_are_tightened_to_0600(clean_env: dict[str, str], 
     fresh = {**clean_env, "HOME": str(tmp_path / "fresh")}
     credential_for(profile(auth="device-code", token_cache="plaintext"), env=fresh, on_notice=lambda line: None)
     assert stat.S_IMODE(plaintext_cache_files(fresh)[0].parent.stat().st_mode) & 0o077 == 0
+
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def open_folder(path: Path, *files: str) -> list[Path]:
+    """A folder made the way ``mkdir`` makes it under umask 022 (0755), with 0644 files in it."""
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(0o755)
+    made = []
+    for name in files:
+        made.append(path / name)
+        made[-1].write_text("{}")
+        made[-1].chmod(0o644)
+    return made
+
+
+@posix_only
+def test_an_existing_open_plaintext_cache_folder_is_tightened_to_0700(
+        clean_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(credentials, "encrypted_storage_problem", lambda: "no keyring")
+    cae, nocae = plaintext_cache_files(clean_env)
+    open_folder(cae.parent, cae.name, nocae.name)
+    notices: list[str] = []
+    credential = credential_for(profile(auth="device-code", token_cache="plaintext"), env=clean_env,
+                                on_notice=notices.append)
+    assert credential.token_cache.mode == "plaintext"
+    assert mode_of(cae.parent) == 0o700
+    assert mode_of(cae) == 0o600 and mode_of(nocae) == 0o600
+    assert len(notices) == 1 and "no encrypted storage" in notices[0]  # the cache notice, no warning
+
+
+@posix_only
+def test_an_existing_open_sign_in_record_folder_and_record_are_tightened(clean_env: dict[str, str]) -> None:
+    p = profile(auth="device-code")  # encrypted (the fixture says it works): a record is kept
+    record = auth_record_path(p, clean_env)
+    other = record.parent / "unrelated.txt"
+    open_folder(record.parent, record.name, other.name)
+    notices: list[str] = []
+    credential_for(p, env=clean_env, on_notice=notices.append)
+    assert mode_of(record.parent) == 0o700 and mode_of(record) == 0o600
+    assert mode_of(other) == 0o644  # not a token or a record: left as it is
+    assert notices == []
+
+
+@posix_only
+def test_no_record_folder_is_created_before_a_sign_in(clean_env: dict[str, str]) -> None:
+    credential_for(profile(auth="device-code"), env=clean_env)
+    assert not auth_record_path(profile(), clean_env).parent.exists()
+
+
+@posix_only
+def test_saving_a_record_into_an_existing_open_folder_tightens_it(clean_env: dict[str, str]) -> None:
+    class Record:
+        def serialize(self) -> str:
+            return '{"username": "admin@contoso.com"}'
+
+    path = auth_record_path(profile(), clean_env)
+    open_folder(path.parent)
+    credentials._save_record(path, Record())
+    assert mode_of(path.parent) == 0o700 and mode_of(path) == 0o600
+    assert json.loads(path.read_text())["username"] == "admin@contoso.com"
+
+
+@posix_only
+def test_a_folder_that_cannot_be_tightened_gives_a_warning_without_secrets(
+        clean_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(credentials, "encrypted_storage_problem", lambda: "no keyring")
+    env = {**clean_env, "AZURE_CLIENT_SECRET": SECRET}
+    folder = plaintext_cache_files(env)[0].parent
+    open_folder(folder)
+    real_chmod = Path.chmod
+
+    def refuse(self: Path, mode: int, **kwargs: Any) -> None:
+        if self == folder or self.parent == folder:
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(self))
+        real_chmod(self, mode, **kwargs)
+
+    monkeypatch.setattr(Path, "chmod", refuse)
+    notices: list[str] = []
+    credential = credential_for(profile(auth="device-code", token_cache="plaintext"), env=env,
+                                on_notice=notices.append)
+    assert credential.token_cache.mode == "plaintext"  # a warning, not a refusal
+    warnings = [line for line in notices if "could not restrict" in line]
+    assert warnings == [f"could not restrict {folder} to mode 700: Operation not permitted"]
+    assert mode_of(folder) == 0o755
+    assert all(SECRET not in line and "\n" not in line for line in notices)
+
+    record = auth_record_path(profile(), env)
+    open_folder(record.parent)
+    folder = record.parent
+    with caplog.at_level(logging.WARNING, logger=credentials.__name__):
+        credentials._save_record(record, AuthenticationRecord(TENANT, CLIENT, "login.microsoftonline.com",
+                                                              "home-id", "admin@contoso.com"))
+    assert f"could not restrict {folder} to mode 700: Operation not permitted" in caplog.text
+    assert record.exists()  # the record is still saved (0600 itself)
+    assert mode_of(record) == 0o600
+
+
+@posix_only
+def test_a_folder_of_another_user_is_left_as_it_is_with_a_warning(clean_env: dict[str, str],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(credentials, "encrypted_storage_problem", lambda: "no keyring")
+    folder = plaintext_cache_files(clean_env)[0].parent
+    open_folder(folder)
+    monkeypatch.setattr(os, "getuid", lambda: folder.stat().st_uid + 1)
+    notices: list[str] = []
+    credential_for(profile(auth="device-code", token_cache="plaintext"), env=clean_env, on_notice=notices.append)
+    assert mode_of(folder) == 0o755
+    assert [line for line in notices if str(folder) in line and "another user" in line]
+
+
+@posix_only
+def test_a_private_folder_is_left_alone(clean_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(credentials, "encrypted_storage_problem", lambda: "no keyring")
+    folder = plaintext_cache_files(clean_env)[0].parent
+    folder.mkdir(parents=True)
+    folder.chmod(0o700)
+    touched: list[Path] = []
+    monkeypatch.setattr(Path, "chmod", lambda self, mode, **kw: touched.append(self))
+    notices: list[str] = []
+    credential_for(profile(auth="device-code", token_cache="plaintext"), env=clean_env, on_notice=notices.append)
+    assert touched == [] and len(notices) == 1
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux") or importlib.util.find_spec("gi") is not None,

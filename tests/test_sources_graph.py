@@ -6,7 +6,9 @@ spans several pages. Retry delays are kept tiny through the reader's options.
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import time
 from contextlib import asynccontextmanager
 from datetime import datetime, timezone
@@ -64,6 +66,39 @@ async def reader_for(emu: Emulator, *, credential: Any = None, **kw: Any) -> Asy
             yield reader
         finally:
             await reader.aclose()
+
+
+class StatusOnce(httpx.AsyncBaseTransport):
+    """Answers the requests whose ``"METHOD /path"`` matches ``pattern`` with HTTP ``status`` (a Graph
+    error body) ``times`` times (None: always), and hands every other request to the emulator. For the
+    statuses the emulator's faults do not make (502, 408, 501 ...)."""
+
+    def __init__(self, emu: Emulator, pattern: str, status: int, times: int | None = 1,
+                 headers: dict[str, str] | None = None):
+        self.inner = EmulatorTransport(emu)
+        self.pattern = re.compile(pattern)
+        self.status = status
+        self.times = times
+        self.headers = headers or {}
+        self.fired = 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.pattern.search(f"{request.method} {request.url.path}") and (
+                self.times is None or self.fired < self.times):
+            self.fired += 1
+            body = {"error": {"code": f"status{self.status}", "message": f"The gateway said {self.status}.",
+                              "innerError": {"request-id": "rid-status"}}}
+            return httpx.Response(self.status, json=body, headers=self.headers)
+        return await self.inner.handle_async_request(request)
+
+
+@asynccontextmanager
+async def reader_on(transport: httpx.AsyncBaseTransport, **kw: Any) -> AsyncIterator[GraphReader]:
+    kw.setdefault("retry_delay", 0.0)
+    kw.setdefault("max_retries", 2)
+    async with httpx.AsyncClient(transport=transport) as http:
+        async with GraphReader(http, StaticTokenCredential(TOKEN), **kw) as reader:
+            yield reader
 
 
 async def read_all(reader: GraphReader, ds: DataSet, **kw: Any) -> list[list[Any]]:
@@ -301,12 +336,109 @@ async def test_503_forever_is_a_service_failure(tiny_emu: Emulator) -> None:
     assert fault.fired == 2 and caught.value.http_status == 503
 
 
-async def test_500_is_a_service_failure_without_retry(tiny_emu: Emulator) -> None:
-    fault = tiny_emu.faults.add(Fault(r"^GET /v1\.0/groups", "error", status=500))
+@pytest.mark.parametrize("after", [0, 1], ids=["first page", "next page"])
+async def test_a_transient_500_is_retried_and_the_read_is_complete(tiny_emu: Emulator, after: int) -> None:
+    """azure-core retries 500 by default; msgraph's RetryHandler on its own does not (429/503/504 only)."""
+    fault = tiny_emu.faults.add(Fault(r"^GET /v1\.0/users", "error", status=500, times=1, after=after))
     async with reader_for(tiny_emu) as reader:
+        items = flat(await read_all(reader, BY_KEY["users"]))
+    assert fault.fired == 1 and ids(items) == ids(users(7))
+    statuses = [r.status for r in graph_requests(tiny_emu, "/v1.0/users")]
+    assert statuses == [200] * after + [500] + [200] * (3 - after)  # 3 pages, one of them asked twice
+
+
+async def test_500_forever_is_a_service_failure_with_the_services_message(tiny_emu: Emulator) -> None:
+    fault = tiny_emu.faults.add(Fault(r"^GET /v1\.0/groups", "error", status=500))
+    async with reader_for(tiny_emu, max_retries=2) as reader:
         with pytest.raises(errors.ServiceFailed) as caught:
             await read_all(reader, BY_KEY["groups"])
-    assert fault.fired == 1 and caught.value.code == "generalException" and caught.value.request_id
+    assert fault.fired == 3  # the first attempt and max_retries retries: bounded
+    err = caught.value
+    assert err.status == "failed" and err.http_status == 500 and err.code == "generalException"
+    assert "General exception while processing." in str(err) and err.request_id
+    assert "?" not in err.url and TOKEN not in str(err)
+
+
+async def test_no_retry_when_max_retries_is_zero(tiny_emu: Emulator) -> None:
+    fault = tiny_emu.faults.add(Fault(r"^GET /v1\.0/groups", "error", status=500, times=1))
+    async with reader_for(tiny_emu, max_retries=0) as reader:
+        with pytest.raises(errors.ServiceFailed):
+            await read_all(reader, BY_KEY["groups"])
+    assert fault.fired == 1
+
+
+async def test_500_with_retry_after_is_honoured(tiny_emu: Emulator) -> None:
+    fault = tiny_emu.faults.add(Fault(r"^GET /v1\.0/groups", "error", status=500, times=1, retry_after=1))
+    started = time.monotonic()
+    async with reader_for(tiny_emu) as reader:
+        items = flat(await read_all(reader, BY_KEY["groups"]))
+    assert fault.fired == 1 and ids(items) == ["g1", "g2", "g3"]
+    assert time.monotonic() - started >= 1.0
+
+
+@pytest.mark.parametrize("status", [408, 502, 504])
+async def test_other_transient_statuses_are_retried(tiny_emu: Emulator, status: int) -> None:
+    transport = StatusOnce(tiny_emu, r"^GET /v1\.0/groups$", status, times=2)
+    async with reader_on(transport, max_retries=2) as reader:
+        items = flat(await read_all(reader, BY_KEY["groups"]))
+    assert transport.fired == 2 and ids(items) == ["g1", "g2", "g3"]
+
+
+@pytest.mark.parametrize("status", [408, 502])
+async def test_a_transient_status_for_good_is_a_service_failure(tiny_emu: Emulator, status: int) -> None:
+    transport = StatusOnce(tiny_emu, r"^GET /v1\.0/groups$", status, times=None)
+    async with reader_on(transport, max_retries=1) as reader:
+        with pytest.raises(errors.ServiceFailed) as caught:
+            await read_all(reader, BY_KEY["groups"])
+    assert transport.fired == 2 and caught.value.http_status == status
+    assert f"The gateway said {status}." in str(caught.value) and caught.value.status == "failed"
+
+
+@pytest.mark.parametrize("status", [400, 501, 505])
+async def test_statuses_azure_core_does_not_retry_are_not_retried(tiny_emu: Emulator, status: int) -> None:
+    transport = StatusOnce(tiny_emu, r"^GET /v1\.0/groups$", status, times=1)
+    async with reader_on(transport) as reader:
+        with pytest.raises(errors.SourceError) as caught:
+            await read_all(reader, BY_KEY["groups"])
+    assert transport.fired == 1 and caught.value.http_status == status
+
+
+def _policy_retries(status: int, method: str) -> bool:
+    """What azure-core's default retry policy decides for a response without ``Retry-After``."""
+    from azure.core.pipeline import PipelineResponse
+    from azure.core.pipeline.policies import RetryPolicy
+    from azure.core.rest import HttpRequest as CoreRequest
+
+    class Resp:
+        status_code = status
+        headers: dict[str, str] = {}
+
+    policy = RetryPolicy()
+    settings = policy.configure_retries({})
+    return bool(policy.is_retry(settings, PipelineResponse(CoreRequest(method, "https://x.test/"), Resp(), None)))
+
+
+def test_the_retry_handler_retries_what_azure_core_retries() -> None:
+    """One definition (errors.is_retryable_status), the SDK RetryHandler on it, and azure-core's policy
+    agree for every status and method; the one difference: a POST answered 429 without ``Retry-After`` is
+    retried (msgraph's handler always did; azure-core retries it when ``Retry-After`` is sent, as Graph
+    does)."""
+    from kiota_http.middleware.options import RetryHandlerOption
+
+    from ztconsole.sources.graph import _RetryHandler
+
+    handler = _RetryHandler(RetryHandlerOption(delay=0, max_retries=3))
+    for method in ("GET", "PUT", "DELETE", "POST", "PATCH"):
+        for status in range(200, 600):
+            request = httpx.Request(method, "https://graph.microsoft.com/v1.0/users", content=b"{}",
+                                    headers={"Content-Type": "application/json"})
+            sdk = handler.should_retry(request, handler.options, httpx.Response(status, request=request))
+            assert sdk == errors.is_retryable_status(status, method), (method, status)
+            expected = _policy_retries(status, method) or (status == 429 and method in ("POST", "PATCH"))
+            assert sdk == expected, (method, status)
+    for status in (408, 429, 500, 502, 503, 504):
+        assert status in errors.RETRYABLE_STATUSES
+    assert 501 not in errors.RETRYABLE_STATUSES and 505 not in errors.RETRYABLE_STATUSES
 
 
 async def test_connection_reset_is_retried(tiny_emu: Emulator) -> None:
@@ -346,6 +478,64 @@ async def test_truncated_page_in_the_middle_raises_after_earlier_pages(tiny_emu:
             async for page in reader.collection(BY_KEY["users"]):
                 pages.append(page)
     assert ids(flat(pages)) == ids(users(7))[:3]  # the first page, and nothing silently after it
+
+
+NO_VALUE = "a collection page without a 'value' array"
+
+
+def test_a_bad_payload_names_the_host_and_path_read_never_the_query() -> None:
+    err = errors.bad_payload("https://graph.microsoft.com/v1.0/users?$select=id&$skiptoken=X1Y2", NO_VALUE)
+    assert str(err) == f"unreadable response from graph.microsoft.com/v1.0/users: {NO_VALUE}"
+    assert err.url == "https://graph.microsoft.com/v1.0/users"
+    loopback = errors.bad_payload("http://127.0.0.1:8799/beta/applications/?$top=1", "not JSON")
+    assert str(loopback) == "unreadable response from 127.0.0.1:8799/beta/applications: not JSON"
+
+
+async def test_a_collection_without_value_names_what_was_read(tmp_path: Path) -> None:
+    """The emulator serves a file that is an object without 'value' as it is (a singleton): a collection
+    read then gets a page without a 'value' array, and says where it came from."""
+    root = write_tenant(tmp_path, {"graph/v1.0/users.json": {"notvalue": []},
+                                   "graph/v1.0/groups.json": [{"id": "g1"}],
+                                   "graph/v1.0/groups/g1/members.json": {"notvalue": []}})
+    emu = Emulator(root, token=TOKEN, page_size=3)
+    async with reader_for(emu) as reader:
+        with pytest.raises(errors.BadPayload) as caught:
+            await read_all(reader, BY_KEY["users"])
+        with pytest.raises(errors.BadPayload) as inner:  # inside a $batch
+            [_ async for _ in reader.many(BY_KEY["group_members"], ["g1"])]
+    assert str(caught.value) == f"unreadable response from graph.microsoft.com/v1.0/users: {NO_VALUE}"
+    assert caught.value.url == "https://graph.microsoft.com/v1.0/users"  # no $select/$top
+    assert str(inner.value) == f"unreadable response from graph.microsoft.com/v1.0/groups/g1/members: {NO_VALUE}"
+
+
+async def test_the_loader_message_of_a_collection_without_value_names_the_path(tmp_path: Path) -> None:
+    from ztconsole.sources.stack import RecordingSource
+
+    root = write_tenant(tmp_path, {"graph/v1.0/users.json": {"notvalue": []}})
+    tenant = await RecordingSource(root, retry_delay=0).aload(keys=["users"])
+    result = tenant.results["users"]
+    assert result.status == "failed"
+    assert "graph.microsoft.com/v1.0/users" in result.message and NO_VALUE in result.message
+
+
+@pytest.mark.parametrize("command", ["snapshot", "gaps"])
+def test_the_cli_names_the_data_set_and_the_path_of_a_collection_without_value(tmp_path: Path,
+                                                                                command: str) -> None:
+    from ztconsole.cli import run
+
+    (tmp_path / "tenant").mkdir()
+    root = write_tenant(tmp_path / "tenant", {"graph/v1.0/users.json": {"notvalue": []},
+                                              "graph/v1.0/groups.json": [{"id": "g1"}]})
+    args = [command, "--tenant-dir", str(root)] + (["--out", str(tmp_path / "out")] if command == "snapshot" else [])
+    out, err = io.StringIO(), io.StringIO()
+    code = run(args, out=out, err=err)
+    assert code != 0
+    text = out.getvalue() + err.getvalue()
+    # the data set by its key, title or tenant directory file (graph/v1.0/users), then what was read
+    named = [line.split("graph.microsoft.com")[0] for line in text.splitlines()
+             if "graph.microsoft.com/v1.0/users" in line and NO_VALUE in line]
+    assert any(re.search(r"\b(users|Users|graph/v1\.0/users)\b", before) for before in named), text
+    assert TOKEN not in text
 
 
 # --- permission and authentication ---------------------------------------------------------------
@@ -481,6 +671,53 @@ async def test_batch_request_throttled_is_retried_by_the_sdk(tiny_emu: Emulator)
     async with reader_for(tiny_emu) as reader:
         got = {p: v async for p, v in reader.many(BY_KEY["group_members"], ["g3"])}
     assert fault.fired == 1 and ids(got["g3"]) == ["u000", "g1"]
+
+
+async def test_batch_inner_500_is_retried_and_complete(tiny_emu: Emulator) -> None:
+    fault = tiny_emu.faults.add(Fault(r"^GET /v1\.0/groups/g3/members", "error", status=500, times=1))
+    async with reader_for(tiny_emu) as reader:
+        got = {p: v async for p, v in reader.many(BY_KEY["group_members"], ["g1", "g2", "g3"])}
+    assert fault.fired == 1
+    assert ids(got["g1"]) == ids(users(7)) and got["g2"] == [] and ids(got["g3"]) == ["u000", "g1"]
+    assert len(graph_requests(tiny_emu, "/v1.0/$batch")) == 2  # the batch, then one for g3 alone
+
+
+async def test_batch_inner_500_honours_retry_after(tiny_emu: Emulator) -> None:
+    fault = tiny_emu.faults.add(Fault(r"^GET /v1\.0/groups/g3/members", "error", status=500, times=1,
+                                      retry_after=1))
+    started = time.monotonic()
+    async with reader_for(tiny_emu) as reader:
+        got = {p: v async for p, v in reader.many(BY_KEY["group_members"], ["g3"])}
+    assert fault.fired == 1 and ids(got["g3"]) == ["u000", "g1"]
+    assert time.monotonic() - started >= 1.0
+
+
+async def test_batch_inner_500_forever_fails_after_bounded_retries(tiny_emu: Emulator) -> None:
+    fault = tiny_emu.faults.add(Fault(r"^GET /v1\.0/groups/g3/members", "error", status=500))
+    got: dict[str, Any] = {}
+    async with reader_for(tiny_emu, max_retries=2) as reader:
+        with pytest.raises(errors.ServiceFailed) as caught:
+            async for parent, items in reader.many(BY_KEY["group_members"], ["g1", "g2", "g3"]):
+                got[parent] = items
+    assert sorted(got) == ["g1", "g2"]  # the others of the batch came before the failure
+    assert fault.fired == 3 and len(graph_requests(tiny_emu, "/v1.0/$batch")) == 3
+    assert caught.value.http_status == 500 and "General exception while processing." in str(caught.value)
+
+
+async def test_batch_request_500_is_retried_by_the_sdk(tiny_emu: Emulator) -> None:
+    fault = tiny_emu.faults.add(Fault(r"^POST /v1\.0/\$batch", "error", status=500, times=1))
+    async with reader_for(tiny_emu) as reader:
+        got = {p: v async for p, v in reader.many(BY_KEY["group_members"], ["g3"])}
+    assert fault.fired == 1 and ids(got["g3"]) == ["u000", "g1"]
+
+
+async def test_batch_request_502_is_not_retried_as_a_post(tiny_emu: Emulator) -> None:
+    """The $batch request is a POST: azure-core's rule for POST (500/503/504 only) applies to it."""
+    transport = StatusOnce(tiny_emu, r"^POST /v1\.0/\$batch$", 502, times=1)
+    async with reader_on(transport) as reader:
+        with pytest.raises(errors.ServiceFailed):
+            [_ async for _ in reader.many(BY_KEY["group_members"], ["g3"])]
+    assert transport.fired == 1
 
 
 async def test_batch_request_failure_raises(tiny_emu: Emulator) -> None:

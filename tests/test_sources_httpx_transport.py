@@ -79,8 +79,16 @@ def make_app(counter: Counter) -> Starlette:
         counter.hit(f"status-{code}")
         return JSONResponse({"error": {"code": f"E{code}", "message": "nope"}}, status_code=code)
 
+    async def flaky(request: Request) -> Response:
+        code = int(request.path_params["code"])
+        n = counter.hit(f"flaky-{code}")
+        if n <= int(request.query_params.get("times", "1")):
+            return JSONResponse({"error": {"code": f"E{code}", "message": "try again"}}, status_code=code)
+        return JSONResponse({"ok": n})
+
     return Starlette(routes=[
         Route("/echo", echo, methods=["GET", "PUT", "POST"]),
+        Route("/flaky/{code}", flaky),
         Route("/stream", stream),
         Route("/gz", gz),
         Route("/throttled", throttled),
@@ -272,6 +280,33 @@ async def test_pipeline_retries_a_reset(client: httpx.AsyncClient, counter: Coun
     with pytest.raises(ServiceResponseError):
         await _pipeline(client, retry_read=2).run(HttpRequest("GET", f"{BASE}/reset?times=99"))
     assert counter.calls["reset"] == 3
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["buffered", "streamed"])
+@pytest.mark.parametrize("code", [408, 500, 502, 503, 504])
+async def test_pipeline_retries_a_transient_server_error(client: httpx.AsyncClient, counter: Counter,
+                                                         sleeps: list[float], code: int, stream: bool) -> None:
+    """azure-core's defaults (the statuses of errors.is_retryable_status) through this transport."""
+    from ztconsole.sources.errors import is_retryable_status
+
+    assert is_retryable_status(code)
+    result = await _pipeline(client, retry_total=2).run(HttpRequest("GET", f"{BASE}/flaky/{code}?times=2"),
+                                                        stream=stream)
+    assert result.http_response.status_code == 200
+    assert counter.calls[f"flaky-{code}"] == 3
+    assert sleeps and all(s < 0.1 for s in sleeps)  # the first retry at once, then the (tiny) backoff
+
+    counter.calls.clear()
+    result = await _pipeline(client, retry_total=2).run(HttpRequest("GET", f"{BASE}/flaky/{code}?times=9"),
+                                                        stream=stream)
+    assert result.http_response.status_code == code  # bounded, then handed back
+    assert counter.calls[f"flaky-{code}"] == 3
+
+
+async def test_pipeline_does_not_retry_501(client: httpx.AsyncClient, counter: Counter,
+                                           sleeps: list[float]) -> None:
+    result = await _pipeline(client).run(HttpRequest("GET", f"{BASE}/flaky/501?times=1"))
+    assert result.http_response.status_code == 501 and counter.calls["flaky-501"] == 1
 
 
 async def test_pipeline_client_send_request(client: httpx.AsyncClient, sleeps: list[float]) -> None:

@@ -93,11 +93,15 @@ class _GuardedCredential:
 
 
 class _BoundedRetryPolicy(AsyncRetryPolicy):
-    """azure-core's retry policy, except that a ``Retry-After`` longer than ``max_retry_after`` seconds is
-    not waited for: the response is handed back (and becomes :class:`errors.Throttled` carrying the
-    wait), so a pane never hangs for minutes on a throttled tenant."""
+    """azure-core's retry policy (on the statuses of :func:`errors.is_retryable_status`, which are azure-core's
+    own defaults; the Graph reader retries the same), except that a ``Retry-After`` longer than
+    ``max_retry_after`` seconds is not waited for: the response is handed back (and becomes
+    :class:`errors.Throttled` carrying the wait), so a pane never hangs for minutes on a throttled tenant."""
 
     def __init__(self, *, max_retry_after: float, **kwargs: Any):
+        # azure-core adds these to its own list (the same statuses): named here so that both readers
+        # visibly share one definition
+        kwargs.setdefault("retry_on_status_codes", sorted(errors.RETRYABLE_STATUSES))
         super().__init__(**kwargs)
         self.max_retry_after = max_retry_after
 
@@ -112,8 +116,9 @@ class _BoundedRetryPolicy(AsyncRetryPolicy):
 class ArmReader:
     """:class:`ztconsole.sources.base.Reader` for the catalogue's ARM data sets (``ds.api == "arm"``).
 
-    ``max_retries`` bounds every retry of a request (HTTP 408/429/500/502/503/504 and anything with a
-    ``Retry-After``, connection failures, read failures); ``retry_backoff`` is the exponential backoff
+    ``max_retries`` bounds every retry of a request (the statuses of :func:`errors.is_retryable_status`,
+    HTTP 408/429/500/502/503/504 ..., and anything with a ``Retry-After``; connection failures; read
+    failures); ``retry_backoff`` is the exponential backoff
     factor between them (seconds; the first retry is immediate, as azure-core does it); a ``Retry-After``
     is honoured up to ``max_retry_after`` seconds. ``concurrency`` bounds the parents ``many()`` reads at
     once. ``arm_url`` must be https, or http on a loopback address (``ztconsole emulator``).
@@ -169,16 +174,20 @@ class ArmReader:
         found = self._clients.get(key)
         if found is None:
             transport = HttpxTransport(self._http)
-            retry = _BoundedRetryPolicy(
-                max_retry_after=self.max_retry_after,
-                retry_total=self.max_retries, retry_connect=self.max_retries,
-                retry_read=self.max_retries, retry_status=self.max_retries,
-                retry_backoff_factor=self.retry_backoff, retry_backoff_max=_MAX_BACKOFF)
             client = NetworkManagementClient(
                 self._credential, sub, base_url=self.arm_url, credential_scopes=self.scopes,
-                transport=transport, retry_policy=retry, user_agent=f"ztconsole/{__version__}")
+                transport=transport, retry_policy=self._retry_policy(),
+                user_agent=f"ztconsole/{__version__}")
             found = self._clients[key] = (client, transport)
         return found
+
+    def _retry_policy(self) -> _BoundedRetryPolicy:
+        """The retry policy of every client's pipeline: ``max_retries`` of each kind, ``retry_backoff``."""
+        return _BoundedRetryPolicy(
+            max_retry_after=self.max_retry_after,
+            retry_total=self.max_retries, retry_connect=self.max_retries,
+            retry_read=self.max_retries, retry_status=self.max_retries,
+            retry_backoff_factor=self.retry_backoff, retry_backoff_max=_MAX_BACKOFF)
 
     async def aclose(self) -> None:
         """Close the SDK clients created here (never the caller's httpx client or credential)."""

@@ -51,6 +51,10 @@ own cache). The profile's ``token_cache`` setting decides, see :func:`token_cach
 A persistent cache alone does not spare the next run a sign-in: azure-identity also needs the
 (non-secret) authentication record of the account (user name, tenant, home account id). With a
 persistent cache it is saved beside it, in the cache directory (:func:`auth_record_path`, mode 0600).
+
+The folders of the plain cache files and of the records are made 0700 (readable only by you), an existing
+folder of yours included; files in them that are open to others are made 0600. When that cannot be done (a
+folder owned by someone else, a read-only file system) a one-line warning names the path, never a token.
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ from ztconsole.config import (
     is_loopback_url,
 )
 from ztconsole.datasets import DATASETS, DataSet
+from ztconsole.safetext import clean, command_line
+from ztconsole.threads import in_daemon_thread
 from ztconsole.sources.errors import AuthFailed, SourceError
 
 if TYPE_CHECKING:  # the SDKs are imported only when a credential is built
@@ -242,8 +248,12 @@ def auth_record_path(profile: TenantProfile, env: Mapping[str, str] = os.environ
     return paths.auth_record_path(profile.name, env)
 
 
-def _tighten(path: Path) -> None:
-    """Make an existing file readable by its owner only."""
+def _log_warning(line: str) -> None:
+    _LOG.warning("%s", line)
+
+
+def _tighten(path: Path, warn: Callable[[str], None] = _log_warning) -> None:
+    """Make an existing file readable by its owner only (0600); ``warn`` says so when it cannot."""
     try:
         mode = path.stat().st_mode
         if stat.S_IMODE(mode) & 0o077:
@@ -251,15 +261,41 @@ def _tighten(path: Path) -> None:
     except FileNotFoundError:
         return
     except OSError as exc:
-        _LOG.warning("could not restrict %s to mode 600: %s", path, exc.strerror)
+        warn(f"could not restrict {path} to mode 600: {exc.strerror or type(exc).__name__}")
 
 
-def _prepare_plaintext_cache(env: Mapping[str, str]) -> None:
-    """azure-identity creates new cache files 0600; make sure older ones are too, and the folder 0700."""
+def _private_dir(path: Path, warn: Callable[[str], None] = _log_warning, *, create: bool = True) -> None:
+    """A folder that holds tokens or sign-in records: created 0700 (with its parents, ``create``), or, when
+    it exists already (``mkdir(mode=...)`` leaves an existing folder as it is), made 0700 when it is this
+    user's and group or others can get in. ``warn`` gets one line (a path and a mode, nothing secret)
+    when that cannot be done. Creating it may raise ``OSError``; tightening never does."""
+    if create:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name != "posix":  # NTFS ACLs: a mode would say nothing
+        return
+    try:
+        info = path.stat()
+        mode = stat.S_IMODE(info.st_mode)
+        if not stat.S_ISDIR(info.st_mode) or not mode & 0o077:
+            return
+        if info.st_uid != os.getuid():
+            warn(f"{path} belongs to another user and is open to group or others (mode {mode:o}); "
+                 f"it was left as it is: make it yours with mode 700")
+            return
+        path.chmod(0o700)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        warn(f"could not restrict {path} to mode 700: {exc.strerror or type(exc).__name__}")
+
+
+def _prepare_plaintext_cache(env: Mapping[str, str], warn: Callable[[str], None] = _log_warning) -> None:
+    """azure-identity creates new cache files 0600; make sure older ones are too, and the folder 0700
+    (an existing folder included)."""
     files = plaintext_cache_files(env)
-    files[0].parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _private_dir(files[0].parent, warn)
     for file in files:
-        _tighten(file)
+        _tighten(file, warn)
 
 
 # ------------------------------------------------------------------------------------------ the guard
@@ -339,34 +375,8 @@ class GuardedCredential:
 
 
 def _stderr_prompt(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-async def _in_daemon_thread(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run a blocking call in a daemon thread and await its result.
-
-    ``asyncio.to_thread`` uses the loop's executor, whose threads ``asyncio.run`` joins at exit: a device
-    code poll in one would hold Ctrl-C for up to 15 minutes. A daemon thread is left behind instead.
-    """
-    loop = asyncio.get_running_loop()
-    future: asyncio.Future[Any] = loop.create_future()
-
-    def settle(ok: bool, value: Any) -> None:
-        if not future.done():
-            future.set_result(value) if ok else future.set_exception(value)
-
-    def run() -> None:
-        try:
-            result, ok = fn(*args, **kwargs), True
-        except BaseException as e:  # noqa: BLE001 - handed to the awaiting task as is
-            result, ok = e, False
-        try:
-            loop.call_soon_threadsafe(settle, ok, result)
-        except RuntimeError:  # the loop is closed: nobody is waiting any more
-            pass
-
-    threading.Thread(target=run, name="ztconsole-sign-in", daemon=True).start()
-    return await future
+    """The identity service's sign-in instructions, shown as data (never as terminal sequences)."""
+    print("\n".join(clean(line) for line in message.splitlines()), file=sys.stderr, flush=True)
 
 
 class DeviceCodeCredentialAsync:
@@ -415,7 +425,7 @@ class DeviceCodeCredentialAsync:
         async with self._lock:
             self._loop = asyncio.get_running_loop()
             await self._sign_in(scopes, claims)
-            return await _in_daemon_thread(self._sync.get_token, *scopes, claims=claims, tenant_id=tenant_id,
+            return await in_daemon_thread(self._sync.get_token, *scopes, claims=claims, tenant_id=tenant_id,
                                            enable_cae=True, **kwargs)
 
     async def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
@@ -424,20 +434,20 @@ class DeviceCodeCredentialAsync:
         async with self._lock:
             self._loop = asyncio.get_running_loop()
             await self._sign_in(scopes, opts.get("claims"))
-            return await _in_daemon_thread(self._sync.get_token_info, *scopes, options=opts)
+            return await in_daemon_thread(self._sync.get_token_info, *scopes, options=opts)
 
     async def _sign_in(self, scopes: tuple[str, ...], claims: str | None) -> None:
         """With a persistent cache and no saved account yet: sign in once and save the record, so the next
         run finds the account in the cache instead of prompting again."""
         if self._record_path is None or self._has_record:
             return
-        record = await _in_daemon_thread(self._sync.authenticate, scopes=list(scopes), claims=claims,
+        record = await in_daemon_thread(self._sync.authenticate, scopes=list(scopes), claims=claims,
                                          enable_cae=True)
         self._has_record = True
         _save_record(self._record_path, record)
 
     async def close(self) -> None:
-        await _in_daemon_thread(self._sync.close)
+        await in_daemon_thread(self._sync.close)
 
     async def __aenter__(self) -> "DeviceCodeCredentialAsync":
         return self
@@ -451,7 +461,7 @@ class DeviceCodeCredentialAsync:
 
 def _save_record(path: Path, record: Any) -> None:
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private_dir(path.parent)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
             handle.write(record.serialize())
@@ -564,12 +574,15 @@ def _device_code(profile: TenantProfile, endpoints: CloudEndpoints, tenant: str,
     if choice.notice:
         notice(choice.notice)
     if choice.mode == "plaintext":
-        _prepare_plaintext_cache(env)
+        _prepare_plaintext_cache(env, notice)
     client_id = profile.client_id or DEFAULT_PUBLIC_CLIENT_ID
     authority = _authority_kwargs(endpoints, msal=True)
     record_path = auth_record_path(profile, env) if choice.persistent else None
     record = None
     if record_path is not None:
+        # a folder and record saved by an earlier run (or made by hand) get the modes a new one gets
+        _private_dir(record_path.parent, notice, create=False)
+        _tighten(record_path, notice)
         record = _load_record(record_path, tenant_id=tenant, client_id=client_id,
                               authority=endpoints.authority_host)
     where = f"{profile.name} ({endpoints.name} cloud)"
@@ -593,8 +606,9 @@ def _azure_cli(profile: TenantProfile, endpoints: CloudEndpoints, tenant: str, e
     from azure.identity.aio import AzureCliCredential
 
     cloud = _AZ_CLOUD.get(profile.cloud)
-    steps = f"az cloud set --name {cloud} && " if cloud else "register the custom cloud with `az cloud register`, then "
-    remedy = (f"Install the Azure CLI if needed, then run: {steps}az login --tenant {tenant}"
+    steps = (command_line(["az", "cloud", "set", "--name", cloud]) + " && " if cloud
+             else "register the custom cloud with `az cloud register`, then ")
+    remedy = (f"Install the Azure CLI if needed, then run: {steps}{command_line(['az', 'login', '--tenant', tenant])}"
               + (" (add --use-device-code in an SSH session)" if cloud else ""))
     return GuardedCredential(AzureCliCredential(tenant_id=tenant), method="azure-cli", remedy=remedy)
 
@@ -624,7 +638,7 @@ def _client_certificate(profile: TenantProfile, endpoints: CloudEndpoints, tenan
     if not os.access(path, os.R_OK):
         raise _refuse(profile, f"certificate_path {str(path)!r} is not readable by this user")
     if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
-        notice(f"certificate {path} holds a private key and is readable by group or others: chmod 600 {path}")
+        notice(f"certificate {path} holds a private key and is readable by group or others: {command_line(['chmod', '600', str(path)])}")
     password = env.get(CERTIFICATE_PASSWORD_ENV) or None
     from azure.identity.aio import CertificateCredential
 

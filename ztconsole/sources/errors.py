@@ -91,7 +91,8 @@ class NotFound(SourceError):
 
 
 class ServiceFailed(SourceError):
-    """The service failed (5xx) or could not be reached (connection reset, timeout, DNS)."""
+    """The service failed (5xx, or 408: it timed out waiting for the request), still after the bounded
+    retries, or could not be reached (connection reset, timeout, DNS)."""
 
     status = "failed"
     title = "service error"
@@ -105,7 +106,27 @@ class BadPayload(SourceError):
 
 
 _BY_STATUS: dict[int, type[SourceError]] = {401: AuthFailed, 403: PermissionDenied, 404: NotFound,
-                                            429: Throttled}
+                                            408: ServiceFailed, 429: Throttled}
+
+#: The HTTP statuses a read retries (bounded by the reader's ``max_retries``, after the ``Retry-After`` the
+#: service names, else after a backoff): azure-core's ``RetryPolicy`` defaults, which both readers follow.
+#: azure-core retries 408, 429, 500, 502, 503, 504 and, by construction of its list, every status from 506
+#: up; never 501 (Not Implemented) or 505 (HTTP Version Not Supported). The ARM reader gets this from
+#: azure-core's own policy; the Graph reader gives it to msgraph's RetryHandler (which on its own retries
+#: 429, 503 and 504 only) and applies it to ``$batch`` inner responses.
+RETRYABLE_STATUSES: frozenset[int] = frozenset({408, 429, 500, 502, 503, 504, *range(506, 600)})
+#: For POST and PATCH, which need not be idempotent (a write may have happened before a 502 or a 408),
+#: azure-core retries only 500, 503 and 504; 429 too here, since a throttled request was not processed
+#: (msgraph's RetryHandler retries it for every method; Graph and ARM send ``Retry-After`` with it, on
+#: which azure-core retries any status).
+_RETRYABLE_NOT_IDEMPOTENT: frozenset[int] = frozenset({429, 500, 503, 504})
+
+
+def is_retryable_status(status: int, method: str = "GET") -> bool:
+    """Whether a response with HTTP ``status`` to a ``method`` request is worth another try."""
+    if method.upper() in ("POST", "PATCH"):
+        return status in _RETRYABLE_NOT_IDEMPOTENT
+    return status in RETRYABLE_STATUSES
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -159,12 +180,20 @@ def from_transport(exc: BaseException, url: str) -> ServiceFailed:
 
 
 def bad_payload(url: str, detail: str) -> BadPayload:
-    return BadPayload(f"unreadable response from {_host(url)}: {detail}", url=_safe_url(url))
+    """A body that is not what the service documents. The message names what was read: host and path
+    (``graph.microsoft.com/v1.0/users``; for a recording served by the emulator that path is the tenant
+    directory's file, ``graph/v1.0/users.json``), never the query string."""
+    return BadPayload(f"unreadable response from {_where(url)}: {detail}", url=_safe_url(url))
 
 
 def _host(url: str) -> str:
     rest = url.split("://", 1)[-1]
     return rest.split("/", 1)[0] or url
+
+
+def _where(url: str) -> str:
+    """Host and path of a URL, without scheme, query or trailing slash."""
+    return _safe_url(url).split("://", 1)[-1].rstrip("/") or _host(url)
 
 
 def _safe_url(url: str) -> str:

@@ -1,8 +1,10 @@
 """Microsoft Graph reads through msgraph-sdk's own pipeline, returning the raw wire JSON.
 
-:class:`GraphReader` builds the SDK stack once: ``GraphClientFactory.create_with_default_middleware``
+:class:`GraphReader` builds the SDK stack once: msgraph's default middleware
 (redirect, retry honouring ``Retry-After`` with bounded retries, telemetry) on the caller's httpx client,
-an ``AzureIdentityAuthenticationProvider`` that sends the token only to the Graph host, and a
+with the RetryHandler retrying the statuses azure-core's policy retries (:func:`errors.is_retryable_status`:
+408, 429, 500, 502, 503, 504 ...) where the stock one retries only 429, 503 and 504; an
+``AzureIdentityAuthenticationProvider`` that sends the token only to the Graph host, and a
 ``GraphRequestAdapter`` whose ``base_url`` is set explicitly. ``.client`` is a ``GraphServiceClient`` on
 that same adapter, for typed write requests.
 
@@ -42,6 +44,8 @@ from kiota_authentication_azure.azure_identity_authentication_provider import (
     AzureIdentityAuthenticationProvider,
 )
 from kiota_http._exceptions import KiotaHTTPXError
+from kiota_http.kiota_client_factory import KiotaClientFactory
+from kiota_http.middleware import RetryHandler
 from kiota_http.middleware.options import (
     RedirectHandlerOption,
     ResponseHandlerOption,
@@ -51,6 +55,7 @@ from kiota_http.middleware.options import (
 from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph._version import VERSION as MSGRAPH_VERSION
 from msgraph_core import APIVersion, GraphClientFactory
+from msgraph_core.middleware import GraphTelemetryHandler
 from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
 from ztconsole.datasets import DataSet
@@ -81,8 +86,6 @@ _TOP = {
 #: ... except that user-list caps a page at 500 when signInActivity is selected.
 _TOP_USERS_WITH_SIGNIN_ACTIVITY = 500
 
-#: Inner $batch statuses retried like the SDK's RetryHandler retries whole requests.
-_RETRY_STATUSES = frozenset({429, 503, 504})
 #: A wait at or above this is not waited for (the SDK's RetryHandler gives up there too): the caller
 #: gets the error with its ``retry_after``.
 _MAX_WAIT = RetryHandlerOption.MAX_DELAY
@@ -147,11 +150,38 @@ class _ForwardTransport(httpx.AsyncBaseTransport):
         return None  # the caller's client is the caller's to close
 
 
+class _RetryHandler(RetryHandler):
+    """msgraph's RetryHandler (bounded by its ``RetryHandlerOption``, honouring ``Retry-After``, backing off
+    otherwise) on the statuses azure-core's retry policy retries, :func:`errors.is_retryable_status`, instead
+    of its own 429, 503 and 504: a transient 500, 502 or 408 is tried again, as the ARM reader does. POST and
+    PATCH keep azure-core's narrower list (a write may already have happened)."""
+
+    def __init__(self, options: RetryHandlerOption):
+        super().__init__(options)
+        self.retry_on_status_codes = set(errors.RETRYABLE_STATUSES)
+
+    def should_retry(self, request: httpx.Request, options: RetryHandlerOption,
+                     response: httpx.Response) -> bool:
+        return (super().should_retry(request, options, response)
+                and errors.is_retryable_status(response.status_code, request.method))
+
+
+def _middleware(options: dict[str, Any]) -> list[Any]:
+    """The middleware ``GraphClientFactory.create_with_default_middleware`` installs, in its order, with
+    :class:`_RetryHandler` in place of the stock RetryHandler."""
+    retry = options[RetryHandlerOption.get_key()]
+    chain = [_RetryHandler(retry) if isinstance(ware, RetryHandler) else ware
+             for ware in KiotaClientFactory.get_default_middleware(options)]
+    chain.append(GraphTelemetryHandler(options=options[GraphTelemetryHandlerOption.get_key()]))
+    return chain
+
+
 class GraphReader:
     """:class:`ztconsole.sources.base.Reader` for the catalogue's Graph data sets.
 
-    ``max_retries`` bounds every retry here: the SDK's on HTTP 429/503/504 (honouring ``Retry-After``),
-    ours on a reset connection and on throttled ``$batch`` inner responses. ``retry_delay`` is the base
+    ``max_retries`` bounds every retry here: the SDK's on the retryable statuses of
+    :func:`errors.is_retryable_status` (HTTP 408/429/500/502/503/504 ..., honouring ``Retry-After``), ours on
+    a reset connection and on ``$batch`` inner responses with those statuses. ``retry_delay`` is the base
     delay (seconds) when the service names none: the SDK adds it to its own backoff and jitter; inner
     batch and connection retries wait ``retry_delay * 2**attempt``. ``concurrency`` bounds the ``$batch``
     requests in flight in :meth:`many`.
@@ -192,7 +222,7 @@ class GraphReader:
                 api_version=APIVersion.v1, sdk_version=MSGRAPH_VERSION),
         }
         self._own = httpx.AsyncClient(transport=_ForwardTransport(http), timeout=http.timeout)
-        sdk_http = GraphClientFactory.create_with_default_middleware(client=self._own, options=options)
+        sdk_http = GraphClientFactory.create_with_custom_middleware(_middleware(options), client=self._own)
         self._adapter = GraphRequestAdapter(auth, client=sdk_http)
         # explicit: httpx's base_url has a trailing slash, which yields "//users" in the SDK's templates
         self._adapter.base_url = f"{self.graph_url}/v1.0"
@@ -380,8 +410,9 @@ class GraphReader:
         """One chunk of parents: the results of those that succeeded (in parent order) and the failure
         of the first that did not, if any.
 
-        Throttled inner responses (429/503/504) are sent again, in a smaller batch, after their
-        ``Retry-After`` (bounded by ``max_retries``); a next link is followed with plain GETs."""
+        Inner responses with a retryable status (:func:`errors.is_retryable_status`: throttled, 500,
+        502, 503 ...) are sent again, in a smaller batch, after their ``Retry-After`` or a backoff (bounded
+        by ``max_retries``); a next link is followed with plain GETs (retried by the SDK)."""
         batch_url = f"{self.graph_url}/{ds.version}/$batch"
         relative = {p: self._relative(ds, p, options) for p in parents}
         results: dict[str, Any] = {}
@@ -398,7 +429,7 @@ class GraphReader:
             waits: list[float] = []
             for parent in todo:
                 status, headers, body = answers[parent]
-                if status in _RETRY_STATUSES:
+                if errors.is_retryable_status(status):  # an inner request is a GET
                     wait = errors.retry_after_seconds(headers)
                     if attempt < self.max_retries and (wait is None or wait < _MAX_WAIT):
                         retry.append(parent)
