@@ -219,3 +219,149 @@ def test_files_held_in_memory_read_as_the_directory_does() -> None:
         assert (b.status, b.count, b.value) == (a.status, a.count, a.value), ds.key
         assert [(i.file, i.path, i.message) for i in b.issues] == [(i.file, i.path, i.message) for i in a.issues]
     assert sum(on_disk.read(ds).count for ds in DATASETS) > 1000
+
+
+# --- [datasets]: what a recording did not read completely (CONTRACTS §1) -------------------------------
+
+NSGS = "providers/Microsoft.Network/networkSecurityGroups"
+RECORDED = TOML + f"""[datasets."graph/v1.0/users"]
+status = "partial"
+message = "page 2 failed: 503; kept the 100 items read"
+[datasets."arm/subscriptions/<sub>/{NSGS}"]
+status = "forbidden"
+message = "missing permission Reader"
+"""
+
+
+def test_recorded_statuses_are_read_back_never_ok(tdir: Path) -> None:
+    write(tdir, "tenant.toml", RECORDED)
+    write(tdir, BY_KEY["users"].file_path(), [user(1), user(2)])
+    td = TenantDir.open(tdir)
+    assert td.info.recorded == (("users", "partial", "page 2 failed: 503; kept the 100 items read"),
+                                ("nsgs", "forbidden", "missing permission Reader"))
+    users = td.read(BY_KEY["users"])
+    assert (users.status, users.count, users.message) == (
+        "partial", 2, "page 2 failed: 503; kept the 100 items read")
+    nsgs = td.read(BY_KEY["nsgs"])
+    assert (nsgs.status, nsgs.value, nsgs.message) == ("forbidden", (), "missing permission Reader")
+    assert td.read(BY_KEY["groups"]).status == "ok"
+    hash(td.info)  # still a frozen, hashable value
+
+
+def test_a_recorded_status_does_not_hide_a_worse_fresh_read(tdir: Path) -> None:
+    write(tdir, "tenant.toml", RECORDED)
+    write(tdir, BY_KEY["users"].file_path(), '[{"id": "x"')
+    res = TenantDir.open(tdir).read(BY_KEY["users"])
+    assert res.status == "failed"
+    assert "not valid JSON" in res.message and "(recorded as partial: page 2 failed" in res.message
+
+
+@pytest.mark.parametrize(
+    ("key", "dataset"),
+    [
+        (f"arm/subscriptions/<sub>/{NSGS}", "nsgs"),
+        (f"arm/subscriptions/{{sub}}/{NSGS}", "nsgs"),
+        (f"arm/subscriptions/{SUB}/{NSGS}", "nsgs"),
+        (f"ARM/Subscriptions/<sub>/{NSGS.upper()}", "nsgs"),
+        ("graph/v1.0/groups/<id>/members", "group_members"),
+        ("graph/v1.0/groups/{parent}/members", "group_members"),
+        ("arm/<id>/ruleCollectionGroups", "rule_collection_groups"),
+        ("arm/{parent}/rulecollectiongroups", "rule_collection_groups"),
+        ("graph/beta/identity/continuousAccessEvaluationPolicy", "cae_policy"),
+    ],
+)
+def test_datasets_keys_name_a_data_set_in_every_accepted_form(tmp_path: Path, key: str, dataset: str) -> None:
+    write(tmp_path, "tenant.toml", TOML + f'[datasets."{key}"]\nstatus = "throttled"\nmessage = "429"\n')
+    assert TenantDir.open(tmp_path).info.recorded == ((dataset, "throttled", "429"),)
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('[datasets."graph/v1.0/usres"]\nstatus = "partial"\n',
+         'tenant.toml:13: [datasets."graph/v1.0/usres"] names no data set'),
+        ('[datasets."graph/v1.0/Users"]\nstatus = "partial"\n',
+         'tenant.toml:13: [datasets."graph/v1.0/Users"] names no data set'),
+        (f'[datasets."arm/subscriptions/prod/{NSGS}"]\nstatus = "partial"\n',
+         f'tenant.toml:13: [datasets."arm/subscriptions/prod/{NSGS}"] names no data set'),
+        ('[datasets."graph/v1.0/users"]\nstatus = "ok"\nmessage = "x"\n',
+         ("tenant.toml:14: [datasets.\"graph/v1.0/users\"] status must be partial, forbidden, throttled or "
+          "failed, got 'ok'")),
+        ('[datasets."graph/v1.0/users"]\nmessage = "x"\n',
+         'tenant.toml:13: [datasets."graph/v1.0/users"] status must be'),
+        ('[datasets."graph/v1.0/users"]\nstatus = "failed"\nmessage = 3\n',
+         'tenant.toml:15: [datasets."graph/v1.0/users"] message must be a string'),
+        ('[datasets."graph/v1.0/users"]\nstatus = "failed"\nstauts = "failed"\n',
+         "tenant.toml:15: [datasets.\"graph/v1.0/users\"] has an unknown key 'stauts'"),
+        ('[datasets]\n"graph/v1.0/users" = "failed"\n',
+         'tenant.toml:14: [datasets."graph/v1.0/users"] must be a table with status and message'),
+        ((f'[datasets."arm/subscriptions/<sub>/{NSGS}"]\nstatus = "failed"\n'
+          f'[datasets."arm/subscriptions/{SUB}/{NSGS}"]\nstatus = "failed"\n'),
+         (f'tenant.toml:15: [datasets."arm/subscriptions/{SUB}/{NSGS}"] names the same data set as '
+          f'[datasets."arm/subscriptions/<sub>/{NSGS}"]')),
+    ],
+)
+def test_bad_datasets_table_names_file_line_and_key(tmp_path: Path, table: str, expected: str) -> None:
+    write(tmp_path, "tenant.toml", TOML + table)
+    with pytest.raises(TenantDirError) as e:
+        TenantDir.open(tmp_path)
+    assert expected in str(e.value)
+
+
+def test_datasets_must_be_a_table(tmp_path: Path) -> None:
+    write(tmp_path, "tenant.toml", TOML.replace("format = 1\n", "format = 1\ndatasets = 3\n"))
+    with pytest.raises(TenantDirError, match=r"tenant.toml:2: \[datasets\] must be a table"):
+        TenantDir.open(tmp_path)
+
+
+# --- robustness: one file, one data set -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("body", ["[" * 100_000, '{"value": ' * 50_000 + "[]" + "}" * 50_000,
+                                  "[" + json.dumps(user(1)) + "," + "[" * 100_000],
+                         ids=["array", "value-page", "after-a-good-item"])
+def test_json_nested_too_deeply_fails_its_file_only(tdir: Path, body: str) -> None:
+    write(tdir, BY_KEY["users"].file_path(), body)
+    write(tdir, BY_KEY["groups"].file_path(), [group(1)])
+    tenant = load_tenant(tdir)
+    res = tenant.results["users"]
+    assert "graph/v1.0/users.json" in res.message and "nested too deeply" in res.message
+    if body.startswith("[{"):  # the items before the damage are kept
+        assert res.status == "partial" and res.count == 1
+        assert any(i.path == "$[1]" for i in res.errors)
+    else:
+        assert res.status == "failed"
+    assert tenant.status("groups") == "ok"
+    assert {k for k, r in tenant.results.items() if r.status not in ("ok", "missing")} == {"users"}
+
+
+def test_many_malformed_items_keep_1000_issues_and_count_the_rest(tdir: Path) -> None:
+    write(tdir, BY_KEY["users"].file_path(), "[" + ",".join(["1"] * 50_000) + "," + json.dumps(user(1)) + "]")
+    res = TenantDir.open(tdir).read(BY_KEY["users"])
+    assert res.status == "partial" and res.count == 1
+    assert res.message.startswith("50000 problem(s); first: graph/v1.0/users.json $[0]: expected an object")
+    assert len(res.errors) == 1_001 and res.errors[-1].message == "... and 49,000 more problem(s) not listed"
+
+
+def test_a_read_that_raises_fails_its_data_set_alone_naming_it(tdir: Path) -> None:
+    from ztconsole.tenantdir.reader import read_all
+
+    write(tdir, BY_KEY["groups"].file_path(), [group(1)])
+    td = TenantDir.open(tdir)
+
+    class Exploding:
+        def __init__(self, exc: BaseException):
+            self.exc = exc
+
+        def read(self, ds):
+            if ds.key == "users":
+                raise self.exc
+            return td.read(ds)
+
+    results = read_all(Exploding(RecursionError("maximum recursion depth exceeded")), ["users", "groups"], 2)
+    users = results["users"]
+    assert users.status == "failed" and users.message.startswith("nested too deeply")
+    assert str(users.issues[0]).startswith("graph/v1.0/users: nested too deeply")
+    assert results["groups"].status == "ok"
+    with pytest.raises(MemoryError):
+        read_all(Exploding(MemoryError()), ["users", "groups"], 2)

@@ -6,6 +6,10 @@ with ``indent=N`` is cut at its item lines without decoding anything; any other 
 scanner, keeping only a few fields of each decoded item (for ``$filter`` and look-ups). Items are decoded
 again only where a query needs them (``$select``, single items, writes).
 
+Only files inside the tenant directory are served (the reader's own check, ``TenantDir.safe_path``): one
+that links outside, like one that cannot be read or decoded (nested too deeply included), is a
+``StoreError`` naming the file, which the emulator answers with a 500 for that request alone.
+
 Not thread-safe: one emulator serves from one event loop.
 """
 
@@ -19,7 +23,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ztconsole.datasets import DataSet
-from ztconsole.tenantdir.reader import JsonArrayError, TenantDir, gc_paused, iter_json_array_spans
+from ztconsole.tenantdir.reader import (JsonArrayError, LinkOutside, TenantDir, crash_reason, gc_paused,
+                                       iter_json_array_spans)
 
 # item fields kept beside each raw item: enough for the supported $filter forms and for look-ups
 FIELDS: tuple[str, ...] = ("id", "name", "userPrincipalName", "principalId", "userId", "roleDefinitionId",
@@ -84,6 +89,8 @@ class Collection:
                     rows.append(row_of(json.loads(raw)))
                 except json.JSONDecodeError as e:
                     raise StoreError(f"{self.source}: item {i + 1} is not valid JSON: {e}") from None
+                except RecursionError as e:
+                    raise StoreError(f"{self.source}: item {i + 1} is not valid JSON: {crash_reason(e)}") from None
             self._rows = rows
         return self._rows
 
@@ -91,11 +98,17 @@ class Collection:
         return self.rows[i][FIELD[name]]
 
     def item(self, i: int) -> Any:
-        return parse_item(self.raws[i])
+        try:
+            return parse_item(self.raws[i])
+        except RecursionError as e:
+            raise StoreError(f"{self.source}: item {i + 1} is not valid JSON: {crash_reason(e)}") from None
 
     def copy_of(self, i: int) -> Any:
         """A private, mutable decoding of item ``i``."""
-        return json.loads(self.raws[i])
+        try:
+            return json.loads(self.raws[i])
+        except RecursionError as e:
+            raise StoreError(f"{self.source}: item {i + 1} is not valid JSON: {crash_reason(e)}") from None
 
     def find(self, key: str) -> int | None:
         """The position of the item whose ``id`` (or ``userPrincipalName``) is ``key``, case-insensitively."""
@@ -236,14 +249,19 @@ def index_array(text: str, start: int, source: str) -> Collection:
 
 
 def parse_file(text: str, source: str = "") -> Collection | Singleton:
-    """A collection file (a JSON array, or a raw page with a ``value`` array) or a singleton object."""
+    """A collection file (a JSON array, or a raw page with a ``value`` array) or a singleton object.
+
+    Raises JsonArrayError for text that is not JSON, StoreError (naming ``source``) for JSON nested deeper
+    than the decoder follows."""
     start = _WS(text, 0).end()
-    if text.startswith("[", start):
-        return index_array(text, start, source)
     try:
+        if text.startswith("[", start):
+            return index_array(text, start, source)
         body = json.loads(text)
     except json.JSONDecodeError as e:
         raise JsonArrayError(e.msg, e.pos, text) from None
+    except RecursionError as e:
+        raise StoreError(f"{source}: not valid JSON: {crash_reason(e)}") from None
     if not isinstance(body, dict):
         raise JsonArrayError("expected a JSON array or object", start, text)
     if isinstance(body.get("value"), list):
@@ -256,6 +274,7 @@ class Store:
 
     def __init__(self, root: Path):
         tenant = TenantDir.open(root)
+        self.tenant = tenant
         self.root = tenant.root
         self.info = tenant.info
         self._files: dict[str, str] = tenant._files()  # lower-cased relative path -> relative path
@@ -274,11 +293,16 @@ class Store:
             return node
         disk = self._files.get(rel)
         if disk is None:
+            refused = self.tenant.refused_dir(rel)
+            if refused is not None:  # it may be there, behind a directory that is not read
+                raise StoreError(f"{refused[0]}: {refused[1]}")
             return None
-        path = self.root / disk
         try:
+            path = self.tenant.safe_path(disk)
             with gc_paused():  # the scan makes no cycles; collections would only walk the heap
                 node = parse_file(path.read_text(encoding="utf-8"), disk)
+        except LinkOutside as e:
+            raise StoreError(str(e)) from None
         except (OSError, UnicodeDecodeError) as e:
             raise StoreError(f"{disk}: cannot read: {e}") from None
         except JsonArrayError as e:

@@ -6,7 +6,7 @@ computed on first use, so loading stays as fast as parsing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from typing import Any, Iterable, Literal
@@ -14,6 +14,17 @@ from typing import Any, Iterable, Literal
 from ztconsole.datasets import BY_KEY
 
 Status = Literal["ok", "partial", "missing", "failed", "loading", "throttled", "forbidden"]
+
+#: The statuses a recording keeps for a data set it did not read completely (``[datasets]`` of
+#: tenant.toml, CONTRACTS §1). A missing singleton is not among them: its absent file says so already.
+RECORDED_STATUSES: tuple[str, ...] = ("partial", "forbidden", "throttled", "failed")
+
+#: How bad a status is, for combining two of them (ok and missing are complete reads).
+_RANK: dict[str, int] = {"ok": 0, "missing": 0, "loading": 0, "partial": 1, "throttled": 2, "forbidden": 2,
+                         "failed": 2}
+
+#: Issues kept per data set and kind (errors, notes); the rest are counted (see :class:`IssueLog`).
+MAX_ISSUES = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +38,16 @@ class TenantInfo:
     captured_at: datetime | None = None
     source: str = "demo"
     break_glass: tuple[str, ...] = ()
+    # ``(data set key, status, message)`` of each data set the recording did not read completely
+    # (tenant.toml ``[datasets]``): reading it back must say so, never ``ok``
+    recorded: tuple[tuple[str, str, str], ...] = ()
+
+    def recorded_status(self, key: str) -> tuple[str, str] | None:
+        """``(status, message)`` recorded for data set ``key``, or None when it was read completely."""
+        for k, status, message in self.recorded:
+            if k == key:
+                return status, message
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +85,77 @@ class DataSetResult:
     @property
     def errors(self) -> list[LoadIssue]:
         return [i for i in self.issues if i.severity == "error"]
+
+
+class IssueLog(list):
+    """A data set's issues as they are met, bounded: the first ``cap`` errors and ``cap`` notes are kept,
+    the rest only counted, so a file of two million malformed items costs two counters, not two million
+    objects. ``error_count``/``note_count`` are the true totals (status messages use them); ``close()``
+    gives the list a :class:`DataSetResult` keeps, with one "... and N more" issue per kind that
+    overflowed."""
+
+    def __init__(self, cap: int = MAX_ISSUES):
+        super().__init__()
+        self.cap = cap
+        self.error_count = 0
+        self.note_count = 0
+        self.first_error: LoadIssue | None = None
+        self._dropped: dict[str, tuple[int, str]] = {}  # severity -> (count, file of the first dropped)
+
+    def room(self, severity: str = "error") -> bool:
+        """Whether an issue of this kind would still be kept (callers skip building one that would not)."""
+        return (self.error_count if severity == "error" else self.note_count) < self.cap
+
+    def drop(self, file: str, severity: str = "error", count: int = 1) -> None:
+        """Count ``count`` issues of ``file`` that are not kept."""
+        if severity == "error":
+            self.error_count += count
+        else:
+            self.note_count += count
+        dropped, first = self._dropped.get(severity, (0, file))
+        self._dropped[severity] = (dropped + count, first)
+
+    def append(self, issue: LoadIssue) -> None:  # type: ignore[override]
+        if not self.room(issue.severity):
+            self.drop(issue.file, issue.severity)
+            return
+        if issue.severity == "error":
+            self.error_count += 1
+            if self.first_error is None:
+                self.first_error = issue
+        else:
+            self.note_count += 1
+        super().append(issue)
+
+    def extend(self, issues: Iterable[LoadIssue]) -> None:  # type: ignore[override]
+        for issue in issues:
+            self.append(issue)
+
+    def close(self) -> list[LoadIssue]:
+        out = list(self)
+        for severity, (count, first) in self._dropped.items():
+            what = "problem(s)" if severity == "error" else "note(s)"
+            out.append(LoadIssue(first, "", f"... and {count:,} more {what} not listed", severity))  # type: ignore[arg-type]
+        return out
+
+
+def apply_recorded(result: DataSetResult, status: str, message: str, *, label: str = "recorded as"
+                   ) -> DataSetResult:
+    """Give a fresh read of a recording the status the recording was made with (``[datasets]``).
+
+    What a recording holds of a data set it did not read completely looks complete (an absent file is
+    "none", a partial file a shorter list), so a fresh read that is complete (``ok``, or ``missing``
+    for an absent singleton) takes the recorded status and message, exactly as the recorded read said.
+    A fresh read that is itself incomplete keeps its own account and mentions the recorded one; the
+    status is the worse of the two. Both readers of recordings (the tenant directory reader and the
+    loader) use this one rule. Returns a new result (``result`` itself when nothing changes).
+    """
+    if _RANK.get(result.status, 2) == 0:
+        return replace(result, status=status, message=message)
+    if (result.status, result.message) == (status, message):
+        return result
+    worse = status if _RANK.get(status, 2) > _RANK.get(result.status, 2) else result.status
+    return replace(result, status=worse, message=f"{result.message} ({label} {status}: {message})")
 
 
 def arm_key(resource_id: str) -> str:

@@ -5,7 +5,10 @@
 * Each data set ends ``ok``, ``partial`` (some pages or parents could not be read; what came is kept and
   the message says what is missing), ``missing`` (a singleton the service does not have), ``forbidden``
   (naming the permission from the catalogue), ``throttled`` or ``failed`` (with the cause). One data set's
-  failure never stops another.
+  failure never stops another: whatever a data set's read raises (a reader's bug, JSON nested too deeply)
+  fails that data set alone, with the cause named.
+* A recording's ``[datasets]`` statuses (``info.recorded``) are applied to what is read back: served by the
+  emulator, a data set recorded as failed is an absent file, i.e. an empty collection, never ``ok``.
 * Raw items are turned into the model here, with the same mapping as tenant directories, and can be
   recorded as they came (``snapshot``).
 """
@@ -19,11 +22,11 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Protocol
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
-from ztconsole.model.tenant import DataSetResult, LoadIssue, Tenant, TenantInfo, arm_key
+from ztconsole.model.tenant import DataSetResult, IssueLog, LoadIssue, Tenant, TenantInfo, apply_recorded, arm_key
 from ztconsole.model.wire import WireError, jsonpath, parse_one
 from ztconsole.sources.base import ReadOptions, Reader
 from ztconsole.sources.errors import SourceError
-from ztconsole.tenantdir.reader import gc_paused
+from ztconsole.tenantdir.reader import crash_reason, gc_paused
 
 
 class Recorder(Protocol):
@@ -78,6 +81,7 @@ class Loader:
                     wanted.insert(0, BY_KEY[need])
         state = _State(done={ds.key: asyncio.Event() for ds in wanted})
         gate = asyncio.Semaphore(self.concurrency)
+        recorded = {key: (status, message) for key, status, message in self.info.recorded}
 
         async def run(ds: DataSet) -> None:
             for need in _needs(ds):
@@ -86,7 +90,14 @@ class Loader:
                 if on_start is not None:
                     on_start(ds)
                 started = time.perf_counter()
-                result = await self._load_one(ds, state)
+                try:
+                    result = await self._load_one(ds, state)
+                except MemoryError:
+                    raise
+                except Exception as e:  # noqa: BLE001 - one data set's crash must not take the others down
+                    result = _crashed(ds, e)
+                if ds.key in recorded:
+                    result = apply_recorded(result, *recorded[ds.key])
                 result.seconds = time.perf_counter() - started
             state.results[ds.key] = result
             state.done[ds.key].set()
@@ -117,7 +128,7 @@ class Loader:
 
     async def _load_collection(self, ds: DataSet, reader: Reader) -> DataSetResult:
         cls = ds.model_class()
-        issues: list[LoadIssue] = []
+        issues = IssueLog()
         items: list[Any] = []
         problems: list[SourceError] = []
         bounded = False
@@ -145,7 +156,7 @@ class Loader:
 
     async def _load_single(self, ds: DataSet, reader: Reader) -> DataSetResult:
         cls = ds.model_class()
-        issues: list[LoadIssue] = []
+        issues = IssueLog()
         label = ds.file_path()[:-5]
         try:
             raw = await reader.single(ds)
@@ -157,7 +168,7 @@ class Loader:
             self.recorder.single(ds, "", "", raw)
         obj = _parse_one(cls, raw, (), label, issues)
         status = "partial" if obj is None else "ok"
-        return DataSetResult(ds.key, status, obj, 0 if obj is None else 1, issues,
+        return DataSetResult(ds.key, status, obj, 0 if obj is None else 1, issues.close(),
                              str(issues[0]) if obj is None and issues else "")
 
     async def _load_children(self, ds: DataSet, reader: Reader, state: _State) -> DataSetResult:
@@ -168,7 +179,7 @@ class Loader:
                                  f"not read: {BY_KEY[ds.parent].title} could not be read ({why})")
         parents = parent_keys(ds, state.results, self.info)
         cls = ds.model_class()
-        issues: list[LoadIssue] = []
+        issues = IssueLog()
         value: dict[str, Any] = {}
         count = 0
         problems: list[SourceError] = []
@@ -223,7 +234,7 @@ def parent_keys(ds: DataSet, results: dict[str, DataSetResult], info: TenantInfo
 
 
 def _parse_into(cls: type, page: list[Any], start: int, label: str, out: list[Any],
-                issues: list[LoadIssue]) -> int:
+                issues: IssueLog) -> int:
     notes: list = []
     with gc_paused():
         poly = getattr(cls, "__wire_poly__", None)
@@ -232,12 +243,19 @@ def _parse_into(cls: type, page: list[Any], start: int, label: str, out: list[An
                 out.append(parse_one(cls, raw, (start + offset,), notes) if poly is not None
                            else cls.from_wire(raw, (start + offset,), notes))
             except WireError as e:
-                issues.append(LoadIssue(label, jsonpath(e.path), e.message))
-    issues.extend(LoadIssue(label, jsonpath(n.path), n.message, "note") for n in notes)
+                if issues.room():
+                    issues.append(LoadIssue(label, jsonpath(e.path), e.message))
+                else:  # counted, not kept: a page of a two-million-item log of junk stays two counters
+                    issues.drop(label)
+    if notes:
+        if issues.room("note"):
+            issues.extend(LoadIssue(label, jsonpath(n.path), n.message, "note") for n in notes)
+        else:
+            issues.drop(label, "note", len(notes))
     return start + len(page)
 
 
-def _parse_one(cls: type, raw: Any, path: tuple, label: str, issues: list[LoadIssue]) -> Any:
+def _parse_one(cls: type, raw: Any, path: tuple, label: str, issues: IssueLog) -> Any:
     notes: list = []
     try:
         return parse_one(cls, raw, path, notes)
@@ -248,31 +266,39 @@ def _parse_one(cls: type, raw: Any, path: tuple, label: str, issues: list[LoadIs
         issues.extend(LoadIssue(label, jsonpath(n.path), n.message, "note") for n in notes)
 
 
+def _crashed(ds: DataSet, e: Exception) -> DataSetResult:
+    """A data set whose read raised something no reader should (a bug, JSON nested too deeply): failed,
+    naming where and what, and the other data sets go on."""
+    value: Any = {} if ds.per_item else (None if ds.shape == "singleton" else ())
+    message = f"{ds.label}: {crash_reason(e)}"
+    return DataSetResult(ds.key, "failed", value, 0, [LoadIssue(ds.label, "", crash_reason(e))], message)
+
+
 def _failed(ds: DataSet, e: SourceError) -> DataSetResult:
     value: Any = {} if ds.per_item else (None if ds.shape == "singleton" else ())
     return DataSetResult(ds.key, e.status, value, 0, [LoadIssue(ds.title, "", str(e))],  # type: ignore[arg-type]
                          f"{e.title}: {e}")
 
 
-def _finish(ds: DataSet, value: Any, count: int, issues: list[LoadIssue], problems: list[SourceError],
+def _finish(ds: DataSet, value: Any, count: int, issues: IssueLog, problems: list[SourceError],
             bounded: bool, bound: int | None, *, total_parts: int, have_any: bool | None = None
             ) -> DataSetResult:
-    errors = [i for i in issues if i.severity == "error"]
+    errors = issues.error_count  # the true total, beyond the issues kept
     got_something = count > 0 if have_any is None else have_any
     if problems:
         first = problems[0]
         if not got_something and len(problems) == total_parts:
             return _failed(ds, first)
         issues.extend(LoadIssue(ds.title, "", f"{p.title}: {p}") for p in problems)
-        return DataSetResult(ds.key, "partial", value, count, issues,
+        return DataSetResult(ds.key, "partial", value, count, issues.close(),
                              f"incomplete: {first.title}: {first} (kept the {count:,} items read)")
     if bounded:
-        return DataSetResult(ds.key, "partial", value, count, issues,
+        return DataSetResult(ds.key, "partial", value, count, issues.close(),
                              f"stopped at the bound of {bound:,} items; older items were not read")
     if errors:
-        return DataSetResult(ds.key, "partial", value, count, issues,
-                             f"{len(errors)} malformed item(s); first: {errors[0]}")
-    return DataSetResult(ds.key, "ok", value, count, issues, "" if count else "none")
+        return DataSetResult(ds.key, "partial", value, count, issues.close(),
+                             f"{errors} malformed item(s); first: {issues.first_error}")
+    return DataSetResult(ds.key, "ok", value, count, issues.close(), "" if count else "none")
 
 
 def run_sync(coro: Awaitable[Tenant]) -> Tenant:

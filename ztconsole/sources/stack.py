@@ -50,7 +50,11 @@ class Stack:
 
 async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any = None,
                          retry_delay: float = 1.0) -> Stack:
-    """The recording in ``tenant_dir`` through the in-process emulator and the real adapters."""
+    """The recording in ``tenant_dir`` through the in-process emulator and the real adapters.
+
+    Without injected ``faults`` nothing in process is transient: an error is a file the emulator cannot
+    serve, and it stays so, so the readers do not retry (retrying a broken file cost seconds each).
+    """
     import httpx
 
     from ztconsole.emulator import Emulator, EmulatorTransport
@@ -66,8 +70,9 @@ async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any 
     http = httpx.AsyncClient(transport=EmulatorTransport(stack.emulator), timeout=HTTP_TIMEOUT)
     stack._exit.push_async_callback(http.aclose)
     credential = StaticTokenCredential(token)
-    stack.readers = {"graph": GraphReader(http, credential, retry_delay=retry_delay),
-                     "arm": ArmReader(http, credential, retry_backoff=retry_delay)}
+    retries = 3 if faults is not None else 0
+    stack.readers = {"graph": GraphReader(http, credential, retry_delay=retry_delay, max_retries=retries),
+                     "arm": ArmReader(http, credential, retry_backoff=retry_delay, max_retries=retries)}
     stack.info = info
     stack.options = ReadOptions(signins_since=None)  # a recording: everything it holds
     return stack

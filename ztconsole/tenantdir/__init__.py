@@ -3,9 +3,11 @@
 from ztconsole.model.tenant import DataSetResult, LoadIssue, Tenant, TenantInfo
 from ztconsole.tenantdir.reader import (
     FORMAT_VERSION,
+    LinkOutside,
     TenantDir,
     TenantDirError,
     TenantFiles,
+    dataset_for_record_key,
     iter_json_array,
     load_tenant,
     read_tenant_toml,
@@ -14,12 +16,14 @@ from ztconsole.tenantdir.reader import (
 __all__ = [
     "FORMAT_VERSION",
     "DataSetResult",
+    "LinkOutside",
     "LoadIssue",
     "Tenant",
     "TenantDir",
     "TenantDirError",
     "TenantFiles",
     "TenantInfo",
+    "dataset_for_record_key",
     "iter_json_array",
     "load_tenant",
     "read_tenant_toml",

@@ -3,11 +3,16 @@
 Every data set is read independently: a broken file loses that file, a malformed item loses that item,
 and everything else still loads. Large collection files are decoded one array element at a time, so a
 100,000-item sign-in log never exists as one tree of dicts.
+
+Only files inside the directory are read: a symbolic link (file or directory) that resolves outside it
+is refused with a load issue naming it, never followed silently. Data sets the recording did not read
+completely (``[datasets]`` of tenant.toml) read back with the status they were recorded with.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import json
 import os
@@ -21,7 +26,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
-from ztconsole.model.tenant import DataSetResult, LoadIssue, Tenant, TenantInfo, arm_key
+from ztconsole.model.tenant import (MAX_ISSUES, RECORDED_STATUSES, DataSetResult, IssueLog, LoadIssue, Tenant,
+                                    TenantInfo, apply_recorded, arm_key)
 from ztconsole.model.wire import WireError, jsonpath, parse_one, unwrap_collection, unwrap_single
 
 FORMAT_VERSION = 1
@@ -63,6 +69,91 @@ def gc_paused() -> Iterator[None]:
 
 class TenantDirError(Exception):
     """The directory cannot be used as a tenant directory; ``str()`` names the file, line/key and cause."""
+
+
+class LinkOutside(TenantDirError):
+    """A file of the tenant directory resolves (through a symbolic link) outside it: never read."""
+
+
+OUTSIDE = "links outside the tenant directory"
+
+
+def crash_reason(exc: BaseException) -> str:
+    """What went wrong, in words, for a read that raised (a data set's ``failed`` message)."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply (deeper than the reader's recursion limit)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def inside(real: str, root_real: str) -> bool:
+    """Whether the resolved path ``real`` is the resolved directory ``root_real`` or lies under it."""
+    return real == root_real or real.startswith(root_real.rstrip(os.sep) + os.sep)
+
+
+@functools.cache
+def _record_keys() -> dict[str, str]:
+    """Normalised ``[datasets]`` key (``{sub}``, ``{parent}``; ARM lower-cased) -> data set key."""
+    out: dict[str, str] = {}
+    for ds in DATASETS:
+        key = ds.file_path(sub="{sub}", parent="{parent}")[:-5]
+        out[key.lower() if ds.api == "arm" else key] = ds.key
+    return out
+
+
+_ARM_SUB = re.compile(r"^arm/subscriptions/([^/]+)/")
+
+
+def dataset_for_record_key(key: str) -> DataSet | None:
+    """The data set a ``[datasets]`` key names, or None. Accepted in place of the subscription id:
+    ``<sub>``, ``{sub}`` or a literal subscription id; of a parent id: ``<id>`` or ``{parent}``. ARM keys
+    are matched case-insensitively, Graph keys exactly (as their files are)."""
+    k = key.replace("<sub>", "{sub}").replace("<id>", "{parent}")
+    if k[:4].lower() == "arm/":
+        k = k.lower()
+        m = _ARM_SUB.match(k)
+        if m and _UUID.match(m.group(1)):
+            k = f"arm/subscriptions/{{sub}}/{k[m.end():]}"
+    hit = _record_keys().get(k)
+    return BY_KEY[hit] if hit is not None else None
+
+
+@functools.cache
+def _file_segments(ds: DataSet) -> tuple[str, ...]:
+    """The data set's file path as segments, ``*`` standing for one free segment (a subscription id, a
+    Graph parent id, a resource group or name inside an ARM parent's resource id); ARM lower-cased."""
+    if ds.per_item and ds.api == "arm":
+        parent = BY_KEY[ds.parent]  # type: ignore[index]
+        id_path = parent.path.replace("{sub}", "*")
+        if "/providers/" in id_path:
+            head, _, tail = id_path.partition("/providers/")
+            id_path = f"{head}/resourceGroups/*/providers/{tail}"
+        path = f"arm/{id_path}/*{ds.path.split('{parent}', 1)[1]}.json"
+    else:
+        path = ds.file_path(sub="*", parent="*")
+    return tuple(path.lower().split("/") if ds.api == "arm" else path.split("/"))
+
+
+def _could_hold(ds: DataSet, rel_dir: str) -> bool:
+    """Whether a file of ``ds`` could lie under the directory ``rel_dir`` (a refused directory)."""
+    segs = _file_segments(ds)
+    parts = rel_dir.lower().split("/") if ds.api == "arm" else rel_dir.split("/")
+    if len(parts) >= len(segs):
+        return False
+    return all(t == "*" or t == d for t, d in zip(segs, parts))
+
+
+class _Notes(list):
+    """The notes list handed to ``from_wire``, bounded like :class:`IssueLog` (the rest counted)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dropped = 0
+
+    def append(self, note: Any) -> None:  # type: ignore[override]
+        if len(self) < MAX_ISSUES:
+            super().append(note)
+        else:
+            self.dropped += 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +239,8 @@ class TenantDir:
         self.root = root
         self.info = info
         self._index: dict[str, str] | None = None
+        self._outside: set[str] = set()  # indexed files that resolve outside the directory: refused
+        self._refused_dirs: dict[str, str] = {}  # directory (relative path) not walked -> why
         self._lock = threading.Lock()
 
     # --- opening ---------------------------------------------------------------------------------
@@ -159,6 +252,8 @@ class TenantDir:
         meta = root / "tenant.toml"
         if not meta.is_file():
             raise TenantDirError(f"{meta}: missing (a tenant directory starts with tenant.toml)")
+        if meta.is_symlink() and not inside(os.path.realpath(meta), os.path.realpath(root)):
+            raise LinkOutside(f"{meta}: {OUTSIDE}")
         return cls(root, read_tenant_toml(meta))
 
     # --- files -----------------------------------------------------------------------------------
@@ -166,19 +261,78 @@ class TenantDir:
         """Lower-cased relative path -> path on disk (ARM paths are case-insensitive)."""
         with self._lock:
             if self._index is None:
-                index: dict[str, str] = {}
-                for top in ("graph", "arm"):
-                    base = self.root / top
-                    if not base.is_dir():
-                        continue
-                    for dirpath, _dirs, files in os.walk(base):
-                        rel_dir = os.path.relpath(dirpath, self.root).replace(os.sep, "/")
-                        for name in files:
-                            if name.endswith(".json"):
-                                rel = f"{rel_dir}/{name}"
-                                index.setdefault(rel.lower(), rel)
-                self._index = index
+                self._index = self._scan()
             return self._index
+
+    def _scan(self) -> dict[str, str]:
+        """Index the JSON files under ``graph/`` and ``arm/``, deciding on the way what may be read.
+
+        Symbolic links are resolved where they are met (``scandir`` says which entries are links, so a
+        directory without links costs no extra system call). A link that resolves inside the directory is
+        read like any other entry: a directory link is walked once, and one leading back to a directory
+        that contains it (a loop) adds nothing and is skipped. A link that resolves outside is refused:
+        a file link is indexed, so its data set finds it and reports it (:meth:`safe_path`); a directory
+        link is not walked at all (nor is a directory that cannot be listed) and is kept in
+        ``_refused_dirs``, so the data sets whose files could lie under it say so.
+        """
+        root_real = os.path.realpath(self.root)
+        index: dict[str, str] = {}
+        todo: list[tuple[str, str]] = []  # directories to list: (path, relative path)
+        followed: set[str] = set()  # resolved targets of the directory links walked
+
+        def entry(path: str, rel: str, link: bool, is_dir: bool) -> None:
+            if link:
+                real = os.path.realpath(path)
+                is_dir = os.path.isdir(real)
+                if not inside(real, root_real):
+                    if is_dir:
+                        self._refused_dirs[rel] = OUTSIDE
+                    elif rel.endswith(".json"):
+                        index.setdefault(rel.lower(), rel)
+                        self._outside.add(rel)
+                    return
+                if is_dir and (real in followed or inside(os.path.realpath(os.path.dirname(path)), real)):
+                    return  # a loop, or a directory already walked through another link
+                if is_dir:
+                    followed.add(real)
+            if is_dir:
+                todo.append((path, rel))
+            elif rel.endswith(".json"):
+                index.setdefault(rel.lower(), rel)
+
+        for top in ("graph", "arm"):
+            path = os.path.join(self.root, top)
+            if os.path.lexists(path):
+                entry(path, top, os.path.islink(path), os.path.isdir(path))
+        while todo:
+            path, rel = todo.pop()
+            try:
+                listing = os.scandir(path)
+            except OSError as e:
+                self._refused_dirs[rel] = f"cannot be listed: {e.strerror or e}"
+                continue
+            with listing:
+                for e in listing:
+                    entry(e.path, f"{rel}/{e.name}", e.is_symlink(), e.is_dir(follow_symlinks=False))
+        return index
+
+    def safe_path(self, rel: str) -> Path:
+        """The path of the indexed file ``rel``; raises :class:`LinkOutside` when it resolves outside the
+        tenant directory. The one check of every reader of the directory (this one and the emulator's)."""
+        self._files()
+        if rel in self._outside:
+            raise LinkOutside(f"{rel}: {OUTSIDE}")
+        return self.root / rel
+
+    def refused_dir(self, rel: str) -> tuple[str, str] | None:
+        """``(directory, why)`` when the file ``rel`` (not indexed) would lie in a directory that was
+        not walked (a link outside the tenant directory, or unlistable); None otherwise."""
+        self._files()
+        low = rel.lower()
+        for d, why in self._refused_dirs.items():
+            if low.startswith(d.lower() + "/"):
+                return d, why
+        return None
 
     def _find(self, rel: str, api: str) -> str | None:
         files = self._files()
@@ -225,9 +379,15 @@ class TenantDir:
     def _read(self, ds: DataSet) -> DataSetResult:
         started = time.perf_counter()
         cls = ds.model_class()
-        issues: list[LoadIssue] = []
+        issues = IssueLog()
         located = self.locate(ds)
         failed_files = 0
+        # a directory not walked (a link outside, unlistable) may have held files of this data set
+        for rel_dir, why in self._refused_dirs.items():
+            if _could_hold(ds, rel_dir):
+                issues.append(LoadIssue(rel_dir, "", why))
+                failed_files += 1
+        parts = len(located) + failed_files
         if ds.per_item:
             value: Any = {}
             count = 0
@@ -260,27 +420,32 @@ class TenantDir:
                 else:
                     items.extend(got)
             value, count = tuple(items), len(items)
-        errors = [i for i in issues if i.severity == "error"]
-        if failed_files and failed_files == len(located):
-            status, message = "failed", str(errors[0]) if errors else "unreadable"
-        elif errors:
+        first = issues.first_error
+        if failed_files and failed_files == parts:
+            status, message = "failed", str(first) if first else "unreadable"
+        elif issues.error_count:
             status = "partial"
-            message = f"{len(errors)} problem(s); first: {errors[0]}"
+            message = f"{issues.error_count} problem(s); first: {first}"
         elif ds.shape == "singleton" and not ds.per_item and value is None:
             status, message = "missing", f"{ds.file_path()}: not recorded (not readable)"
         else:
             status, message = "ok", "" if located else "none recorded"
-        return DataSetResult(ds.key, status, value, count, issues, message,
-                             time.perf_counter() - started)
+        result = DataSetResult(ds.key, status, value, count, issues.close(), message,
+                               time.perf_counter() - started)
+        recorded = self.info.recorded_status(ds.key)
+        return apply_recorded(result, *recorded) if recorded is not None else result
 
-    def _read_file(self, rel: str, ds: DataSet, cls: type, issues: list[LoadIssue]) -> Any:
+    def _read_file(self, rel: str, ds: DataSet, cls: type, issues: IssueLog) -> Any:
         """Parse one file; None when nothing in it could be read."""
         try:
             text = self._text(rel)
+        except LinkOutside:
+            issues.append(LoadIssue(rel, "", OUTSIDE))
+            return None
         except (OSError, UnicodeDecodeError) as e:
             issues.append(LoadIssue(rel, "", f"cannot read: {e}"))
             return None
-        notes: list = []
+        notes = _Notes()
         try:
             if ds.shape == "singleton":
                 try:
@@ -294,13 +459,18 @@ class TenantDir:
                     issues.append(LoadIssue(rel, jsonpath(e.path), e.message))
                     return None
             return self._read_collection(rel, text, cls, issues, notes)
+        except RecursionError as e:  # JSON nested deeper than the decoder follows: this file only
+            issues.append(LoadIssue(rel, "", f"not valid JSON: {crash_reason(e)}"))
+            return None
         finally:
             issues.extend(LoadIssue(rel, jsonpath(n.path), n.message, "note") for n in notes)
+            if notes.dropped:
+                issues.drop(rel, "note", notes.dropped)
 
     def _text(self, rel: str) -> str:
-        return (self.root / rel).read_text(encoding="utf-8")
+        return self.safe_path(rel).read_text(encoding="utf-8")
 
-    def _read_collection(self, rel: str, text: str, cls: type, issues: list[LoadIssue],
+    def _read_collection(self, rel: str, text: str, cls: type, issues: IssueLog,
                          notes: list) -> list[Any] | None:
         out: list[Any] = []
         head = _WS.match(text, 0).end()
@@ -321,15 +491,19 @@ class TenantDir:
         poly = getattr(cls, "__wire_poly__", None)
         build: Callable[..., Any] = cls.from_wire if poly is None else (
             lambda obj, p, n: parse_one(cls, obj, p, n))
-        i = 0
+        i = -1
         try:
             for i, item in enumerate(source):
                 try:
                     out.append(build(item, base + (i,), notes))
                 except WireError as e:
-                    issues.append(LoadIssue(rel, jsonpath(e.path), e.message))
-        except JsonArrayError as e:
-            issues.append(LoadIssue(rel, "", f"not valid JSON: {e}"))
+                    if issues.room():
+                        issues.append(LoadIssue(rel, jsonpath(e.path), e.message))
+                    else:
+                        issues.drop(rel)
+        except (JsonArrayError, RecursionError) as e:  # the array cannot be followed past this point
+            where = "" if isinstance(e, JsonArrayError) else jsonpath(base + (i + 1,))
+            issues.append(LoadIssue(rel, where, f"not valid JSON: {e if where == '' else crash_reason(e)}"))
             if not out:
                 return None
             issues.append(LoadIssue(rel, "", f"kept the {len(out)} item(s) before the damage"))
@@ -370,8 +544,11 @@ def read_all(reader: Any, keys: list[str] | None = None, workers: int = DEFAULT_
             on_start(ds)
         try:
             result = reader.read(ds)
+        except MemoryError:
+            raise
         except Exception as e:  # noqa: BLE001 - one data set's crash must not take the others down
-            result = DataSetResult(ds.key, "failed", None, 0, [], f"{type(e).__name__}: {e}")
+            result = DataSetResult(ds.key, "failed", None, 0, [LoadIssue(ds.label, "", crash_reason(e))],
+                                   crash_reason(e))
         if on_result is not None:
             on_result(result)
         return result
@@ -451,7 +628,68 @@ def read_tenant_toml(path: Path) -> TenantInfo:
         raise TenantDirError(f"{where('break_glass', 'accounts')}: [break_glass] accounts must be strings")
     return TenantInfo(id=tid, display_name=display, default_domain=domain, subscriptions=tuple(subs),
                       captured_at=captured.astimezone(timezone.utc) if captured else None,
-                      source=source, break_glass=tuple(bg))
+                      source=source, break_glass=tuple(bg),
+                      recorded=_read_recorded(data.get("datasets"), text, name))
+
+
+def _read_recorded(table: Any, text: str, name: str) -> tuple[tuple[str, str, str], ...]:
+    """``[datasets]``: the status of each data set the recording did not read completely, as
+    ``(data set key, status, message)`` in catalogue order. Every problem names the file, line and key."""
+    if table is None:
+        return ()
+    if not isinstance(table, dict):
+        line = _dataset_line(text, "")
+        raise TenantDirError(f"{name}:{line}: [datasets] must be a table" if line else
+                             f"{name}: [datasets] must be a table")
+
+    def fail(key: str, problem: str, field: str = "") -> TenantDirError:
+        line = _dataset_line(text, key, field)
+        return TenantDirError(f"{name}:{line}: {problem}" if line else f"{name}: {problem}")
+
+    found: dict[str, tuple[str, str, str]] = {}
+    for key, entry in table.items():
+        label = f'[datasets."{key}"]'
+        ds = dataset_for_record_key(key)
+        if ds is None:
+            raise fail(key, f"{label} names no data set (the key is a data set's file path without .json, "
+                       f"e.g. \"graph/v1.0/users\", with <id> for a parent id and <sub> for a subscription)")
+        if not isinstance(entry, dict):
+            raise fail(key, f"{label} must be a table with status and message")
+        unknown = sorted(set(entry) - {"status", "message"})
+        if unknown:
+            raise fail(key, f"{label} has an unknown key {unknown[0]!r} (keys: status, message)", unknown[0])
+        status = entry.get("status")
+        if status not in RECORDED_STATUSES:
+            raise fail(key, f"{label} status must be {', '.join(RECORDED_STATUSES[:-1])} or "
+                       f"{RECORDED_STATUSES[-1]}, got {status!r}", "status")
+        message = entry.get("message", "")
+        if not isinstance(message, str):
+            raise fail(key, f"{label} message must be a string", "message")
+        if ds.key in found:
+            raise fail(key, f'{label} names the same data set as [datasets."{found[ds.key][0]}"]')
+        found[ds.key] = (key, status, message)
+    return tuple((ds.key, found[ds.key][1], found[ds.key][2]) for ds in DATASETS if ds.key in found)
+
+
+def _dataset_line(text: str, key: str, field: str = "") -> int:
+    """The 1-based line of ``[datasets]`` entry ``key`` (of its ``field`` when given; of the ``[datasets]``
+    header when ``key`` is empty), 0 when not found."""
+    lines = text.splitlines()
+    if not key:
+        return next((n for n, raw in enumerate(lines, 1) if re.match(r"\s*\[?\s*datasets\b", raw)), 0)
+    quoted = (f'"{key}"', f"'{key}'")
+    for n, raw in enumerate(lines, 1):
+        if not any(q in raw for q in quoted):
+            continue
+        if field and raw.strip().startswith("["):  # a table header: the field is on a line below it
+            for m in range(n, len(lines)):
+                line = lines[m].strip()
+                if line.startswith("["):
+                    break
+                if re.match(rf"{re.escape(field)}\s*=", line):
+                    return m + 1
+        return n
+    return 0
 
 
 def _line_of(text: str, table: str, key: str) -> int:
