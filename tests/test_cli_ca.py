@@ -70,7 +70,7 @@ def test_whatif_json_shape() -> None:
     doc = cli_json("whatif", "--demo", "--user", "AdeleV@contoso.com", "--app", "AzureManagement",
                    "--client-app", "browser", "--device", "isCompliant=True", "--device", "trustType=AzureAD",
                    "--sign-in-risk", "medium")
-    assert set(doc) == {"scenario", "policies", "summary"}
+    assert set(doc) == {"scenario", "policies", "summary", "incomplete"} and doc["incomplete"] == []
     assert doc["scenario"]["user"]["userPrincipalName"] == "AdeleV@contoso.com"
     assert doc["scenario"]["app"]["id"] == "797f4846-ba00-4fd7-ba43-dac1f8f63013"
     assert doc["scenario"]["device"] == {"isCompliant": True, "trustType": "AzureAD"}
@@ -124,7 +124,7 @@ def _whatif_doc(example: dict[str, Any]) -> Any:
 
 def test_gaps_json_finds_the_service_accounts_and_whatif_confirms_every_example() -> None:
     doc = cli_json("gaps", "--demo")
-    assert set(doc) == {"mode", "gaps"} and doc["mode"] == "enforced"
+    assert set(doc) == {"mode", "gaps", "incomplete"} and doc["mode"] == "enforced" and doc["incomplete"] == []
     assert doc["gaps"], "the demo has deliberate gaps"
     for gap in doc["gaps"]:
         assert set(gap) == {"users", "application", "clientAppType", "platform", "location", "example"}

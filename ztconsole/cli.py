@@ -12,10 +12,14 @@ import sys
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from ztconsole.safetext import bug_report, clean
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_SOURCE = 3
+EXIT_INTERNAL = 70  # EX_SOFTWARE
+EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,6 +39,12 @@ def _add_source(p: argparse.ArgumentParser) -> None:
                    help="the live tenant profile [tenants.NAME] (default: default_tenant in the config)")
     p.add_argument("--config", metavar="FILE", type=Path,
                    help="config file (default: $ZTCONSOLE_CONFIG, else ~/.config/ztconsole/config.toml)")
+
+
+def _add_allow_partial(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-partial", action="store_true",
+                   help="answer even when a data set it uses was not read completely (the answer says which; "
+                        "without it such a source exits 3)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="a device property for device filters, e.g. isCompliant=True (repeatable; "
                          "none: an unregistered device)")
     wi.add_argument("--json", action="store_true", help="JSON output (CONTRACTS 3)")
+    _add_allow_partial(wi)
     wi.add_argument("--compare-server", action="store_true",
                     help="live tenants: also ask Microsoft Graph What If and show where it disagrees")
 
@@ -108,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     gp.add_argument("--include-report-only", action="store_true",
                     help="count report-only policies as if they were enforced")
     gp.add_argument("--json", action="store_true", help="JSON output (CONTRACTS 5)")
+    _add_allow_partial(gp)
 
     imp = sub.add_parser("impact", help="what enforcing a (report-only) policy would do to the logged sign-ins")
     _add_source(imp)
@@ -115,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--days", type=int, metavar="N",
                      help="only sign-ins of the last N days (before the capture time of a recording)")
     imp.add_argument("--json", action="store_true", help="JSON output")
+    _add_allow_partial(imp)
 
     gen = sub.add_parser("generate", help="write a synthetic tenant directory")
     gen.add_argument("--out", metavar="DIR", type=Path, required=True, help="directory to write")
@@ -134,6 +147,23 @@ def run(argv: Sequence[str], *, out: TextIO | None = None, err: TextIO | None = 
         args = parser.parse_args(list(argv))
     except SystemExit as e:  # --help, --version, usage errors
         return int(e.code or 0)
+    try:
+        return _dispatch(args, out, err)
+    except KeyboardInterrupt:
+        err.write("ztconsole: interrupted\n")
+        return EXIT_INTERRUPTED
+    except Exception as e:  # noqa: BLE001 - the last resort: one line, never a traceback (CONTRACTS §2)
+        return internal_error(e, err)
+
+
+def internal_error(exc: BaseException, err: TextIO) -> int:
+    """Report a bug: one line with the cause and what to send, exit 70. The traceback (without local
+    variables, which may hold tokens) only with ``ZTCONSOLE_DEBUG=1``."""
+    err.write(bug_report(exc, debug=os.environ.get("ZTCONSOLE_DEBUG") == "1") + "\n")
+    return EXIT_INTERNAL
+
+
+def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.command == "config":
         return _config(args, out, err)
     if args.command == "generate":
@@ -194,8 +224,8 @@ def _preflight(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _device_code_prompt(err: TextIO):
-    def show(message: str) -> None:
-        err.write(message.rstrip() + "\n")
+    def show(message: str) -> None:  # the identity service's words, shown as data
+        err.write("\n".join(clean(line) for line in message.rstrip().splitlines()) + "\n")
         err.flush()
     return show
 
@@ -247,7 +277,7 @@ def _emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         TenantDir.open(rec[0])
         faults = FaultPlan([parse_fault(spec) for spec in args.fault])
     except TenantDirError as e:
-        err.write(f"ztconsole emulator: cannot read the tenant directory: {e}\n")
+        err.write(f"ztconsole emulator: cannot read the tenant directory: {clean(e)}\n")
         return EXIT_SOURCE
     except ValueError as e:
         err.write(f"ztconsole emulator: {e}\n")
@@ -266,7 +296,6 @@ def _emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     import time
 
-    from ztconsole.safetext import clean
     from ztconsole.sources.snapshot import SnapshotWriter
 
     try:
@@ -279,7 +308,7 @@ def _snapshot(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     tenant = load_source(args, err, recorder=writer)
     if isinstance(tenant, int):
         return tenant
-    writer.finish(tenant.info)
+    writer.finish(tenant.info, results=tenant.results)
     bad = {k: r for k, r in tenant.results.items() if r.status not in ("ok", "missing")}
     out.write(f"wrote {args.out} in {time.perf_counter() - started:.1f} s: {writer.files} files, "
               f"{sum(r.count for r in tenant.results.values()):,} items\n")
@@ -297,7 +326,6 @@ def load_source(args: argparse.Namespace, err: TextIO, *, keys: Sequence[str] | 
     ``keys``, if given. The one place a command turns an unreadable source into exit 3 (CONTRACTS §2)."""
     import asyncio
 
-    from ztconsole.safetext import clean
     from ztconsole.sources.errors import SourceError
     from ztconsole.tenantdir import TenantDirError
 
@@ -365,7 +393,7 @@ def _console(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         try:
             source = RecordingSource(Path(rec[0]))
         except TenantDirError as e:
-            err.write(f"ztconsole: cannot read the tenant directory: {e}\n")
+            err.write(f"ztconsole: cannot read the tenant directory: {clean(e)}\n")
             return EXIT_SOURCE
         badge = "DEMO" if rec[1] == "demo" else "OFFLINE"
         read_only = True

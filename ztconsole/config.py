@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 import tomli_w
 
 from ztconsole import paths
+from ztconsole.safetext import command_line
 
 __all__ = [
     "AUTH_METHODS",
@@ -903,7 +904,7 @@ def _parse(text: str, source_name: str, *, mode: int | None, source: Path | None
             f"refused: this file is readable by group or others (mode {mode & 0o777:04o}) and holds "
             f"{len(secrets)} secret-named key(s)",
             file=source_name,
-            suggestion=f"remove the secrets, then run: chmod 600 {source_name}",
+            suggestion=f"remove the secrets, then run: {command_line(['chmod', '600', source_name])}",
         )
         raise ConfigErrors([refusal, *secret_errors])
     if syntax is not None:

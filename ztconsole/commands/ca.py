@@ -15,17 +15,21 @@ import argparse
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence, TextIO
 
-from ztconsole.safetext import clean, dump_json
+from ztconsole.safetext import clean, command_line, dump_json
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_SOURCE = 3
 
-#: the data sets the CA engine reads
-CA_KEYS = ("ca_policies", "named_locations", "users", "groups", "group_members", "user_member_of",
-           "role_definitions", "role_assignments", "role_eligibility", "service_principals")
-IMPACT_KEYS = CA_KEYS + ("sign_ins",)
-_UNREADABLE = ("failed", "forbidden", "throttled")
+#: the data sets the CA engine decides with: no answer without each of them complete unless --allow-partial
+#: (CONTRACTS §2 "Incomplete sources")
+CA_USES = ("ca_policies", "named_locations", "users", "groups", "group_members", "user_member_of",
+           "role_definitions", "role_assignments", "service_principals")
+#: read only to name PIM eligibility beside a user's roles: Entra judges active assignments, so eligibility
+#: never decides a policy, and a tenant without Entra ID P2 has none to read
+CA_NOTES = ("role_eligibility",)
+CA_KEYS = CA_USES + CA_NOTES
+IMPACT_USES = CA_USES + ("sign_ins",)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -35,37 +39,68 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     if command == "whatif" and args.compare_server:
         return _whatif_compare(args, out, err)
-    tenant = _load(args, err, IMPACT_KEYS if command == "impact" else CA_KEYS)
-    if isinstance(tenant, int):
-        return tenant
+    uses = IMPACT_USES if command == "impact" else CA_USES
+    loaded = _load(args, err, uses)
+    if isinstance(loaded, int):
+        return loaded
+    tenant, missing = loaded
     if command == "whatif":
-        return _whatif(args, tenant, out, err)
+        return _whatif(args, tenant, missing, out, err)
     if command == "gaps":
-        return _gaps(args, tenant, out, err)
-    return _impact(args, tenant, out, err)
+        return _gaps(args, tenant, missing, out, err)
+    return _impact(args, tenant, missing, out, err)
 
 
 # --- the source ---------------------------------------------------------------------------------------------
 
 
-def _load(args: argparse.Namespace, err: TextIO, keys: Sequence[str]) -> Any:
-    """The tenant (only ``keys`` from a recording), or an exit code."""
+def _load(args: argparse.Namespace, err: TextIO, uses: Sequence[str]) -> Any:
+    """``(tenant, the incomplete data sets it is answered with)`` (only the data sets used, from a
+    recording), or an exit code."""
     from ztconsole import cli
 
-    prog = f"ztconsole {args.command}"
-    tenant = cli.load_source(args, err, keys=keys)
+    tenant = cli.load_source(args, err, keys=(*uses, *CA_NOTES))
     if isinstance(tenant, int):
         return tenant
-    bad = [(k, tenant.results[k]) for k in keys if k in tenant.results and tenant.results[k].status in _UNREADABLE]
-    for key, result in bad:
-        err.write(f"{prog}: {key} could not be read ({result.status}): {clean(result.message)}\n")
-    if bad:
+    missing = _gate(args, tenant, uses, err)
+    return missing if isinstance(missing, int) else (tenant, missing)
+
+
+def _gate(args: argparse.Namespace, tenant: Any, uses: Sequence[str], err: TextIO) -> Any:
+    """The data sets among ``uses`` that were not read completely, each named on ``err``; exit 3 when there
+    are any, unless ``--allow-partial`` (then the answer carries them)."""
+    from ztconsole.model.completeness import incomplete
+
+    prog = f"ztconsole {args.command}"
+    missing = incomplete(tenant, uses)
+    for item in missing:
+        err.write(f"{prog}: {item.data_set} is {item.status}: {clean(item.message)}\n")
+    for item in incomplete(tenant, CA_NOTES):
+        err.write(f"{prog}: note: {item.data_set} is {item.status} ({clean(item.message)}): eligible (PIM) "
+                  "role assignments are not shown; they never decide a policy\n")
+    if missing and not args.allow_partial:
+        err.write(f"{prog}: no answer on incomplete data; --allow-partial answers anyway, marked as "
+                  "incomplete\n")
         return EXIT_SOURCE
-    for key in keys:
-        result = tenant.results.get(key)
-        if result is not None and result.status == "partial":
-            err.write(f"{prog}: warning: {key} was read only in part: {clean(result.message)}\n")
-    return tenant
+    return missing
+
+
+def _banner(missing: Sequence[Any]) -> list[str]:
+    """The first lines of a human answer computed on incomplete data (``--allow-partial``)."""
+    if not missing:
+        return []
+    return ["INCOMPLETE: answered without all of its data (--allow-partial); not read completely:",
+            *(f"  {m.data_set}: {m.status}: {m.message}" for m in missing), ""]
+
+
+def _print(out: TextIO, lines: Sequence[str], missing: Sequence[Any]) -> int:
+    out.write("\n".join(clean(x) for x in (*_banner(missing), *lines)) + "\n")
+    return EXIT_OK
+
+
+def _print_json(out: TextIO, doc: dict[str, Any], missing: Sequence[Any]) -> int:
+    out.write(dump_json({**doc, "incomplete": [m.to_json() for m in missing]}))
+    return EXIT_OK
 
 
 def _now(args: argparse.Namespace, tenant: Any) -> datetime:
@@ -139,7 +174,7 @@ _STATE = {"enabled": "enabled", "enabledForReportingButNotEnforced": "report-onl
 # --- whatif -------------------------------------------------------------------------------------------------
 
 
-def _whatif(args: argparse.Namespace, tenant: Any, out: TextIO, err: TextIO) -> int:
+def _whatif(args: argparse.Namespace, tenant: Any, missing: Sequence[Any], out: TextIO, err: TextIO) -> int:
     from ztconsole.engine.whatif import Context, what_if
 
     ctx = Context.from_tenant(tenant)
@@ -149,10 +184,8 @@ def _whatif(args: argparse.Namespace, tenant: Any, out: TextIO, err: TextIO) -> 
         return EXIT_USAGE
     result = what_if(tenant.ca_policies, scenario, ctx)
     if args.json:
-        out.write(dump_json(result.to_json()))
-        return EXIT_OK
-    out.write("\n".join(_whatif_text(result)) + "\n")
-    return EXIT_OK
+        return _print_json(out, result.to_json(), missing)
+    return _print(out, _whatif_text(result), missing)
 
 
 def _scenario_or_error(args: argparse.Namespace, ctx: Any) -> Any:
@@ -186,29 +219,33 @@ def _whatif_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
 
     async def ask(stack: Any, tenant: Any) -> Any:
+        missing = _gate(args, tenant, CA_USES, err)
+        if isinstance(missing, int):
+            return missing
         ctx = Context.from_tenant(tenant, break_glass=tenant.info.break_glass)
         scenario = _scenario_or_error(args, ctx)
         if isinstance(scenario, str):
             return scenario
         local = what_if(tenant.ca_policies, scenario, ctx)
         raw = await stack.readers["graph"].evaluate(evaluate_request(scenario))
-        return local, raw
+        return local, raw, missing
 
     loaded = cli.load_source(args, err, keys=CA_KEYS, after=ask)
     if isinstance(loaded, int):
         return loaded
     tenant, answer = loaded
+    if isinstance(answer, int):
+        return answer
     if isinstance(answer, str):
         err.write(f"ztconsole whatif: {answer}\n")
         return EXIT_USAGE
-    local, raw = answer
+    local, raw, missing = answer
     server, problems = parse_items(WhatIfAnalysisResult, raw)
     for problem in problems:
         err.write(f"ztconsole whatif: warning: a What If answer item could not be read: {clean(problem)}\n")
     comparison = compare(local.to_json(), server)
     if args.json:
-        out.write(dump_json({**local.to_json(), "compareServer": comparison.to_json()}))
-        return EXIT_OK
+        return _print_json(out, {**local.to_json(), "compareServer": comparison.to_json()}, missing)
     lines = _whatif_text(local)
     lines.append("")
     agree = len(comparison.policies) - len(comparison.disagreements)
@@ -220,8 +257,7 @@ def _whatif_compare(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         why = ", ".join(d.server_reasons) or "no reason given"
         lines.append(f"  {clean(d.display_name)}: locally {here}; Graph says it {there} ({why})")
         lines.extend(f"      local: {clean(r)}" for r in d.local_reasons)
-    out.write("\n".join(lines) + "\n")
-    return EXIT_OK
+    return _print(out, lines, missing)
 
 
 def _whatif_text(result: Any) -> list[str]:
@@ -269,13 +305,13 @@ def _whatif_text(result: Any) -> list[str]:
     names = {p.id: p.display_name for p in result.policies}
     if result.report_only:
         lines.append(f"Report-only policies that would apply: {', '.join(names[i] for i in result.report_only)}")
-    return [clean(x) for x in lines]
+    return lines
 
 
 # --- gaps ---------------------------------------------------------------------------------------------------
 
 
-def _gaps(args: argparse.Namespace, tenant: Any, out: TextIO, err: TextIO) -> int:
+def _gaps(args: argparse.Namespace, tenant: Any, missing: Sequence[Any], out: TextIO, err: TextIO) -> int:
     from ztconsole.engine.gaps import find_gaps
     from ztconsole.engine.whatif import Context
 
@@ -286,10 +322,8 @@ def _gaps(args: argparse.Namespace, tenant: Any, out: TextIO, err: TextIO) -> in
             err.write(f"ztconsole gaps: warning: the evaluator does not confirm the example of "
                       f"'{clean(gap.text)}'\n")
     if args.json:
-        out.write(dump_json(report.to_json()))
-        return EXIT_OK
-    out.write("\n".join(_gaps_text(report, ctx)) + "\n")
-    return EXIT_OK
+        return _print_json(out, report.to_json(), missing)
+    return _print(out, _gaps_text(report, ctx), missing)
 
 
 def _gaps_text(report: Any, ctx: Any) -> list[str]:
@@ -300,9 +334,10 @@ def _gaps_text(report: Any, ctx: Any) -> list[str]:
     for i, gap in enumerate(report.gaps, 1):
         ex = gap.example
         user = ctx.users.get(ex.user)
-        argv = ex.argv()
-        if user is not None and user.user_principal_name:
-            argv[1] = user.user_principal_name
+        argv = ["ztconsole", "whatif", *ex.argv()]
+        upn = user.user_principal_name if user is not None else None
+        if upn and clean(upn) == upn:  # the UPN reads better; the object id when the UPN is not printable
+            argv[3] = upn
         app = ctx.app_name(ex.app) if ex.app != "All" else "an app no policy names"
         lines += [
             f"{i}. Users:        {gap.users}",
@@ -310,7 +345,8 @@ def _gaps_text(report: Any, ctx: Any) -> list[str]:
             f"   Client apps:  {gap.client_app_type}",
             f"   Platform:     {gap.platform}",
             f"   Location:     {gap.location}",
-            f"   Example:      ztconsole whatif {' '.join(_quote(a) for a in argv)}   ({app})",
+            f"   Example app:  {app}",
+            f"   Example:      {command_line(argv)}",
         ]
         if ex.compliant_network:
             lines.append("                 (through a compliant network: not expressible on the command line)")
@@ -327,17 +363,13 @@ def _gaps_text(report: Any, ctx: Any) -> list[str]:
         lines.append(f"Not considered: {report.disabled_users} disabled account(s).")
     lines.append(f"Considered: {report.users_considered} user(s); {len(report.policies)} policy(ies) that "
                  f"block or require MFA apply to a plain sign-in (risk none, unregistered device).")
-    return [clean(x) for x in lines]
-
-
-def _quote(arg: str) -> str:
-    return arg if arg and all(c.isalnum() or c in "-_.@:/=" for c in arg) else "'" + arg.replace("'", "'\\''") + "'"
+    return lines
 
 
 # --- impact -------------------------------------------------------------------------------------------------
 
 
-def _impact(args: argparse.Namespace, tenant: Any, out: TextIO, err: TextIO) -> int:
+def _impact(args: argparse.Namespace, tenant: Any, missing: Sequence[Any], out: TextIO, err: TextIO) -> int:
     from ztconsole.engine.impact import find_policy, replay
     from ztconsole.engine.whatif import Context
 
@@ -349,10 +381,8 @@ def _impact(args: argparse.Namespace, tenant: Any, out: TextIO, err: TextIO) -> 
     ctx = Context.from_tenant(tenant)
     report = replay(tenant, policy, days=args.days, now=_now(args, tenant), ctx=ctx)
     if args.json:
-        out.write(dump_json(report.to_json()))
-        return EXIT_OK
-    out.write("\n".join(_impact_text(report)) + "\n")
-    return EXIT_OK
+        return _print_json(out, report.to_json(), missing)
+    return _print(out, _impact_text(report), missing)
 
 
 def _impact_text(report: Any, limit: int = 25) -> list[str]:
@@ -376,7 +406,7 @@ def _impact_text(report: Any, limit: int = 25) -> list[str]:
     lines.append("")
     if not report.users:
         lines.append("No user in the log would be blocked or challenged.")
-        return [clean(x) for x in lines]
+        return lines
     lines.append(f"Users ({len(report.users)}):")
     rows = []
     for u in report.users[:limit]:
@@ -398,4 +428,4 @@ def _impact_text(report: Any, limit: int = 25) -> list[str]:
             for s in report.sign_ins[:limit]]
     lines += _table(("WHEN", "USER", "APP", "CLIENT", "PLATFORM", "IP", "OUTCOME"), rows, wrap_last=True,
                     limits=(0, 40, 30, 0, 0, 0, 0))
-    return [clean(x) for x in lines]
+    return lines
