@@ -3,7 +3,9 @@
 Each :class:`Action` has a stable id ``"<scope>.<name>"``, the keys bound to it, a description and
 whether it changes the tenant (``dangerous``). The registry feeds the key bindings (and through them the
 footer), the help screen, and later the command palette, the ``:`` aliases and the user keymap in config
-(which names actions by id), so these never drift apart.
+(which names actions by id), so these never drift apart. ``priority`` actions (ctrl+c, ctrl+z: keys a
+terminal user expects to work everywhere) are checked before the focused widget's keys and stay active
+in dialogs.
 
 Scopes name where an action's binding lives: ``app`` (everywhere), ``datasets`` (the data-set table),
 ``modal`` (any dialog). In read-only mode dangerous actions are disabled, not shown and not offered.
@@ -41,6 +43,7 @@ class Action:
     help: str = ""  # one sentence for the help screen
     dangerous: bool = False  # changes the tenant: absent in read-only mode
     footer: bool = True  # shown in the footer
+    priority: bool = False  # checked before the focused widget and active in dialogs (terminal keys)
 
     @property
     def scope(self) -> str:
@@ -48,9 +51,15 @@ class Action:
 
 
 ACTIONS: tuple[Action, ...] = (
-    Action("app.quit", "q", "Quit", "quit", "Leave the console (ctrl+q always does, whatever the keymap)."),
+    Action("app.quit", "q", "Quit", "quit",
+           "Leave the console (ctrl+q too, whatever the keymap); asks first while a write is in flight."),
+    Action("app.interrupt", "ctrl+c", "Quit", "interrupt",
+           "Quit from anywhere, dialogs included; asks first while a write is in flight.",
+           footer=False, priority=True),
     Action("app.help", "question_mark,f1", "Help", "help", "Show the keys and what they do."),
     Action("app.reload", "r", "Reload", "reload", "Read every data set again."),
+    Action("app.suspend", "ctrl+z", "Suspend", "suspend_process",
+           "Suspend the console to the shell, from anywhere; fg brings it back.", footer=False, priority=True),
     Action("datasets.details", "enter", "Details", "select_cursor",
            "Show the data set's status, files and every malformed item (file and JSON path)."),
     Action("modal.close", "escape,q", "Close", "dismiss", "Close the dialog."),
@@ -79,7 +88,7 @@ def bindings(scope: str) -> list[Binding]:
     from textual.binding import Binding
 
     return [
-        Binding(a.keys, a.target, a.description, show=a.footer, id=a.id)
+        Binding(a.keys, a.target, a.description, show=a.footer, priority=a.priority, id=a.id)
         for a in ACTIONS
         if a.scope == scope
     ]

@@ -1,4 +1,5 @@
-"""Dialogs: a data set's details and issues, and the help screen built from the action registry."""
+"""Dialogs: a data set's details and issues, the help screen built from the action registry, sign-in, and
+the confirmation before quitting while a write is in flight."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Button, Footer, Static
 
 from ztconsole.datasets import DataSet
 from ztconsole.ui import actions
@@ -20,7 +21,7 @@ from ztconsole.ui.safe import text
 if TYPE_CHECKING:
     from ztconsole.tenantdir import LoadIssue
 
-__all__ = ["DetailsScreen", "HelpScreen", "MAX_ISSUES_SHOWN", "SignInScreen"]
+__all__ = ["ConfirmQuitScreen", "DetailsScreen", "HelpScreen", "MAX_ISSUES_SHOWN", "SignInScreen"]
 
 MAX_ISSUES_SHOWN = 500
 """Issues listed in the details dialog; the rest are counted (a broken file can have thousands)."""
@@ -135,3 +136,26 @@ class SignInScreen(_Dialog):
             yield Static(Text("Finish signing in in a browser on any device; the console carries on by "
                               "itself. Esc hides this dialog.", style="dim"), classes="section")
         yield Footer()
+
+
+class ConfirmQuitScreen(actions.Guarded, ModalScreen[bool]):
+    """Quit while a write is in flight? Dismissed with True to quit; starts on Cancel, so a reflexive
+    Enter (or Escape, or the dialog's close keys) keeps the console running."""
+
+    ACTION_SCOPE = "modal"
+    BINDINGS = actions.bindings("modal")
+    AUTO_FOCUS = "#cancel"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog confirm"):
+            yield Static(Text("Quit while a change is being written?", style="bold"), classes="dialog-title")
+            yield Static(Text("A write to the tenant has not finished: quitting now may leave the change "
+                              "half done."), id="confirm-message")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel", variant="primary")
+                yield Button("Quit anyway", id="quit", variant="error")
+        yield Footer()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "quit")
