@@ -276,7 +276,7 @@ def _crashed(ds: DataSet, e: Exception) -> DataSetResult:
 
 def _failed(ds: DataSet, e: SourceError) -> DataSetResult:
     value: Any = {} if ds.per_item else (None if ds.shape == "singleton" else ())
-    return DataSetResult(ds.key, e.status, value, 0, [LoadIssue(ds.title, "", str(e))],  # type: ignore[arg-type]
+    return DataSetResult(ds.key, e.status, value, 0, [LoadIssue(ds.label, "", str(e))],  # type: ignore[arg-type]
                          f"{e.title}: {e}")
 
 
@@ -289,7 +289,7 @@ def _finish(ds: DataSet, value: Any, count: int, issues: IssueLog, problems: lis
         first = problems[0]
         if not got_something and len(problems) == total_parts:
             return _failed(ds, first)
-        issues.extend(LoadIssue(ds.title, "", f"{p.title}: {p}") for p in problems)
+        issues.extend(LoadIssue(ds.label, "", f"{p.title}: {p}") for p in problems)
         return DataSetResult(ds.key, "partial", value, count, issues.close(),
                              f"incomplete: {first.title}: {first} (kept the {count:,} items read)")
     if bounded:
