@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,13 @@ def no_sdk_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
     from kiota_http.middleware import retry_handler
 
     monkeypatch.setattr(retry_handler, "random", SimpleNamespace(randint=lambda low, high: low))
+
+
+def stop(proc: "subprocess.Popen[bytes] | subprocess.Popen[str]") -> None:
+    """End a server started by a test: terminate, then kill if it does not go within 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -4,8 +4,6 @@ engine exception), and the last-resort handler (exit 70, one line, no traceback)
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import shlex
 import shutil
@@ -17,9 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ztconsole.cli import run
 from ztconsole.demo import demo_dir
 from ztconsole.safetext import clean, command_line
+
+from test_cli_ca import cli
 
 POLICIES = "graph/v1.0/identity/conditionalAccess/policies.json"
 LOCATIONS = "graph/v1.0/identity/conditionalAccess/namedLocations.json"
@@ -31,13 +30,6 @@ LENA = "lena.fischer_tailspintoys.com#EXT#@contoso.onmicrosoft.com"
 #: what no output may carry: ESC, C1 controls, BEL, NUL and bidirectional controls
 FORBIDDEN = ["\x1b", "\x07", "\x00", *map(chr, range(0x80, 0xA0)), "\u061c", "\u200e", "\u200f",
              *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-        code = run(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def tenant_copy(tmp_path: Path, name: str = "tenant") -> Path:

@@ -24,6 +24,8 @@ from ztconsole.emulator import (ConnectionResetFault, Emulator, EmulatorTranspor
                                 FaultSpecError, parse_fault, serve)
 from ztconsole.tenantdir.reader import TenantDir
 
+from conftest import stop
+
 TOKEN = "test-token"
 GRAPH = "https://graph.microsoft.com"
 ARM = "https://management.azure.com"
@@ -643,12 +645,7 @@ def test_serve_on_an_ephemeral_loopback_port(tmp_path: Path) -> None:
                 c.get("/v1.0/organization")
             assert c.get("/v1.0/users").status_code == 200  # and lives on
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 async def test_concurrent_requests_share_one_emulator(emu: Emulator) -> None:

@@ -31,6 +31,8 @@ from ztconsole.emulator import Emulator, EmulatorTransport
 from ztconsole.emulator.app import MAX_BODY
 from ztconsole.emulator.server import _banner
 
+from conftest import stop
+
 TOKEN = "test-token"
 GRAPH = "https://graph.microsoft.com"
 SUB = "1b4e2c8a-7d3f-4a6b-9c5e-2f8d1a7b3e90"
@@ -221,12 +223,7 @@ def test_on_loopback_a_200_mb_upload_is_answered_before_its_body_is_sent(tmp_pat
             r = c.post("/v1.0/$batch", json={"requests": [{"id": "1", "method": "GET", "url": "/organization"}]})
             assert r.status_code == 200 and r.json()["responses"][0]["status"] == 200
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
 
 
 # --- 2. no $batch inside a $batch -----------------------------------------------------------------------
@@ -484,12 +481,7 @@ def test_the_emulator_command_prints_no_control_sequence_of_the_tenant(tmp_path:
             except queue.Empty:
                 raise AssertionError(f"the emulator did not start: {b''.join(seen)!r}") from None
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop(proc)
     text = b"".join(seen).decode("utf-8")
     assert not UNSAFE.search(text), repr(text)
     assert "EvilCorp" in text and "Graph  http://127.0.0.1:" in text

@@ -1,26 +1,21 @@
 """No tenant text reaches a terminal raw (issue #9): a tenant whose every name carries terminal escape
 sequences (a screen clear, an OSC 52 clipboard write, an OSC 8 hyperlink), C1 controls, BEL, NUL and bidi
 overrides, read by every command that prints tenant text and by the console; none of those characters may
-appear in any output, human or error, and JSON escapes them."""
+appear in any output, human or error, and JSON escapes them. (The emulator's start-up text on such a
+tenant: tests/test_emulator_hardening.py.)"""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import os
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from ztconsole.cli import run
 from ztconsole.demo import demo_dir
 
+from test_cli_ca import cli
 from test_ui_first_screen import screen_text
 
 EVIL = ("\x1b[2J\x1b]52;c;cHduZWQ=\x07\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\\x9b31m\x85"
@@ -32,13 +27,6 @@ FORBIDDEN = {"\x1b", "\x07", "\x00", *map(chr, range(0x80, 0xA0)), "\u061c", "\u
 def assert_inert(text: str, where: str) -> None:
     found = sorted({f"U+{ord(c):04X}" for c in text if c in FORBIDDEN})
     assert not found, f"{where}: raw control characters reached the output: {found}"
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-        code = run(list(argv), out=out, err=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _poison(value: Any, key: str = "") -> Any:
@@ -115,30 +103,6 @@ def test_snapshot_output_is_inert(hostile: dict[str, Any], tmp_path: Path) -> No
     code, out, err = cli("snapshot", "--tenant-dir", str(hostile["root"]), "--out", str(tmp_path / "snap"))
     assert code in (0, 3), err
     assert_inert(out + err, "snapshot")
-
-
-def test_emulator_banner_is_inert(hostile: dict[str, Any]) -> None:
-    env = {**os.environ, "ZTCONSOLE_TOKEN": "t0ken"}
-    proc = subprocess.Popen([sys.executable, "-m", "ztconsole", "emulator", "--tenant-dir", str(hostile["root"]),
-                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    try:
-        lines = []
-        deadline = time.monotonic() + 60
-        assert proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline().decode("utf-8", errors="replace")
-            if not line:
-                break
-            lines.append(line)
-            if "Ctrl-C" in line:
-                break
-        banner = "".join(lines)
-        assert "ztconsole emulator: Contoso" in banner, banner
-        assert_inert(banner, "emulator banner")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-    assert_inert(proc.stderr.read().decode("utf-8", errors="replace") if proc.stderr else "", "emulator stderr")
 
 
 async def test_console_shows_hostile_names_as_data(hostile: dict[str, Any]) -> None:

@@ -12,6 +12,8 @@ from pathlib import Path
 from ztconsole.demo import demo_dir
 from ztconsole.tenantdir import load_tenant
 
+from conftest import stop
+
 TOKEN = "loopback-test-token"
 
 
@@ -61,8 +63,7 @@ subscriptions = [{subs}]
         assert run.returncode == 0, run.stderr
         assert TOKEN not in run.stdout + run.stderr
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
     live = load_tenant(out)
     assert live.info.source == "live" and live.info.display_name == "Contoso"
     assert live.info.subscriptions == demo.info.subscriptions
@@ -83,8 +84,7 @@ def test_the_emulator_refuses_requests_without_the_token(tmp_path: Path) -> None
         denied = httpx.get(f"{base}/v1.0/users", timeout=10)
         allowed = httpx.get(f"{base}/v1.0/users", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
     assert denied.status_code == 401
     assert denied.json()["error"]["code"] == "InvalidAuthenticationToken"
     assert allowed.status_code == 200 and len(allowed.json()["value"]) == 25
@@ -112,8 +112,7 @@ def test_whatif_compare_server_against_the_loopback_emulator(tmp_path: Path) -> 
                                env={**env, "ZTCONSOLE_CONFIG": str(cfg)}, capture_output=True, text=True,
                                timeout=120)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
     assert doc["summary"]["decision"] in ("controls", "block", "allow")
