@@ -658,7 +658,7 @@ def test_irregular_arrays_are_cut_item_by_item_and_damage_is_located() -> None:
     """A hand-edited file (neither one item per line nor indented) is scanned element by element: each item
     keeps its own text; a damaged one names the line and column."""
     from ztconsole.emulator.store import parse_file
-    from ztconsole.tenantdir.reader import JsonArrayError
+    from ztconsole.jsonscan import JsonArrayError
 
     got = parse_file(' [ {"id": "a", "n": [1, 2]} ,{"id":"b"}\n,  {"id": "c"} ] \n')
     assert got.raws == ['{"id": "a", "n": [1, 2]}', '{"id":"b"}', '{"id": "c"}']

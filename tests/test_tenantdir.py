@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from ztconsole.datasets import BY_KEY
-from ztconsole.tenantdir import TenantDir, TenantDirError, iter_json_array, load_tenant
+from ztconsole.jsonscan import iter_json_array
+from ztconsole.tenantdir import TenantDir, TenantDirError, load_tenant
 
 TID = "11111111-2222-3333-4444-555555555555"
 SUB = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"

@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ztconsole.datasets import DataSet
-from ztconsole.tenantdir.reader import (JsonArrayError, LinkOutside, TenantDir, crash_reason, gc_paused,
-                                       iter_json_array_spans)
+from ztconsole.gcpause import gc_paused
+from ztconsole.jsonscan import JsonArrayError, crash_reason, iter_json_array_spans, skip_ws
+from ztconsole.tenantdir.reader import LinkOutside, TenantDir
 
 # item fields kept beside each raw item: enough for the supported $filter forms and for look-ups
 FIELDS: tuple[str, ...] = ("id", "name", "userPrincipalName", "principalId", "userId", "roleDefinitionId",
                            "createdDateTime", "tags", "@odata.type")
 FIELD: dict[str, int] = {name: i for i, name in enumerate(FIELDS)}
 _NO_ROW: tuple[Any, ...] = (None,) * len(FIELDS)
-_WS = re.compile(r"[ \t\n\r]*").match
 
 
 class StoreError(Exception):
@@ -253,7 +253,7 @@ def parse_file(text: str, source: str = "") -> Collection | Singleton:
 
     Raises JsonArrayError for text that is not JSON, StoreError (naming ``source``) for JSON nested deeper
     than the decoder follows."""
-    start = _WS(text, 0).end()
+    start = skip_ws(text, 0).end()
     try:
         if text.startswith("[", start):
             return index_array(text, start, source)

@@ -26,7 +26,8 @@ from ztconsole.model.tenant import DataSetResult, IssueLog, LoadIssue, Tenant, T
 from ztconsole.model.wire import WireError, jsonpath, parse_one
 from ztconsole.sources.base import ReadOptions, Reader
 from ztconsole.sources.errors import SourceError
-from ztconsole.tenantdir.reader import crash_reason, gc_paused
+from ztconsole.gcpause import gc_paused
+from ztconsole.jsonscan import crash_reason
 
 
 class Recorder(Protocol):

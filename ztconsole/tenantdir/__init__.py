@@ -8,7 +8,6 @@ from ztconsole.tenantdir.reader import (
     TenantDirError,
     TenantFiles,
     dataset_for_record_key,
-    iter_json_array,
     load_tenant,
     read_tenant_toml,
 )
@@ -24,7 +23,6 @@ __all__ = [
     "TenantFiles",
     "TenantInfo",
     "dataset_for_record_key",
-    "iter_json_array",
     "load_tenant",
     "read_tenant_toml",
 ]

@@ -11,9 +11,7 @@ completely (``[datasets]`` of tenant.toml) read back with the status they were r
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import json
 import os
 import re
@@ -23,48 +21,19 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 from ztconsole.model.tenant import (MAX_ISSUES, RECORDED_STATUSES, DataSetResult, IssueLog, LoadIssue, Tenant,
                                     TenantInfo, apply_recorded, arm_key)
+from ztconsole.gcpause import gc_paused
+from ztconsole.jsonscan import JsonArrayError, crash_reason, iter_json_array, skip_ws
 from ztconsole.model.wire import WireError, jsonpath, parse_one, unwrap_collection, unwrap_single
 
 FORMAT_VERSION = 1
 DEFAULT_WORKERS = 4  # data sets read at once
 
-_WS = re.compile(r"[ \t\n\r]*")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-
-
-_gc_lock = threading.Lock()
-_gc_depth = 0
-_gc_was_enabled = False
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while model objects are built (thread-safe, nestable).
-
-    Parsing creates no reference cycles (decoded dicts are freed by reference counting), but every
-    object it keeps makes each collection slower: on the large tenant the collector cost 1.5 s of 5.
-    When the last reader finishes, the objects built are frozen out of future collections and the
-    collector is restored as it was.
-    """
-    global _gc_depth, _gc_was_enabled
-    with _gc_lock:
-        if _gc_depth == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_depth += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_depth -= 1
-            if _gc_depth == 0 and _gc_was_enabled:
-                gc.freeze()
-                gc.enable()
 
 
 class TenantDirError(Exception):
@@ -76,13 +45,6 @@ class LinkOutside(TenantDirError):
 
 
 OUTSIDE = "links outside the tenant directory"
-
-
-def crash_reason(exc: BaseException) -> str:
-    """What went wrong, in words, for a read that raised (a data set's ``failed`` message)."""
-    if isinstance(exc, RecursionError):
-        return "nested too deeply (deeper than the reader's recursion limit)"
-    return f"{type(exc).__name__}: {exc}"
 
 
 def inside(real: str, root_real: str) -> bool:
@@ -162,55 +124,6 @@ class _Located:
     parent: str  # the parent key for item-scoped data sets ("" otherwise)
 
 
-class JsonArrayError(ValueError):
-    def __init__(self, message: str, pos: int, text: str):
-        line = text.count("\n", 0, pos) + 1
-        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
-        super().__init__(f"line {line} column {col}: {message}")
-
-
-def iter_json_array(text: str) -> Iterator[Any]:
-    """Decode a JSON array element by element (C scanner per element; the array is never whole)."""
-    return (obj for obj, _, _ in iter_json_array_spans(text))
-
-
-def iter_json_array_spans(text: str, start: int = 0) -> Iterator[tuple[Any, int, int]]:
-    """Each element of the JSON array opening at or after ``text[start]`` as ``(value, begin, end)``, where
-    ``text[begin:end]`` is the element's own text; the array must close the text (JsonArrayError)."""
-    scan = json.JSONDecoder().scan_once
-    ws = _WS.match
-    idx = ws(text, start).end()
-    if idx >= len(text) or text[idx] != "[":
-        raise JsonArrayError("expected a JSON array", idx, text)
-    idx = ws(text, idx + 1).end()
-    if idx < len(text) and text[idx] == "]":
-        end = ws(text, idx + 1).end()
-        if end != len(text):
-            raise JsonArrayError("extra data after the array", end, text)
-        return
-    while True:
-        if idx >= len(text):
-            raise JsonArrayError("the file ends before the array is closed (truncated?)", idx, text)
-        try:
-            obj, end = scan(text, idx)
-        except StopIteration as e:
-            raise JsonArrayError("expected a value", e.value, text) from None
-        except json.JSONDecodeError as e:
-            raise JsonArrayError(e.msg, e.pos, text) from None
-        yield obj, idx, end
-        idx = ws(text, end).end()
-        if idx >= len(text):
-            raise JsonArrayError("the file ends before the array is closed (truncated?)", idx, text)
-        c = text[idx]
-        if c == ",":
-            idx = ws(text, idx + 1).end()
-            continue
-        if c == "]":
-            end = ws(text, idx + 1).end()
-            if end != len(text):
-                raise JsonArrayError("extra data after the array", end, text)
-            return
-        raise JsonArrayError("expected ',' or ']'", idx, text)
 
 
 def _parent_pattern(ds: DataSet) -> re.Pattern[str]:
@@ -473,7 +386,7 @@ class TenantDir:
     def _read_collection(self, rel: str, text: str, cls: type, issues: IssueLog,
                          notes: list) -> list[Any] | None:
         out: list[Any] = []
-        head = _WS.match(text, 0).end()
+        head = skip_ws(text, 0).end()
         if text[head:head + 1] == "{":
             # a raw Graph/ARM page saved as is: accept its "value" array
             try:
