@@ -13,6 +13,7 @@ from ztconsole.engine.whatif import Context, resolve_scenario, what_if
 from ztconsole.model.ca import WhatIfAnalysisResult
 from ztconsole.model.wire import parse_items
 from ztconsole.sources.graph import GraphReader
+from ztconsole.sources.stack import recorded_what_if
 from ztconsole.sources.static_token import StaticTokenCredential
 from ztconsole.tenantdir import load_tenant
 
@@ -42,7 +43,7 @@ async def test_service_and_local_agree_then_a_disagreement_is_named(demo) -> Non
         local = what_if(tenant.ca_policies, scenario, ctx).to_json()
         if local["summary"]["applied"]:
             break
-    emu = Emulator(demo_dir(), token="t")
+    emu = Emulator(demo_dir(), token="t", what_if=recorded_what_if(demo_dir()))
 
     server = await server_answer(emu, scenario)
     assert len(server) == len(tenant.ca_policies)
@@ -60,7 +61,18 @@ async def test_a_policy_that_does_not_apply_carries_the_condition_kinds(demo) ->
     tenant, ctx = demo
     user = next(u for u in tenant.users if (u.user_type or "") == "Member" and u.account_enabled)
     scenario = resolve_scenario(ctx, user=user.id, app="Office365", client_app="exchangeActiveSync")
-    server = await server_answer(Emulator(demo_dir(), token="t"), scenario)
+    server = await server_answer(Emulator(demo_dir(), token="t", what_if=recorded_what_if(demo_dir())), scenario)
     not_applying = [r for r in server if not r.policy_applies]
     assert not_applying and all(r.analysis_reason_values and r.analysis_reason_values != ("notSet",)
                                 for r in not_applying)
+
+
+async def test_an_emulator_without_an_evaluator_does_not_serve_what_if(demo) -> None:
+    """The emulator is a server, not an analyst: What If is answered only by the evaluator it is given."""
+    tenant, ctx = demo
+    scenario = resolve_scenario(ctx, user=tenant.users[0].id, app="Office365")
+    async with httpx.AsyncClient(transport=EmulatorTransport(Emulator(demo_dir(), token="t")),
+                                 base_url="https://graph.microsoft.com") as http:
+        r = await http.post("/v1.0/identity/conditionalAccess/evaluate", json=evaluate_request(scenario),
+                            headers={"Authorization": "Bearer t"})
+    assert r.status_code == 501 and r.json()["error"]["code"] == "NotImplemented"

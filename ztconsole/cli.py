@@ -284,7 +284,10 @@ def _emulator(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
 
     try:
-        serve(Path(rec[0]), host=args.host, port=args.port, page_size=args.page_size, faults=faults)
+        from ztconsole.sources.stack import recorded_what_if
+
+        serve(Path(rec[0]), host=args.host, port=args.port, page_size=args.page_size, faults=faults,
+              what_if=recorded_what_if(Path(rec[0])))
     except ValueError as e:
         err.write(f"ztconsole emulator: {e}\n")
         return EXIT_USAGE

@@ -88,13 +88,17 @@ class Emulator:
 
     def __init__(self, tenant_dir: Path, *, token: str, page_size: int = 100, faults: FaultPlan | None = None,
                  base_graph: str = "https://graph.microsoft.com",
-                 base_arm: str = "https://management.azure.com"):
+                 base_arm: str = "https://management.azure.com",
+                 what_if: Callable[[Any], list[dict[str, Any]]] | None = None):
+        """``what_if`` answers ``POST /identity/conditionalAccess/evaluate`` bodies (the response's
+        ``value``; ValueError for a body the service would refuse); without it What If is not served."""
         if not token:
             raise ValueError("the emulator needs a bearer token to demand")
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
         self.store = Store(Path(tenant_dir))
         self.page_size = page_size
+        self.what_if = what_if
         self.faults = faults if faults is not None else FaultPlan()
         self.base_graph = base_graph.rstrip("/")
         self.base_arm = base_arm.rstrip("/")

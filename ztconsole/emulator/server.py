@@ -7,7 +7,7 @@ import os
 import secrets
 import socket
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ztconsole.datasets import BY_KEY
 from ztconsole.safetext import clean, command_line
@@ -29,7 +29,8 @@ def is_loopback(host: str) -> bool:
 
 def serve(tenant_dir: Path, *, host: str = "127.0.0.1", port: int = 0, token: str | None = None,
           page_size: int = 100, faults: FaultPlan | None = None,
-          ready: Callable[[str, str], None] | None = None) -> None:
+          ready: Callable[[str, str], None] | None = None,
+          what_if: Callable[[Any], list[dict[str, Any]]] | None = None) -> None:
     """Serve ``tenant_dir`` as Graph + ARM on ``host:port`` until interrupted (Ctrl-C / SIGTERM).
 
     The token is ``token``, else ``$ZTCONSOLE_TOKEN``, else a random one. Once the port is listening,
@@ -42,7 +43,7 @@ def serve(tenant_dir: Path, *, host: str = "127.0.0.1", port: int = 0, token: st
         raise ValueError(f"the emulator serves on loopback only (127.0.0.1, ::1, localhost), not {host!r}")
     from_env = token is None and bool(os.environ.get(TOKEN_ENV))
     token = token or os.environ.get(TOKEN_ENV) or secrets.token_urlsafe(32)
-    emulator = Emulator(Path(tenant_dir), token=token, page_size=page_size, faults=faults)
+    emulator = Emulator(Path(tenant_dir), token=token, page_size=page_size, faults=faults, what_if=what_if)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:

@@ -19,6 +19,34 @@ _USER_ACTIONS = {"registerSecurityInformation": "registerSecurityInformation",
 _DEVICE_INFO_NAMES = {"deviceOwnership": "ownership"}
 
 
+def answer_request(tenant: Any, ctx: Any, body: Any) -> list[dict[str, Any]]:
+    """Answer a ``POST /identity/conditionalAccess/evaluate`` body as the service does, with the local
+    evaluator: the ``value`` of the response, every policy as the tenant holds it plus ``policyApplies``
+    and ``analysisReasons``. What the emulator answers What If with (whoever builds an emulator hands it
+    this, over the recorded tenant). ValueError for a body the service would refuse (400)."""
+    from ztconsole.engine.whatif import Scenario, evaluate
+    from ztconsole.model.ca import WhatIfRequest
+    from ztconsole.model.wire import WireError
+
+    try:
+        request = WhatIfRequest.from_wire(body)
+    except WireError as e:
+        raise ValueError(f"the request body is not a What If request: {e}") from None
+    if request.sign_in_identity is None or request.sign_in_context is None:
+        raise ValueError("signInIdentity and signInContext are required")
+    scenario = Scenario(**scenario_fields(request))
+    out: list[dict[str, Any]] = []
+    for policy in tenant.ca_policies:
+        result = evaluate(policy, scenario, ctx)
+        if request.applied_policies_only and not result.applies:
+            continue
+        item = policy.to_wire()
+        item["policyApplies"] = result.applies
+        item["analysisReasons"] = "notSet" if result.applies else (",".join(result.failed) or "notSet")
+        out.append(item)
+    return out
+
+
 def evaluate_request(scenario: Any, *, applied_only: bool = False) -> dict[str, Any]:
     """The wire body of ``POST /identity/conditionalAccess/evaluate`` for a what-if scenario."""
     if scenario.user_action:

@@ -66,7 +66,8 @@ async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any 
     info = TenantDir.open(tenant_dir).info
     token = secrets.token_urlsafe(32)
     stack = Stack()
-    stack.emulator = Emulator(Path(tenant_dir), token=token, page_size=page_size, faults=faults)
+    stack.emulator = Emulator(Path(tenant_dir), token=token, page_size=page_size, faults=faults,
+                              what_if=recorded_what_if(Path(tenant_dir)))
     http = httpx.AsyncClient(transport=EmulatorTransport(stack.emulator), timeout=HTTP_TIMEOUT)
     stack._exit.push_async_callback(http.aclose)
     credential = StaticTokenCredential(token)
@@ -76,6 +77,29 @@ async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any 
     stack.info = info
     stack.options = ReadOptions(signins_since=None)  # a recording: everything it holds
     return stack
+
+
+def recorded_what_if(tenant_dir: Path) -> Callable[[Any], list[dict[str, Any]]]:
+    """What an emulator serving ``tenant_dir`` answers Conditional Access What If with: the local evaluator
+    over the recorded tenant (read on the first question; writes made during the emulator's life are not
+    seen by it)."""
+    cache: list[tuple[Any, Any]] = []
+
+    def answer(body: Any) -> list[dict[str, Any]]:
+        from ztconsole.engine.compare import answer_request
+
+        if not cache:
+            from ztconsole.engine.whatif import Context
+            from ztconsole.tenantdir import load_tenant
+
+            tenant = load_tenant(tenant_dir, keys=["ca_policies", "named_locations", "users", "groups",
+                                                   "group_members", "user_member_of", "role_definitions",
+                                                   "role_assignments", "role_eligibility",
+                                                   "service_principals"])
+            cache.append((tenant, Context.from_tenant(tenant, break_glass=tenant.info.break_glass)))
+        return answer_request(*cache[0], body)
+
+    return answer
 
 
 async def open_live(profile: Any, *, break_glass: tuple[str, ...] = (), signin_days: int = 30,
