@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from ztconsole.model.wire import Wire
 
 Api = Literal["graph", "arm"]
 Shape = Literal["collection", "singleton"]
@@ -36,7 +39,7 @@ class DataSet:
     permission: str = ""  # least-privileged Graph application/delegated permission, or ARM role
     optional: bool = False  # absent from many tenants (licence, feature); never a failure
     note: str = ""
-    _cls: list = field(default_factory=list, repr=False, compare=False)
+    _cls: list[type[Wire]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def per_subscription(self) -> bool:
@@ -46,7 +49,7 @@ class DataSet:
     def per_item(self) -> bool:
         return self.parent is not None
 
-    def model_class(self) -> type:
+    def model_class(self) -> type[Wire]:
         if not self._cls:
             module, _, name = self.model.partition(":")
             self._cls.append(getattr(importlib.import_module(f"ztconsole.model.{module}"), name))

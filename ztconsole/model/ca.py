@@ -212,14 +212,16 @@ class _Typed(Wire):
     @property
     def odata_type(self) -> str | None:
         """The ``@odata.type`` this object was read with (or stamped with), if any."""
-        return self.unknown("@odata.type")
+        return self.unknown("@odata.type")  # type: ignore[no-any-return]  # a str: checked by from_wire
 
 
-def _by_type(fallback: type, *classes: type) -> Poly:
+def _by_type(fallback: type[Wire], *classes: type[_Typed]) -> Poly:
     """A :class:`Poly` on ``@odata.type`` accepting ``#microsoft.graph.x`` and ``microsoft.graph.x``."""
-    table: dict[str, type] = {}
+    table: dict[str, type[Wire]] = {}
     for cls in classes:
         tag = cls.ODATA_TYPE
+        if tag is None:
+            raise TypeError(f"{cls.__qualname__} names no ODATA_TYPE to be chosen by")
         table[tag] = cls
         table[tag.lstrip("#")] = cls
     return Poly("@odata.type", table, fallback=fallback)

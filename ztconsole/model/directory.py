@@ -12,7 +12,7 @@ import marshal
 from datetime import datetime
 from typing import Any, ClassVar
 
-from ztconsole.model.wire import F, Poly, Wire, WireError, model, parse_time, polymorphic
+from ztconsole.model.wire import F, JsonPath, Poly, Wire, WireError, WireNote, model, parse_time, polymorphic
 
 __all__ = [
     "AAD_PREMIUM",
@@ -240,12 +240,12 @@ class SignInActivity(Wire):
         return max(times, default=None)
 
 
-def _check_activity_times(cls: type) -> None:
+def _check_activity_times(cls: type[Wire]) -> None:
     """Make ``cls.from_wire`` reject activity times that are neither "never" nor a timestamp."""
     generated = cls.from_wire.__func__  # type: ignore[attr-defined]
     checked = [(name, spec.key) for name, spec in cls.wire_fields if name.endswith("_date_time")]
 
-    def from_wire(klass: type, d: Any, p: tuple = (), notes: list | None = None) -> Any:
+    def from_wire(klass: type, d: Any, p: JsonPath = (), notes: list[WireNote] | None = None) -> Any:
         obj = generated(klass, d, p, notes)
         for name, key in checked:
             value = getattr(obj, name)
@@ -255,7 +255,7 @@ def _check_activity_times(cls: type) -> None:
                 raise WireError(p + (key,), f"not a timestamp: {value[:40]!r}") from None
         return obj
 
-    cls.from_wire = classmethod(from_wire)  # type: ignore[assignment]
+    cls.from_wire = classmethod(from_wire)  # type: ignore[method-assign,assignment]
 
 
 _check_activity_times(SignInActivity)
@@ -345,7 +345,7 @@ class DirectoryObject(Wire):
     @property
     def odata_type(self) -> str | None:
         """``@odata.type``, kept in ``extra`` (the framework reads dotted keys as paths)."""
-        return self.unknown("@odata.type")
+        return self.unknown("@odata.type")  # type: ignore[no-any-return]  # a str: checked by from_wire
 
     @property
     def kind(self) -> str:
@@ -457,7 +457,7 @@ class AuthenticationMethod(Wire):
     @property
     def odata_type(self) -> str | None:
         """``@odata.type``, kept in ``extra`` (the framework reads dotted keys as paths)."""
-        return self.unknown("@odata.type")
+        return self.unknown("@odata.type")  # type: ignore[no-any-return]  # a str: checked by from_wire
 
     @property
     def method_kind(self) -> str:
@@ -629,7 +629,7 @@ class UserRegistrationDetails(Wire):
 # --- sign-ins ---------------------------------------------------------------------------------
 
 
-def _share(cls: type, limit: int = 4096) -> None:
+def _share(cls: type[Wire], limit: int = 4096) -> None:
     """Let ``cls.from_wire`` return one shared object for equal wire objects.
 
     Sign-ins repeat the same nested parts (a policy's result, a device, a city) thousands of times;
@@ -642,14 +642,14 @@ def _share(cls: type, limit: int = 4096) -> None:
     cache: dict[bytes, Any] = {}
     dumps = marshal.dumps
 
-    def from_wire(klass: type, d: Any, p: tuple = (), notes: list | None = None) -> Any:
+    def from_wire(klass: type, d: Any, p: JsonPath = (), notes: list[WireNote] | None = None) -> Any:
         if type(d) is not dict:
             return generated(klass, d, p, notes)
         key = dumps(d, 2)  # version 2: no back-references, so equal JSON gives equal bytes
         hit = cache.get(key)
         if hit is not None:
             return hit
-        mine: list = []
+        mine: list[WireNote] = []
         obj = generated(klass, d, p, mine)
         if mine:
             if notes is not None:
@@ -658,7 +658,7 @@ def _share(cls: type, limit: int = 4096) -> None:
             cache[key] = obj
         return obj
 
-    cls.from_wire = classmethod(from_wire)  # type: ignore[assignment]
+    cls.from_wire = classmethod(from_wire)  # type: ignore[method-assign,assignment]
 
 
 @model
@@ -781,7 +781,7 @@ class DeviceCompliancePolicy(Wire):
     @property
     def odata_type(self) -> str | None:
         """``@odata.type``, kept in ``extra`` (the framework reads dotted keys as paths)."""
-        return self.unknown("@odata.type")
+        return self.unknown("@odata.type")  # type: ignore[no-any-return]  # a str: checked by from_wire
 
     @property
     def platform(self) -> str | None:

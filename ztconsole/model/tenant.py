@@ -9,9 +9,60 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Generic, Iterable, Literal, Mapping, TypeVar, overload
 
 from ztconsole.datasets import BY_KEY
+
+if TYPE_CHECKING:  # the model classes are named, not imported, until a data set is read (start-up)
+    from ztconsole.model.access import (
+        AppRoleAssignment,
+        Application,
+        ApplicationSegment,
+        ConditionalAccessSettings,
+        Connector,
+        ConnectorGroup,
+        ForwardingProfile,
+        ServicePrincipal,
+    )
+    from ztconsole.model.ca import (
+        AuthenticationStrengthPolicy,
+        ConditionalAccessPolicy,
+        ContinuousAccessEvaluationPolicy,
+        NamedLocation,
+    )
+    from ztconsole.model.directory import (
+        AuthenticationMethod,
+        DeviceCompliancePolicy,
+        DirectoryObject,
+        Group,
+        Organization,
+        RoleAssignment,
+        RoleDefinition,
+        RoleEligibilitySchedule,
+        SignIn,
+        SubscribedSku,
+        User,
+        UserRegistrationDetails,
+    )
+    from ztconsole.model.network import (
+        ApplicationGateway,
+        AzureFirewall,
+        DdosProtectionPlan,
+        DiagnosticSetting,
+        FirewallPolicy,
+        FlowLog,
+        IpGroup,
+        NetworkSecurityGroup,
+        NetworkWatcher,
+        ResourceGroup,
+        RouteTable,
+        RuleCollectionGroup,
+        VirtualNetwork,
+        VirtualNetworkGateway,
+        WafPolicy,
+    )
+
+_T = TypeVar("_T")
 
 Status = Literal["ok", "partial", "missing", "failed", "loading", "throttled", "forbidden"]
 
@@ -40,9 +91,9 @@ class TenantInfo:
     break_glass: tuple[str, ...] = ()
     # ``(data set key, status, message)`` of each data set the recording did not read completely
     # (tenant.toml ``[datasets]``): reading it back must say so, never ``ok``
-    recorded: tuple[tuple[str, str, str], ...] = ()
+    recorded: tuple[tuple[str, Status, str], ...] = ()
 
-    def recorded_status(self, key: str) -> tuple[str, str] | None:
+    def recorded_status(self, key: str) -> tuple[Status, str] | None:
         """``(status, message)`` recorded for data set ``key``, or None when it was read completely."""
         for k, status, message in self.recorded:
             if k == key:
@@ -87,7 +138,7 @@ class DataSetResult:
         return [i for i in self.issues if i.severity == "error"]
 
 
-class IssueLog(list):
+class IssueLog(list[LoadIssue]):
     """A data set's issues as they are met, bounded: the first ``cap`` errors and ``cap`` notes are kept,
     the rest only counted, so a file of two million malformed items costs two counters, not two million
     objects. ``error_count``/``note_count`` are the true totals (status messages use them); ``close()``
@@ -115,7 +166,7 @@ class IssueLog(list):
         dropped, first = self._dropped.get(severity, (0, file))
         self._dropped[severity] = (dropped + count, first)
 
-    def append(self, issue: LoadIssue) -> None:  # type: ignore[override]
+    def append(self, issue: LoadIssue) -> None:
         if not self.room(issue.severity):
             self.drop(issue.file, issue.severity)
             return
@@ -127,7 +178,7 @@ class IssueLog(list):
             self.note_count += 1
         super().append(issue)
 
-    def extend(self, issues: Iterable[LoadIssue]) -> None:  # type: ignore[override]
+    def extend(self, issues: Iterable[LoadIssue]) -> None:
         for issue in issues:
             self.append(issue)
 
@@ -139,7 +190,7 @@ class IssueLog(list):
         return out
 
 
-def apply_recorded(result: DataSetResult, status: str, message: str, *, label: str = "recorded as"
+def apply_recorded(result: DataSetResult, status: Status, message: str, *, label: str = "recorded as"
                    ) -> DataSetResult:
     """Give a fresh read of a recording the status the recording was made with (``[datasets]``).
 
@@ -163,8 +214,113 @@ def arm_key(resource_id: str) -> str:
     return "/" + resource_id.strip("/").lower()
 
 
+class _DataSetValue(Generic[_T]):
+    """A typed view of one data set's value on :class:`Tenant` (``tenant.users``): what it holds when read,
+    and an empty value of its shape when it was not (see :meth:`Tenant.get`)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: str):
+        if key not in BY_KEY:
+            raise KeyError(f"unknown data set {key!r}")
+        self.key = key
+
+
+class _Items(_DataSetValue[_T]):
+    """A collection: its items, in the order read."""
+
+    @overload
+    def __get__(self, tenant: None, owner: type) -> "_Items[_T]": ...
+    @overload
+    def __get__(self, tenant: "Tenant", owner: type) -> tuple[_T, ...]: ...
+    def __get__(self, tenant: "Tenant | None", owner: type) -> "tuple[_T, ...] | _Items[_T]":
+        return self if tenant is None else tenant.get(self.key)
+
+
+class _Single(_DataSetValue[_T]):
+    """A singleton: the object, or None when not readable."""
+
+    @overload
+    def __get__(self, tenant: None, owner: type) -> "_Single[_T]": ...
+    @overload
+    def __get__(self, tenant: "Tenant", owner: type) -> _T | None: ...
+    def __get__(self, tenant: "Tenant | None", owner: type) -> "_T | None | _Single[_T]":
+        return self if tenant is None else tenant.get(self.key)
+
+
+class _Children(_DataSetValue[_T]):
+    """An item-scoped collection: parent key (Graph object id, lower-cased ARM resource id) -> items."""
+
+    @overload
+    def __get__(self, tenant: None, owner: type) -> "_Children[_T]": ...
+    @overload
+    def __get__(self, tenant: "Tenant", owner: type) -> Mapping[str, tuple[_T, ...]]: ...
+    def __get__(self, tenant: "Tenant | None", owner: type) -> "Mapping[str, tuple[_T, ...]] | _Children[_T]":
+        return self if tenant is None else tenant.get(self.key)
+
+
+class _Each(_DataSetValue[_T]):
+    """An item-scoped singleton: parent key -> the object."""
+
+    @overload
+    def __get__(self, tenant: None, owner: type) -> "_Each[_T]": ...
+    @overload
+    def __get__(self, tenant: "Tenant", owner: type) -> Mapping[str, _T]: ...
+    def __get__(self, tenant: "Tenant | None", owner: type) -> "Mapping[str, _T] | _Each[_T]":
+        return self if tenant is None else tenant.get(self.key)
+
+
 class Tenant:
-    """All data sets of one tenant. ``tenant.<key>`` gives a data set's value (see :class:`DataSetResult`)."""
+    """All data sets of one tenant: ``tenant.<key>`` is a data set's value, typed (one property per data set
+    of the catalogue, :mod:`ztconsole.datasets`), with the indexes the engine needs.
+
+    A data set that was not read gives the empty value of its shape; whether it was read completely is
+    ``results[key].status`` (see :mod:`ztconsole.model.completeness`).
+    """
+
+    ca_policies: _Items[ConditionalAccessPolicy] = _Items("ca_policies")
+    named_locations: _Items[NamedLocation] = _Items("named_locations")
+    auth_strengths: _Items[AuthenticationStrengthPolicy] = _Items("auth_strengths")
+    cae_policy: _Single[ContinuousAccessEvaluationPolicy] = _Single("cae_policy")
+    organization: _Items[Organization] = _Items("organization")
+    users: _Items[User] = _Items("users")
+    groups: _Items[Group] = _Items("groups")
+    group_members: _Children[DirectoryObject] = _Children("group_members")
+    user_member_of: _Children[DirectoryObject] = _Children("user_member_of")
+    role_definitions: _Items[RoleDefinition] = _Items("role_definitions")
+    role_assignments: _Items[RoleAssignment] = _Items("role_assignments")
+    role_eligibility: _Items[RoleEligibilitySchedule] = _Items("role_eligibility")
+    auth_methods: _Children[AuthenticationMethod] = _Children("auth_methods")
+    registration_details: _Items[UserRegistrationDetails] = _Items("registration_details")
+    service_principals: _Items[ServicePrincipal] = _Items("service_principals")
+    app_role_assignments: _Children[AppRoleAssignment] = _Children("app_role_assignments")
+    sign_ins: _Items[SignIn] = _Items("sign_ins")
+    device_compliance: _Items[DeviceCompliancePolicy] = _Items("device_compliance")
+    subscribed_skus: _Items[SubscribedSku] = _Items("subscribed_skus")
+    applications: _Items[Application] = _Items("applications")
+    app_segments: _Children[ApplicationSegment] = _Children("app_segments")
+    app_connector_group: _Each[ConnectorGroup] = _Each("app_connector_group")
+    connector_groups: _Items[ConnectorGroup] = _Items("connector_groups")
+    connector_group_members: _Children[Connector] = _Children("connector_group_members")
+    connectors: _Items[Connector] = _Items("connectors")
+    forwarding_profiles: _Items[ForwardingProfile] = _Items("forwarding_profiles")
+    gsa_ca_settings: _Single[ConditionalAccessSettings] = _Single("gsa_ca_settings")
+    resource_groups: _Items[ResourceGroup] = _Items("resource_groups")
+    firewalls: _Items[AzureFirewall] = _Items("firewalls")
+    firewall_policies: _Items[FirewallPolicy] = _Items("firewall_policies")
+    rule_collection_groups: _Children[RuleCollectionGroup] = _Children("rule_collection_groups")
+    ip_groups: _Items[IpGroup] = _Items("ip_groups")
+    nsgs: _Items[NetworkSecurityGroup] = _Items("nsgs")
+    route_tables: _Items[RouteTable] = _Items("route_tables")
+    virtual_networks: _Items[VirtualNetwork] = _Items("virtual_networks")
+    vnet_gateways: _Children[VirtualNetworkGateway] = _Children("vnet_gateways")
+    ddos_plans: _Items[DdosProtectionPlan] = _Items("ddos_plans")
+    app_gateways: _Items[ApplicationGateway] = _Items("app_gateways")
+    waf_policies: _Items[WafPolicy] = _Items("waf_policies")
+    network_watchers: _Items[NetworkWatcher] = _Items("network_watchers")
+    flow_logs: _Children[FlowLog] = _Children("flow_logs")
+    firewall_diagnostics: _Children[DiagnosticSetting] = _Children("firewall_diagnostics")
+    entra_diagnostics: _Items[DiagnosticSetting] = _Items("entra_diagnostics")
 
     def __init__(self, info: TenantInfo, results: dict[str, DataSetResult]):
         self.info = info
@@ -172,6 +328,7 @@ class Tenant:
 
     # --- raw access ------------------------------------------------------------------------------
     def get(self, key: str) -> Any:
+        """Data set ``key``'s value, by name (for code that walks the catalogue; else the typed properties)."""
         if key not in BY_KEY:
             raise KeyError(f"unknown data set {key!r}")
         res = self.results.get(key)
@@ -181,11 +338,6 @@ class Tenant:
                 return {}
             return None if ds.shape == "singleton" else ()
         return res.value
-
-    def __getattr__(self, key: str) -> Any:
-        if key.startswith("_") or key not in BY_KEY:
-            raise AttributeError(key)
-        return self.get(key)
 
     def children(self, key: str, parent_id: str) -> Any:
         """An item-scoped data set's value under one parent (Graph object id or ARM resource id)."""
@@ -282,7 +434,7 @@ class Tenant:
 
     def group_ancestors(self, group_id: str) -> frozenset[str]:
         """Every group that contains ``group_id``, directly or through nesting (cycle-safe)."""
-        cache = self.__dict__.setdefault("_ancestor_cache", {})
+        cache: dict[str, frozenset[str]] = self.__dict__.setdefault("_ancestor_cache", {})
         hit = cache.get(group_id)
         if hit is not None:
             return hit

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar, Iterable, Mapping
+from typing import Any, Callable, ClassVar, Iterable, Mapping, Self, TypeVar, cast
 
 __all__ = [
     "F",
@@ -40,6 +40,9 @@ __all__ = [
 
 _intern = sys.intern
 
+#: Where a value stands in a JSON document: keys and list indexes from the root.
+JsonPath = tuple[str | int, ...]
+
 
 def jsonpath(parts: Iterable[str | int]) -> str:
     """Render path parts as a JSONPath: ``("value", 3, "conditions")`` -> ``$.value[3].conditions``."""
@@ -57,7 +60,7 @@ def jsonpath(parts: Iterable[str | int]) -> str:
 class WireError(ValueError):
     """A JSON document does not have the shape the model needs, at ``path``."""
 
-    def __init__(self, path: tuple[str | int, ...], message: str):
+    def __init__(self, path: JsonPath, message: str):
         super().__init__(f"{jsonpath(path)}: {message}")
         self.path = path
         self.message = message
@@ -67,7 +70,7 @@ class WireError(ValueError):
 class WireNote:
     """Something unusual that was kept, e.g. an enum value this version does not know."""
 
-    path: tuple[str | int, ...]
+    path: JsonPath
     message: str
 
     def __str__(self) -> str:
@@ -90,8 +93,8 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def _bad(path: tuple, key: str | int | tuple, expected: str, value: Any) -> WireError:
-    where = path + (key if type(key) is tuple else (key,))
+def _bad(path: JsonPath, key: str | int | tuple[str, ...], expected: str, value: Any) -> WireError:
+    where = path + (key if isinstance(key, tuple) else (key,))
     return WireError(where, f"expected {expected}, got {_describe(value)}")
 
 
@@ -111,7 +114,7 @@ def format_time(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _time(value: Any, path: tuple, key: str) -> datetime:
+def _time(value: Any, path: JsonPath, key: tuple[str, ...]) -> datetime:
     if type(value) is not str:
         raise _bad(path, key, "a timestamp string", value)
     try:
@@ -120,7 +123,7 @@ def _time(value: Any, path: tuple, key: str) -> datetime:
         raise WireError(path + key, f"not a timestamp: {value[:40]!r}") from None
 
 
-def _str_tuple(value: Any, path: tuple, key: str, intern: bool) -> tuple[str, ...]:
+def _str_tuple(value: Any, path: JsonPath, key: tuple[str, ...], intern: bool) -> tuple[str, ...]:
     if type(value) is not list:
         raise _bad(path, key, "a list of strings", value)
     for i, item in enumerate(value):
@@ -131,7 +134,7 @@ def _str_tuple(value: Any, path: tuple, key: str, intern: bool) -> tuple[str, ..
     return tuple(value)
 
 
-def _int_tuple(value: Any, path: tuple, key: str) -> tuple[int, ...]:
+def _int_tuple(value: Any, path: JsonPath, key: tuple[str, ...]) -> tuple[int, ...]:
     if type(value) is not list:
         raise _bad(path, key, "a list of integers", value)
     for i, item in enumerate(value):
@@ -149,13 +152,13 @@ class Poly:
 
     __slots__ = ("key", "classes", "fallback", "strip")
 
-    def __init__(self, key: str, classes: Mapping[str, type], fallback: type, *, strip: str = ""):
+    def __init__(self, key: str, classes: Mapping[str, type[Wire]], fallback: type[Wire], *, strip: str = ""):
         self.key = key
         self.classes = dict(classes)
         self.fallback = fallback
         self.strip = strip  # a prefix to ignore when matching, e.g. "#microsoft.graph."
 
-    def pick(self, obj: dict, path: tuple, notes: list | None) -> type:
+    def pick(self, obj: dict[str, Any], path: JsonPath, notes: list[WireNote] | None) -> type[Wire]:
         tag = obj.get(self.key)
         if tag is None:
             return self.fallback
@@ -174,7 +177,9 @@ class Poly:
 class _Spec:
     __slots__ = ("key", "kind", "sub", "required", "enum", "intern", "check", "doc")
 
-    def __init__(self, key, kind, sub, required, enum, intern, check, doc):
+    def __init__(self, key: str, kind: str, sub: type[Wire] | Poly | None, required: bool,
+                 enum: Iterable[str] | None, intern: bool, check: Callable[[Any], str | None] | None,
+                 doc: str):
         self.key = key
         self.kind = kind
         self.sub = sub
@@ -192,7 +197,7 @@ _TUPLE_KINDS = {"strs", "ints", "objs"}
 def F(
     key: str,
     kind: str = "str",
-    sub: type | Poly | None = None,
+    sub: type[Wire] | Poly | None = None,
     *,
     required: bool = False,
     enum: Iterable[str] | None = None,
@@ -236,7 +241,8 @@ class Wire:
     wire_fields: ClassVar[tuple[tuple[str, _Spec], ...]] = ()
 
     @classmethod
-    def from_wire(cls, obj: Any, path: tuple = (), notes: list | None = None):  # replaced per class
+    def from_wire(cls, obj: Any, path: JsonPath = (), notes: list[WireNote] | None = None) -> Self:
+        """Build the object from decoded JSON (generated per class by :func:`model`)."""
         raise NotImplementedError
 
     def to_wire(self) -> dict[str, Any]:  # replaced per class
@@ -249,27 +255,31 @@ class Wire:
         return self.extra.get(container, {}).get(name)
 
 
-def _obj_parser(sub: type | Poly) -> Callable[[Any, tuple, list | None], Any]:
+_Parse = Callable[[Any, JsonPath, "list[WireNote] | None"], Any]
+
+
+def _obj_parser(sub: type[Wire] | Poly) -> _Parse:
     if isinstance(sub, Poly):
-        def parse(v: Any, p: tuple, notes: list | None) -> Any:
+        def parse(v: Any, p: JsonPath, notes: list[WireNote] | None) -> Any:
             if type(v) is not dict:
                 raise WireError(p, f"expected an object, got {_describe(v)}")
             return sub.pick(v, p, notes).from_wire(v, p, notes)
         return parse
 
-    def parse_plain(v: Any, p: tuple, notes: list | None) -> Any:
-        return sub.from_wire(v, p, notes)  # type: ignore[union-attr]
+    def parse_plain(v: Any, p: JsonPath, notes: list[WireNote] | None) -> Any:
+        return sub.from_wire(v, p, notes)
     return parse_plain
 
 
-def _objs(parse_one, value: Any, path: tuple, key: str, notes: list | None) -> tuple:
+def _objs(parse_one: _Parse, value: Any, path: JsonPath, key: tuple[str, ...],
+          notes: list[WireNote] | None) -> tuple[Any, ...]:
     if type(value) is not list:
         raise _bad(path, key, "a list of objects", value)
     base = path + key
     return tuple([parse_one(item, base + (i,), notes) for i, item in enumerate(value)])
 
 
-def _note_enum(notes: list | None, path: tuple, key: tuple, value: Any) -> None:
+def _note_enum(notes: list[WireNote] | None, path: JsonPath, key: tuple[str, ...], value: Any) -> None:
     if notes is not None:
         notes.append(WireNote(path + key, f"unknown value {value!r}; kept as is"))
 
@@ -307,7 +317,7 @@ def _allowed_names(key: str) -> set[str]:
     return {"_".join(snake(p) for p in parts[i:]) for i in range(len(parts))}
 
 
-def _compile(cls: type) -> None:
+def _compile(cls: type[Wire]) -> None:
     """Generate ``from_wire`` and ``to_wire`` for a model class from its field declarations."""
     specs: list[tuple[str, _Spec]] = []
     for f in dataclasses.fields(cls):
@@ -422,6 +432,7 @@ def _compile(cls: type) -> None:
             ns[f"_cls{i}"] = spec.sub
             body.append(f"{var} = _cls{i}.from_wire({var}, p + {key!r}, notes)")
         elif k == "obj":
+            assert spec.sub is not None  # F() refuses obj/objs without sub=
             ns[f"_sub{i}"] = _obj_parser(spec.sub)
             body.append(f"{var} = _sub{i}({var}, p + {key!r}, notes)")
         elif k == "objs" and not isinstance(spec.sub, Poly):
@@ -431,6 +442,7 @@ def _compile(cls: type) -> None:
             body.append(f"_f = _cls{i}.from_wire")
             body.append(f"{var} = tuple([_f(_x, _b + (_j,), notes) for _j, _x in enumerate({var})])")
         elif k == "objs":
+            assert spec.sub is not None
             ns[f"_sub{i}"] = _obj_parser(spec.sub)
             body.append(f"{var} = _objs(_sub{i}, {var}, p, {key!r}, notes)")
         elif k == "json":
@@ -526,24 +538,27 @@ def _compile(cls: type) -> None:
     code = compile(source, f"<wire model {cls.__module__}.{cls.__qualname__}>", "exec")
     exec(code, ns)  # noqa: S102 - generated from our own field declarations, not from input
     fw = ns["from_wire"]
-    cls.from_wire = classmethod(fw)  # type: ignore[assignment]
-    cls.to_wire = ns["to_wire"]  # type: ignore[assignment]
+    cls.from_wire = classmethod(fw)  # type: ignore[method-assign,assignment]
+    cls.to_wire = ns["to_wire"]  # type: ignore[method-assign]
     cls.__wire_source__ = source  # type: ignore[attr-defined]
 
 
-def model(cls: type) -> type:
+_W = TypeVar("_W", bound=type[Wire])
+
+
+def model(cls: _W) -> _W:
     """Class decorator: a frozen, slotted, keyword-only dataclass with compiled wire mapping.
 
     Naming convention (enforced): an attribute is the snake_case of its wire property
     (``displayName`` -> ``display_name``, ``@odata.type`` -> ``odata_type``), or of its dotted path
     without ARM's ``properties`` (``properties.sku.tier`` -> ``tier`` or ``sku_tier``).
     """
-    dc = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls)
+    dc = cast(_W, dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls))  # slots: a new class
     _compile(dc)
     return dc
 
 
-def unwrap_collection(body: Any, path: tuple = ()) -> tuple[list[Any], tuple]:
+def unwrap_collection(body: Any, path: JsonPath = ()) -> tuple[list[Any], JsonPath]:
     """The items of a collection response body or a tenant-directory collection file.
 
     Accepts a bare JSON array (tenant directory) or a Graph/ARM page ``{"value": [...], ...}``.
@@ -566,12 +581,12 @@ def unwrap_single(body: Any) -> Any:
 
 
 
-def polymorphic(base: type, poly: Poly) -> None:
+def polymorphic(base: type[Wire], poly: Poly) -> None:
     """Make ``base.parse`` dispatch on a discriminator: ``polymorphic(NamedLocation, Poly(...))``."""
     base.__wire_poly__ = poly  # type: ignore[attr-defined]
 
 
-def parse_one(cls: type, obj: Any, path: tuple = (), notes: list | None = None) -> Any:
+def parse_one(cls: type[Wire], obj: Any, path: JsonPath = (), notes: list[WireNote] | None = None) -> Any:
     """Build one model object, dispatching through the class's :func:`polymorphic` map if it has one."""
     poly = getattr(cls, "__wire_poly__", None)
     if poly is not None:
@@ -582,7 +597,7 @@ def parse_one(cls: type, obj: Any, path: tuple = (), notes: list | None = None) 
 
 
 def parse_items(
-    cls: type, items: list[Any], path: tuple = (), notes: list | None = None
+    cls: type[Wire], items: list[Any], path: JsonPath = (), notes: list[WireNote] | None = None
 ) -> tuple[list[Any], list[WireError]]:
     """Build every item of a collection; a malformed item becomes an error and the rest still load."""
     out: list[Any] = []
