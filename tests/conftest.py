@@ -41,6 +41,21 @@ def no_sdk_jitter(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(retry_handler, "random", SimpleNamespace(randint=lambda low, high: low))
 
 
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Every retry wait the ARM pipeline (or the ARM reader) asked its transport for, recorded instead of
+    slept: tests stay fast and can check the waits."""
+    from ztconsole.sources.httpx_transport import HttpxTransport
+
+    recorded: list[float] = []
+
+    async def fake_sleep(self: HttpxTransport, duration: float) -> None:
+        recorded.append(duration)
+
+    monkeypatch.setattr(HttpxTransport, "sleep", fake_sleep)
+    return recorded
+
+
 def stop(proc: "subprocess.Popen[bytes] | subprocess.Popen[str]") -> None:
     """End a server started by a test: terminate, then kill if it does not go within 10 s."""
     proc.terminate()

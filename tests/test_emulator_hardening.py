@@ -379,8 +379,11 @@ _PAYLOAD = st.one_of(*[st.integers(0, 5).flatmap(lambda n: st.fixed_dictionaries
 
 @functools.cache
 def _shared_emulator() -> Emulator:
-    """One emulator for every example (writes accumulate: the property holds in any state)."""
-    return Emulator(DEMO, token=TOKEN, page_size=5)
+    """One emulator for every example (writes accumulate: the property holds in any state), with the What
+    If evaluator the stack gives it, so What If items are answered too."""
+    from ztconsole.sources.stack import recorded_what_if
+
+    return Emulator(DEMO, token=TOKEN, page_size=5, what_if=recorded_what_if(DEMO))
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -21,7 +21,6 @@ from ztconsole.emulator import Emulator, EmulatorTransport, Fault
 from ztconsole.sources import errors
 from ztconsole.sources.arm import ArmReader
 from ztconsole.sources.base import ReadOptions
-from ztconsole.sources.httpx_transport import HttpxTransport
 from ztconsole.sources.static_token import StaticTokenCredential
 
 TOKEN = "t"
@@ -104,18 +103,6 @@ class TenantFiles:
 
 
 # --- fixtures ----------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """Every retry wait the pipeline (or the reader) asked for, recorded instead of slept."""
-    recorded: list[float] = []
-
-    async def fake_sleep(self: HttpxTransport, duration: float) -> None:
-        recorded.append(duration)
-
-    monkeypatch.setattr(HttpxTransport, "sleep", fake_sleep)
-    return recorded
 
 
 class Stack:

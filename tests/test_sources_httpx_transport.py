@@ -108,18 +108,6 @@ async def client(counter: Counter):
         yield c
 
 
-@pytest.fixture
-def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The pipeline's retry sleeps, recorded instead of slept (tests stay fast)."""
-    recorded: list[float] = []
-
-    async def fake_sleep(self: HttpxTransport, duration: float) -> None:
-        recorded.append(duration)
-
-    monkeypatch.setattr(HttpxTransport, "sleep", fake_sleep)
-    return recorded
-
-
 # --- plain sends -------------------------------------------------------------------------------------
 
 

@@ -7,11 +7,10 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 
-from .odata import skip_offset, skiptoken
+from .odata import page_cut
 from .store import Collection, ItemRef, Singleton, View
 from .wire import ARM_JSON, ArmError, Reply, Req, json_bytes, utf8
 
@@ -23,7 +22,6 @@ CHILD_ARRAYS: dict[str, str] = {n.lower(): n for n in (
     "securityRules", "defaultSecurityRules", "subnets", "virtualNetworkPeerings", "routes")}
 _RCG_TYPE = "Microsoft.Network/FirewallPolicies/RuleCollectionGroups"
 _RULE_TYPE = "Microsoft.Network/networkSecurityGroups/securityRules"
-_SAFE_PATH = "/@$'(),=:;!*-._~"
 
 
 class _Unknown(Exception):
@@ -72,6 +70,10 @@ def not_found(segs: list[str]) -> ArmError:
     return ArmError(404, "ResourceNotFound",
                     f"The Resource '{what}' under resource group '{group}' was not found. For more details "
                     "please go to https://aka.ms/ARMResourceNotFoundFix")
+
+
+def _bad_skiptoken() -> ArmError:
+    return ArmError(400, "InvalidSkipToken", "The provided $skiptoken is not valid.")
 
 
 def _invalid_content(detail: str) -> ArmError:
@@ -187,21 +189,10 @@ class ArmApi:
                                          f"'/{'/'.join(segs)}'.")
 
     def _page(self, req: Req, segs: list[str], view: View) -> Reply:
-        positions = view.indices()
-        start = 0
-        token = req.params.get("$skiptoken")
-        if token is not None:
-            offset = skip_offset(token)
-            if offset is None:
-                raise ArmError(400, "InvalidSkipToken", "The provided $skiptoken is not valid.")
-            start = offset
-        size = self.emu.page_size
-        chunk = positions[start:start + size]
+        chunk, link = page_cut(req, view.indices(), self.emu.page_size, "/".join(segs), _bad_skiptoken)
         raws = view.coll.raws
         parts = ['{"value":[', ",".join(raws[i] for i in chunk), "]"]
-        if start + size < len(positions):
-            link = (f"{req.base}/{quote('/'.join(segs), safe=_SAFE_PATH)}?"
-                    f"{req.query_with(**{'$skiptoken': skiptoken(start + size)})}")
+        if link is not None:
             parts += [',"nextLink":', json.dumps(link)]
         parts.append("}")
         return Reply(200, utf8("".join(parts)), ARM_JSON)

@@ -7,11 +7,10 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 
-from .odata import FilterError, matcher, parse_filter, project, skip_offset, skiptoken, uses_dates
+from .odata import FilterError, matcher, page_cut, parse_filter, project, uses_dates
 from .store import FIELD, Collection, ItemRef, Singleton, View, dump, row_of
 from .wire import GRAPH_JSON, GraphError, Reply, Req, json_bytes, rfc3339, utf8
 
@@ -33,7 +32,6 @@ WRITES: dict[str, frozenset[str]] = {
 }
 _SEGMENT_TYPE = "#microsoft.graph.ipApplicationSegment"
 _GROUP_TYPE = "#microsoft.graph.group"
-_SAFE_PATH = "/@$'(),=:;!*-._~"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +73,10 @@ def not_found(key: str) -> GraphError:
 
 def bad_segment(segment: str) -> GraphError:
     return GraphError(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+
+
+def _bad_skiptoken() -> GraphError:
+    return GraphError(400, "Request_BadRequest", "Invalid $skiptoken value.")
 
 
 def not_allowed() -> GraphError:
@@ -285,14 +287,7 @@ class GraphApi:
                 raise GraphError(400, "BadRequest", f"Invalid value '{top}' for $top: a positive integer is "
                                                     "expected.")
             size = min(size, int(top))
-        start = 0
-        token = req.params.get("$skiptoken")
-        if token is not None:
-            offset = skip_offset(token)
-            if offset is None:
-                raise GraphError(400, "Request_BadRequest", "Invalid $skiptoken value.")
-            start = offset
-        chunk = positions[start:start + size]
+        chunk, link = page_cut(req, positions, size, f"{ver}/{'/'.join(segs)}", _bad_skiptoken)
         coll = view.coll
         select = self._select(req)
         if select:
@@ -303,9 +298,7 @@ class GraphApi:
         directory = view.ds is not None and view.ds.key in DIRECTORY
         if req.params.get("$count", "").lower() == "true" and (not directory or self._advanced(req)):
             parts += [',"@odata.count":', str(len(positions))]
-        if start + size < len(positions):
-            link = (f"{req.base}/{ver}/{quote('/'.join(segs), safe=_SAFE_PATH)}?"
-                    f"{req.query_with(**{'$skiptoken': skiptoken(start + size)})}")
+        if link is not None:
             parts += [',"@odata.nextLink":', json.dumps(link)]
         parts += [',"value":[', ",".join(items), "]}"]
         return Reply(200, utf8("".join(parts)), GRAPH_JSON)

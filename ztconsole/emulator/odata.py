@@ -1,5 +1,5 @@
 """The OData query options the emulator understands: ``$filter`` (a fixed set of forms), ``$select`` and
-opaque ``$skiptoken`` values.
+opaque ``$skiptoken`` values, with the one page cut both APIs page by (:func:`page_cut`).
 
 ``$filter`` forms: ``id``/``principalId``/``userId``/``roleDefinitionId`` ``eq 'value'``,
 ``tags/any(t:t eq 'X')``, ``createdDateTime ge|le|gt|lt <RFC 3339>``, joined with ``and``/``or`` and
@@ -14,6 +14,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Sequence
+from urllib.parse import quote
+
+from .wire import Req
 
 EQ_FIELDS: dict[str, str] = {n.lower(): n for n in ("id", "principalId", "userId", "roleDefinitionId")}
 DATE_FIELDS: dict[str, str] = {"createddatetime": "createdDateTime"}
@@ -25,6 +28,9 @@ _TOKEN = re.compile(
     r"""|(?P<date>\d{4}-\d{2}-\d{2}(?:T[0-9:.]+(?:Z|[+-]\d{2}:\d{2})?)?(?![^\s()]))|(?P<word>[^\s():']+))""")
 
 _JOIN = re.compile(r"\s+(?:and|or)\s", re.IGNORECASE)
+
+# characters left as they are in the path of a next link
+_SAFE_PATH = "/@$'(),=:;!*-._~"
 
 
 class FilterError(ValueError):
@@ -250,3 +256,24 @@ def skip_offset(token: str) -> int | None:
     if prefix != "ztemu" or not number.isdigit():
         return None
     return int(number)
+
+
+def page_cut(req: Req, positions: Sequence[int], size: int, path: str,
+             bad_token: Callable[[], Exception]) -> tuple[Sequence[int], str | None]:
+    """One page of a collection (Graph and ARM alike): ``size`` of ``positions`` from the offset of the
+    request's ``$skiptoken`` (the start without one), and the next link to the rest, None on the last
+    page. The link is ``path`` (below the host, as the request named it) with the request's query, its
+    ``$skiptoken`` replaced. A ``$skiptoken`` that is not one of ours raises ``bad_token()`` (each service
+    words it its own way)."""
+    start = 0
+    token = req.params.get("$skiptoken")
+    if token is not None:
+        offset = skip_offset(token)
+        if offset is None:
+            raise bad_token()
+        start = offset
+    end = start + size
+    if end >= len(positions):
+        return positions[start:end], None
+    link = f"{req.base}/{quote(path, safe=_SAFE_PATH)}?{req.query_with(**{'$skiptoken': skiptoken(end)})}"
+    return positions[start:end], link

@@ -9,15 +9,16 @@ hands that client out for typed writes.
 
 Reads do not pay SDK model parsing (DESIGN.md, "One data contract"): each page is an
 ``azure.core.rest.HttpRequest`` sent with the client's ``send_request(request, stream=True)``; the raw
-body is read and parsed once with ``json.loads``. (``stream=False`` would make the pipeline's
-``ContentDecodePolicy`` parse every body once more, and keep the parsed copy where ``send_request`` does
-not return it.) A body whose read fails after the pipeline returned is requested again, up to
+body is read and parsed once with ``json.loads`` (:func:`ztconsole.sources.paging.json_body`).
+(``stream=False`` would make the pipeline's ``ContentDecodePolicy`` parse every body once more, and keep
+the parsed copy where ``send_request`` does not return it.) A body whose read fails after the pipeline returned is requested again, up to
 ``max_retries`` times, as the pipeline would have retried it. Every failure leaves this module as an
 :mod:`ztconsole.sources.errors` error.
 
-URLs are ``{arm_url}/{ds.api_path(...)}?api-version={ds.version}``; ``nextLink`` is followed exactly as
-ARM sends it (it already carries the api-version), but only to the ARM host itself: the pipeline would
-attach the ARM token to any URL. The tenant-level data set (``providers/microsoft.aadiam/...``) has no
+URLs are ``{arm_url}/{ds.api_path(...)}?api-version={ds.version}``; ``nextLink`` is followed (by the
+paging loop both readers share, :func:`ztconsole.sources.paging.pages`) exactly as ARM sends it (it
+already carries the api-version), but only to the ARM host itself: the pipeline would attach the ARM
+token to any URL. The tenant-level data set (``providers/microsoft.aadiam/...``) has no
 subscription: it goes through a pipeline of the same client class created with an empty subscription id,
 which only raw requests use (``network_client`` refuses an empty subscription).
 
@@ -29,13 +30,12 @@ ztconsole may import it at module level (the console's start-up stays light, see
 from __future__ import annotations
 
 import asyncio
-import json
 import re
+from functools import partial
 from typing import Any, AsyncIterator, Sequence
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
-from azure.core.credentials import AccessToken
 from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 from azure.core.pipeline.policies import AsyncRetryPolicy
 from azure.core.rest import HttpRequest
@@ -44,12 +44,12 @@ from azure.mgmt.network.aio import NetworkManagementClient
 from ztconsole import __version__
 from ztconsole.datasets import DataSet
 from ztconsole.sources import errors
-from ztconsole.sources.base import ReadOptions
+from ztconsole.sources.base import LOOPBACK_HOSTS, ReaderCredential, ReadOptions
 from ztconsole.sources.httpx_transport import HttpxTransport
+from ztconsole.sources.paging import json_body, pages
 
 __all__ = ["ArmReader"]
 
-_LOOPBACK = ("localhost", "127.0.0.1", "::1")
 _SUB_OF = re.compile(r"^/?subscriptions/([^/]+)", re.IGNORECASE)
 # characters left as they are in request paths (ARM resource ids use parentheses, dots, colons...)
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -60,36 +60,9 @@ class _CredentialFailed(ClientAuthenticationError):
     """The credential could not produce a token (whatever it raised). A ``ClientAuthenticationError``,
     so the pipeline's retry policy gives up at once, as it does for azure-identity's own failures."""
 
-
-class _GuardedCredential:
-    """The caller's async credential, with any failure to get a token marked as such.
-
-    The credential is a plug-in (azure-identity's, a static token, a test double): whatever it raises
-    means "no token", which the funnel reports as :class:`errors.AuthFailed`. Cancellation passes.
-    """
-
-    def __init__(self, credential: Any):
-        self._credential = credential
-        if hasattr(credential, "get_token_info"):  # azure-core prefers it when the credential has it
-            self.get_token_info = self._get_token_info
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        try:
-            return await self._credential.get_token(*scopes, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - converted, never swallowed: see the class docstring
-            raise _CredentialFailed(_message(exc), error=exc) from exc
-
-    async def _get_token_info(self, *scopes: str, **kwargs: Any) -> Any:
-        try:
-            return await self._credential.get_token_info(*scopes, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - converted, never swallowed: see the class docstring
-            raise _CredentialFailed(_message(exc), error=exc) from exc
-
-    async def close(self) -> None:
-        return None  # the caller's credential is the caller's to close
-
-    def __repr__(self) -> str:  # never a token
-        return f"_GuardedCredential({type(self._credential).__name__})"
+    @classmethod
+    def of(cls, exc: Exception) -> "_CredentialFailed":
+        return cls(_message(exc), error=exc)
 
 
 class _BoundedRetryPolicy(AsyncRetryPolicy):
@@ -141,7 +114,7 @@ class ArmReader:
         host = (parts.hostname or "").lower()
         if parts.scheme not in ("https", "http") or not host:
             raise ValueError(f"not an ARM base URL: {arm_url!r}")
-        if parts.scheme == "http" and host not in _LOOPBACK:
+        if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
             raise ValueError(f"ARM base URL {arm_url!r}: http is only allowed on a loopback address "
                              "(the bearer token would travel in clear)")
         self._origin = (parts.scheme, parts.netloc.lower())
@@ -151,7 +124,7 @@ class ArmReader:
         self.concurrency = concurrency
         self.max_retry_after = max_retry_after
         self._http = http
-        self._credential = _GuardedCredential(credential)
+        self._credential = ReaderCredential(credential, _CredentialFailed.of)
         # the auth policy refuses plain http unless told; only a loopback http URL gets this far
         self._options: dict[str, Any] = {"enforce_https": False} if parts.scheme == "http" else {}
         self._clients: dict[str, tuple[NetworkManagementClient, HttpxTransport]] = {}
@@ -213,26 +186,15 @@ class ArmReader:
         """
         self._check(ds, sub, parent)
         client, transport = self._pipeline(_subscription(ds, sub, parent))
-        url: str | None = self.url(ds, sub=sub, parent=parent)
-        seen: set[str] = set()
-        count = 0
-        first = True
-        while url:
-            seen.add(url)
-            data = await self._get_json(client, transport, url, none_on_404=first and ds.per_item)
-            first = False
-            if data is None:
-                yield []
-                return
-            items, link = _page(data, url)
-            count += len(items)
-            yield items
-            next_url = self._follow(link, url) if link else None
-            if next_url and next_url in seen:
-                raise errors.bad_payload(url, "the nextLink repeats an earlier page")
-            if options.max_items is not None and count >= options.max_items:
-                return
-            url = next_url
+        url = self.url(ds, sub=sub, parent=parent)
+        fetch = partial(self._get_json, client, transport)
+        first = await fetch(url, none_on_404=ds.per_item)
+        if first is None:
+            yield []
+            return
+        async for page in pages(url, fetch, link="nextLink", follow=self._follow,
+                                max_items=options.max_items, first=first):
+            yield page
 
     async def single(self, ds: DataSet, *, sub: str = "", parent: str = "") -> Any | None:
         """A single object at the data set's path, None on HTTP 404."""
@@ -262,12 +224,15 @@ class ArmReader:
                 items.extend(page)
             return parent, items
 
-        running: set[asyncio.Task[tuple[str, Any]]] = set()
-        try:
+        def start() -> None:  # more parents, up to ``concurrency`` in flight
             for parent in todo:
                 running.add(asyncio.ensure_future(one(parent)))
                 if len(running) >= self.concurrency:
                     break
+
+        running: set[asyncio.Task[tuple[str, Any]]] = set()
+        try:
+            start()
             while running:
                 done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 failure: BaseException | None = None
@@ -279,10 +244,7 @@ class ArmReader:
                         yield task.result()
                 if failure is not None:
                     raise failure
-                for parent in todo:
-                    running.add(asyncio.ensure_future(one(parent)))
-                    if len(running) >= self.concurrency:
-                        break
+                start()
         finally:
             for task in running:
                 task.cancel()
@@ -321,15 +283,7 @@ class ArmReader:
                 await transport.sleep(min(self.retry_backoff * 2 ** (attempt - 1), _MAX_BACKOFF))
         if status == 404 and none_on_404:
             return None
-        if not 200 <= status < 300:
-            raise errors.from_response(status, body, headers, url, api="arm")
-        if not body:
-            raise errors.bad_payload(url, f"an empty body (HTTP {status})")
-        try:
-            return json.loads(body)
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
-            detail = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
-            raise errors.bad_payload(url, f"not JSON ({detail}; {len(body)} bytes)") from None
+        return json_body(status, headers, body, url, "arm")
 
     async def _send(self, client: NetworkManagementClient, url: str
                     ) -> tuple[int, dict[str, str], bytes, AzureError | None]:
@@ -364,16 +318,6 @@ class ArmReader:
             raise errors.bad_payload(url, f"a 'nextLink' to another host ({parts.netloc or link!r}); "
                                           "not followed with the ARM token")
         return absolute
-
-
-def _page(data: Any, url: str) -> tuple[list[Any], str | None]:
-    """An ARM list page: its items and its next link (None or "" at the end)."""
-    if not isinstance(data, dict) or not isinstance(data.get("value"), list):
-        raise errors.bad_payload(url, "a collection page without a 'value' array")
-    link = data.get("nextLink")
-    if link is not None and not isinstance(link, str):
-        raise errors.bad_payload(url, "a 'nextLink' that is not a URL")
-    return data["value"], link or None
 
 
 def _subscription(ds: DataSet, sub: str, parent: str) -> str:

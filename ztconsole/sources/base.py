@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, AsyncIterator, Protocol, Sequence
+from typing import Any, AsyncIterator, Callable, Protocol, Sequence
 
 from ztconsole.datasets import DataSet
+
+#: Hosts an http (not https) base URL may name: ``ztconsole emulator`` on loopback. Anywhere else a
+#: bearer token would travel in clear.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,43 @@ class Reader(Protocol):
 
     async def aclose(self) -> None:
         ...
+
+
+class ReaderCredential:
+    """The caller's async credential as a reader hands it to its SDK, with any failure to get a token
+    raised as ``failed(exc)``.
+
+    The credential is a plug-in (azure-identity's, ``sources.credentials``' guarded one, a static token,
+    a test double): whatever it raises means "no token", which each reader's error funnel reports as
+    :class:`errors.AuthFailed`. ``failed`` builds the exception that the reader's SDK pipeline lets
+    through, unretried, to that funnel. Cancellation passes. ``get_token_info`` is offered only when the
+    credential has it (azure-core prefers it then); ``close`` leaves the credential open: it is the
+    caller's to close.
+    """
+
+    def __init__(self, credential: Any, failed: Callable[[Exception], Exception]):
+        self._credential = credential
+        self._failed = failed
+        if hasattr(credential, "get_token_info"):
+            self.get_token_info = self._get_token_info
+
+    async def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        return await self._guarded(self._credential.get_token, scopes, kwargs)
+
+    async def _get_token_info(self, *scopes: str, **kwargs: Any) -> Any:
+        return await self._guarded(self._credential.get_token_info, scopes, kwargs)
+
+    async def _guarded(self, get: Callable[..., Any], scopes: tuple[str, ...], kwargs: dict[str, Any]) -> Any:
+        try:
+            return await get(*scopes, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - converted, never swallowed: see the class docstring
+            raise self._failed(exc) from exc
+
+    async def close(self) -> None:
+        return None  # the caller's credential is the caller's to close
+
+    def __repr__(self) -> str:  # never a token
+        return f"ReaderCredential({type(self._credential).__name__})"
 
 
 def select_for(ds: DataSet) -> list[str]:

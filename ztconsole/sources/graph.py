@@ -10,9 +10,10 @@ that same adapter, for typed write requests.
 
 Reads do not pay SDK model parsing (DESIGN.md, "One data contract"): each request is a kiota
 ``RequestInformation`` with an absolute URL (v1.0 and beta alike; beta has no v1.0 builders) and a
-``NativeResponseHandler``, so the adapter hands back the ``httpx.Response``; the status is checked here
-and the body parsed once with ``json.loads``. Every failure leaves this module as an
-:mod:`ztconsole.sources.errors` error.
+``NativeResponseHandler``, so the adapter hands back the ``httpx.Response``; the status is checked and
+the body parsed once with ``json.loads``, and ``@odata.nextLink`` followed, by what both readers share
+(:mod:`ztconsole.sources.paging`). Every failure leaves this module as an :mod:`ztconsole.sources.errors`
+error.
 
 The caller's ``httpx.AsyncClient`` is used but not modified: the SDK factory replaces the transport of
 the client it is given (and its replacement never closes the transport it wraps), so the factory is
@@ -33,7 +34,6 @@ from typing import Any, AsyncIterator, Sequence
 from urllib.parse import quote, urlsplit
 
 import httpx
-from azure.core.credentials import AccessToken
 from azure.core.credentials_async import AsyncTokenCredential
 from azure.core.exceptions import AzureError
 from kiota_abstractions.method import Method
@@ -60,7 +60,8 @@ from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
 from ztconsole.datasets import DataSet
 from ztconsole.sources import errors
-from ztconsole.sources.base import ReadOptions, select_for
+from ztconsole.sources.base import LOOPBACK_HOSTS, ReaderCredential, ReadOptions, select_for
+from ztconsole.sources.paging import json_body, pages
 
 __all__ = ["GraphReader", "BATCH_SIZE", "page_size"]
 
@@ -94,7 +95,7 @@ _MAX_WAIT = RetryHandlerOption.MAX_DELAY
 #: Timeouts are not retried: a slow service would make every pane wait several timeouts.
 _RETRYABLE_TRANSPORT = (httpx.NetworkError, httpx.RemoteProtocolError)
 
-_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+_NEXT_LINK = "@odata.nextLink"
 
 
 def page_size(ds: DataSet) -> int | None:
@@ -106,31 +107,12 @@ def page_size(ds: DataSet) -> int | None:
 
 
 class _CredentialFailed(Exception):
-    """The credential could not produce a token (whatever it raised), carried to the funnel."""
+    """The credential could not produce a token (whatever it raised), carried to the funnel through
+    kiota (see :class:`ztconsole.sources.base.ReaderCredential`)."""
 
     def __init__(self, cause: BaseException):
         super().__init__(str(cause))
         self.cause = cause
-
-
-class _GuardedCredential:
-    """The caller's async credential, with any failure to get a token marked as such.
-
-    The credential is a plug-in (azure-identity's, a static token, a test double): whatever it raises
-    means "no token", which the funnel reports as :class:`errors.AuthFailed`. Cancellation passes.
-    """
-
-    def __init__(self, credential: AsyncTokenCredential):
-        self._credential = credential
-
-    async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
-        try:
-            return await self._credential.get_token(*scopes, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - converted, never swallowed: see the class docstring
-            raise _CredentialFailed(exc) from exc
-
-    def __repr__(self) -> str:  # never a token
-        return f"_GuardedCredential({type(self._credential).__name__})"
 
 
 class _ForwardTransport(httpx.AsyncBaseTransport):
@@ -209,9 +191,9 @@ class GraphReader:
         self.scopes = list(scopes) if scopes else [f"{self.graph_url}/.default"]
 
         # A custom cloud on loopback (ztconsole emulator) may name itself localhost or 127.0.0.1.
-        allowed = {self.host} | (set(_LOOPBACK) if self.host in _LOOPBACK else set())
-        auth = AzureIdentityAuthenticationProvider(_GuardedCredential(credential), scopes=self.scopes,
-                                                   allowed_hosts=sorted(allowed))
+        allowed = {self.host} | (set(LOOPBACK_HOSTS) if self.host in LOOPBACK_HOSTS else set())
+        auth = AzureIdentityAuthenticationProvider(ReaderCredential(credential, _CredentialFailed),
+                                                   scopes=self.scopes, allowed_hosts=sorted(allowed))
         options = {
             RetryHandlerOption.get_key(): RetryHandlerOption(delay=retry_delay, max_retries=max_retries),
             RedirectHandlerOption.get_key(): RedirectHandlerOption(),
@@ -260,19 +242,9 @@ class GraphReader:
         ``options.max_items`` no further page is requested once that many items were yielded.
         """
         self._check(ds, parent)
-        url: str | None = self.url(ds, parent=parent, options=options)
-        seen: set[str] = set()
-        count = 0
-        while url:
-            seen.add(url)
-            data = await self._get_json(url)
-            items, url = _page(data, url)
-            count += len(items)
-            yield items
-            if url and url in seen:
-                raise errors.bad_payload(url, "the next link repeats an earlier page")
-            if options.max_items is not None and count >= options.max_items:
-                return
+        url = self.url(ds, parent=parent, options=options)
+        async for page in pages(url, self._get_json, link=_NEXT_LINK, max_items=options.max_items):
+            yield page
 
     async def single(self, ds: DataSet, *, sub: str = "", parent: str = "") -> Any | None:
         """A singleton's object (a ``{"value": {...}}`` envelope unwrapped), None on HTTP 404."""
@@ -345,13 +317,8 @@ class GraphReader:
         data = _json_or_raise(response, raw, url)
         if not isinstance(data, dict) or not isinstance(data.get("value"), list):
             raise errors.bad_payload(url, "an evaluate answer without a 'value' array")
-        items = list(data["value"])
-        next_link = data.get("@odata.nextLink")
-        while isinstance(next_link, str) and next_link:
-            page = await self._get_json(next_link)
-            items.extend(page.get("value", []) if isinstance(page, dict) else [])
-            next_link = page.get("@odata.nextLink") if isinstance(page, dict) else None
-        return items
+        return [item async for page in pages(url, self._get_json, link=_NEXT_LINK, first=data)
+                for item in page]
 
     async def _get_json(self, url: str, *, none_on_404: bool = False) -> Any:
         response, body = await self._send(Method.GET, url)
@@ -485,16 +452,9 @@ class GraphReader:
             raise errors.bad_payload(url, "a batch answer whose body is not JSON")
         if ds.shape == "singleton":
             return None if body is None else _object(body, url)
-        items, next_url = _page(body, url)
-        seen = {url}
-        while next_url:
-            if next_url in seen:
-                raise errors.bad_payload(next_url, "the next link repeats an earlier page")
-            seen.add(next_url)
-            page, following = _page(await self._get_json(next_url), next_url)
-            items.extend(page)
-            next_url = following
-        return items
+        # the first page came in the batch answer; its next links are followed with plain GETs
+        return [item async for page in pages(url, self._get_json, link=_NEXT_LINK, first=body)
+                for item in page]
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -520,26 +480,7 @@ def _iso_z(moment: datetime) -> str:
 
 
 def _json_or_raise(response: httpx.Response, body: bytes, url: str) -> Any:
-    status = response.status_code
-    if not 200 <= status < 300:
-        raise errors.from_response(status, body, response.headers, url, api="graph")
-    if not body:
-        raise errors.bad_payload(url, f"an empty body (HTTP {status})")
-    try:
-        return json.loads(body)
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
-        detail = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
-        raise errors.bad_payload(url, f"not JSON ({detail}; {len(body)} bytes)") from None
-
-
-def _page(data: Any, url: str) -> tuple[list[Any], str | None]:
-    """A collection page: its items and its next link."""
-    if not isinstance(data, dict) or not isinstance(data.get("value"), list):
-        raise errors.bad_payload(url, "a collection page without a 'value' array")
-    next_url = data.get("@odata.nextLink")
-    if next_url is not None and not (isinstance(next_url, str) and next_url):
-        raise errors.bad_payload(url, "an '@odata.nextLink' that is not a URL")
-    return data["value"], next_url
+    return json_body(response.status_code, response.headers, body, url, "graph")
 
 
 def _object(data: Any, url: str) -> dict[str, Any]:
