@@ -35,6 +35,7 @@ import httpx
 from ztconsole.config import CloudEndpoints
 from ztconsole.datasets import DATASETS, DataSet
 from ztconsole.sources import errors
+from ztconsole.sources.paging import json_body, pages
 from ztconsole.sources.credentials import permissions_of, scopes
 
 __all__ = ["ARM_PERMISSIONS_API_VERSION", "ARM_READ_ACTIONS", "PermissionCheck", "format_preflight",
@@ -241,30 +242,29 @@ async def _arm_permissions(http: httpx.AsyncClient, arm_url: str, sub: str, toke
     url = (f"{arm_url}/subscriptions/{sub}/providers/Microsoft.Authorization/permissions"
            f"?api-version={ARM_PERMISSIONS_API_VERSION}")
     origin = urlsplit(arm_url)
-    entries: list[dict[str, Any]] = []
-    for _ in range(_MAX_PAGES):
+
+    async def fetch(page_url: str) -> Any:
         try:
-            response = await http.get(url, headers={"Authorization": f"Bearer {token}",
-                                                    "Accept": "application/json"})
+            response = await http.get(page_url, headers={"Authorization": f"Bearer {token}",
+                                                         "Accept": "application/json"})
         except httpx.HTTPError as exc:
-            raise errors.from_transport(exc, url) from None
-        if response.status_code != 200:
-            raise errors.from_response(response.status_code, response.content, response.headers, url, "arm")
-        try:
-            body = response.json()
-        except ValueError:
-            raise errors.bad_payload(url, "not JSON") from None
-        if not isinstance(body, dict) or not isinstance(body.get("value"), list):
-            raise errors.bad_payload(url, "no 'value' list")
-        entries.extend(e for e in body["value"] if isinstance(e, dict))
-        next_link = body.get("nextLink")
-        if not next_link:
-            return entries
-        target = urlsplit(str(next_link))
+            raise errors.from_transport(exc, page_url) from None
+        return json_body(response.status_code, response.headers, response.content, page_url, "arm")
+
+    def follow(link: str, page_url: str) -> str:
+        target = urlsplit(link)
         if (target.scheme, target.netloc) != (origin.scheme, origin.netloc):
-            raise errors.bad_payload(url, "a nextLink to another host (not followed)")
-        url = str(next_link)
-    raise errors.bad_payload(url, f"more than {_MAX_PAGES} pages")
+            raise errors.bad_payload(page_url, "a nextLink to another host (not followed)")
+        return link
+
+    entries: list[dict[str, Any]] = []
+    read = 0
+    async for items in pages(url, fetch, link="nextLink", follow=follow):
+        read += 1
+        if read > _MAX_PAGES:
+            raise errors.bad_payload(url, f"more than {_MAX_PAGES} pages")
+        entries.extend(e for e in items if isinstance(e, dict))
+    return entries
 
 
 def _arm_checks_for(sub: str, entries: list[dict[str, Any]] | None, failure: str) -> list[PermissionCheck]:
