@@ -339,9 +339,16 @@ ERROR_CASES = {
         """
         [keymap]
         "app.quit" = "ctrl+q"
-        "pane.filter" = "ctrl+slahs"
+        "app.reload" = "ctrl+slahs"
         """,
-        3, 'keymap."pane.filter"', "is not a key", None,
+        3, 'keymap."app.reload"', "is not a key", "did you mean 'ctrl+slash'?",
+    ),
+    "keymap unknown action id": (
+        """
+        [keymap]
+        app.qiut = "ctrl+q"
+        """,
+        2, 'keymap."app.qiut"', "unknown action id", "did you mean 'app.quit'?",
     ),
     "keymap bad modifier": (
         """
@@ -388,15 +395,45 @@ def test_keymap_is_a_plain_dict_of_action_ids() -> None:
         toml("""
         [keymap]
         app.quit = "ctrl+q"
-        "pane.refresh" = "f5, ctrl+r"
-        "session.revoke_tokens" = "ctrl+shift+r"
+        "app.reload" = "f5, ctrl+r"
+        "datasets.details" = "enter,space"
         """)
     )
     assert dict(config.keymap) == {
         "app.quit": "ctrl+q",
-        "pane.refresh": "f5,ctrl+r",
-        "session.revoke_tokens": "ctrl+shift+r",
+        "app.reload": "f5,ctrl+r",
+        "datasets.details": "enter,space",
     }
+
+
+def test_a_keymap_id_that_mentions_a_secret_word_is_an_action_not_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ztconsole.ui import actions
+
+    monkeypatch.setitem(actions.BY_ID, "session.revoke_tokens", actions.BY_ID["app.quit"])
+    config = parse_config('[keymap]\n"session.revoke_tokens" = "ctrl+shift+r"\n')
+    assert dict(config.keymap) == {"session.revoke_tokens": "ctrl+shift+r"}
+
+
+def test_keymap_ids_and_key_names_are_all_checked_with_suggestions() -> None:
+    errors = errors_of("""
+    [keymap]
+    "quit" = "crtl+q"
+    "app.help" = "F1"
+    "nonsense.thing" = "enter"
+    "app.reload" = 5
+    "app.quit" = "ctrl+q,"
+    """)
+    assert [(e.line, e.key, e.message, e.suggestion) for e in errors] == [
+        (2, 'keymap.quit', "unknown action id", "did you mean 'app.quit'?"),
+        (2, 'keymap.quit', "'crtl' is not a modifier (one of alt, ctrl, hyper, meta, shift, super)",
+         "did you mean 'ctrl'?"),
+        (3, 'keymap."app.help"',
+         "'F1' is not a key (e.g. 'ctrl+q', 'f5', 'escape', 'question_mark', 'slash')", "did you mean 'f1'?"),
+        (4, 'keymap."nonsense.thing"', "unknown action id", errors[3].suggestion),
+        (5, 'keymap."app.reload"', 'expected a key string like "ctrl+q" or "f5,ctrl+r", got an integer', None),
+        (6, 'keymap."app.quit"', "empty key (an empty string, two commas or a trailing comma)", None),
+    ]
+    assert errors[3].suggestion.startswith("valid: app.help, ") and "app.quit" in errors[3].suggestion
 
 
 def test_toml_syntax_error_names_line_and_column() -> None:
@@ -432,6 +469,64 @@ def test_all_errors_are_reported_at_once_in_file_order(tmp_path: Path) -> None:
     printed = err.getvalue().splitlines()
     assert printed[:4] == [str(e).replace("config.toml", str(target), 1) for e in errors]
     assert printed[4] == f"4 problems in {target}: not loaded"
+
+
+def test_every_problem_in_one_table_is_reported_not_only_the_first() -> None:
+    errors = errors_of(f"""
+    [tenants.prod]
+    tenant_id = "not-a-guid"
+    subscriptions = ["{SUB}", 7, "prod"]
+    cloud = "publik"
+    read_only = "no"
+    colud = "public"
+    token_cache = "keyring"
+    [tenants.prod.more]
+    x = 1
+    """)
+    zero = "00000000-0000-0000-0000-000000000000"
+    assert [(e.line, e.key, e.message) for e in errors] == [
+        (2, "tenants.prod.tenant_id", f"not a GUID: expected the directory (tenant) id like {zero}"),
+        (3, "tenants.prod.subscriptions", "item 2: expected a string, got an integer"),
+        (3, "tenants.prod.subscriptions", f"item 3: not a subscription id (a GUID like {zero})"),
+        (4, "tenants.prod.cloud", "'publik' is not one of public, usgov, usgov-dod, china, custom"),
+        (5, "tenants.prod.read_only", "expected a boolean, got a string"),
+        (6, "tenants.prod.colud", "unknown key"),
+        (7, "tenants.prod.token_cache", "'keyring' is not one of encrypted, plaintext, none"),
+        (8, "tenants.prod.more", "unknown table"),
+    ]
+    assert [e.suggestion for e in errors][3:6] == ["did you mean 'public'?", None, "did you mean 'cloud'?"]
+    assert str(errors[7]).startswith("config.toml:8: [tenants.prod.more]: unknown table (valid: arm_url, auth, ")
+
+
+def test_the_schema_declares_exactly_the_model_fields() -> None:
+    """The file's tables (msgspec Structs) and the model (dataclasses) name the same keys."""
+    import msgspec
+
+    from ztconsole import config as module
+
+    def keys(struct: type) -> set[str]:
+        return {f.encode_name for f in msgspec.structs.fields(struct)}
+
+    assert keys(module._ProfileFile) == {f.name for f in fields(TenantProfile)} - {"name"}
+    assert keys(module._ThresholdsFile) == {f.name for f in fields(Thresholds)}
+    assert keys(module._UiFile) == {f.name for f in fields(UiConfig)}
+    assert module.CLOUD_NAMES == (*CLOUDS, "custom")
+
+
+def test_validating_a_keymap_loads_the_action_registry_but_no_textual(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    target = tmp_path / "config.toml"
+    target.write_text('[keymap]\n"app.quit" = "ctrl+q"\n')
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom ztconsole.config import validate_command\n"
+        f"assert validate_command(Path({str(target)!r})) == 0\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or m == 'ztconsole.ui.actions'))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "['ztconsole.ui.actions']"
 
 
 # ------------------------------------------------------------------------------------------ secrets

@@ -85,6 +85,38 @@ def test_bad_tenant_toml_names_file_line_and_key(tmp_path: Path, change, expecte
     assert expected in str(e.value)
 
 
+def test_every_problem_in_tenant_toml_is_reported_at_once_in_file_order(tmp_path: Path) -> None:
+    text = (TOML.replace(f'id = "{TID}"', 'id = "contoso"')
+            .replace('display_name = "Fabrikam"', 'dispaly_name = "Fabrikam"')
+            .replace('source = "synthetic"', 'source = "prod"')
+            + '[captrue]\nsource = "demo"\n'
+            + '[datasets."graph/v1.0/users"]\nstatus = "ok"\nstauts = "failed"\nmessage = 3\n')
+    write(tmp_path, "tenant.toml", text)
+    with pytest.raises(TenantDirError) as e:
+        TenantDir.open(tmp_path)
+    name = str(tmp_path / "tenant.toml")
+    users = '[datasets."graph/v1.0/users"]'
+    # keys the format does not name are ignored ([captrue]); a required key missing names its near miss
+    assert str(e.value).splitlines() == [
+        f"{name}:2: required key [tenant] display_name is missing (found 'dispaly_name')",
+        f"{name}:3: [tenant] id must be a GUID, got 'contoso'",
+        f"{name}:10: [capture] source must be demo, live or synthetic, got 'prod'",
+        f"{name}:16: {users} status must be partial, forbidden, throttled or failed, got 'ok'",
+        f"{name}:17: {users} has an unknown key 'stauts' (did you mean 'status'?)",
+        f"{name}:18: {users} message must be a string, got an integer",
+    ]
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("2026-11-22T10:00:00Z", "2026-11-22T10:00:00+00:00"),  # a TOML offset date-time
+    ("2026-11-22T10:00:00", "2026-11-22T10:00:00+00:00"),  # a local one is UTC
+    ('"2026-11-22T11:00:00+01:00"', "2026-11-22T10:00:00+00:00"),  # RFC 3339 in a string
+])
+def test_captured_at_is_a_toml_date_time_or_an_rfc_3339_string(tmp_path: Path, written: str, expected: str) -> None:
+    write(tmp_path, "tenant.toml", TOML.replace('"2026-11-22T10:00:00Z"', written))
+    assert TenantDir.open(tmp_path).info.captured_at.isoformat() == expected
+
+
 def test_not_a_tenant_dir(tmp_path: Path) -> None:
     with pytest.raises(TenantDirError, match="tenant.toml: missing"):
         TenantDir.open(tmp_path)
@@ -366,3 +398,15 @@ def test_a_read_that_raises_fails_its_data_set_alone_naming_it(tdir: Path) -> No
     assert results["groups"].status == "ok"
     with pytest.raises(MemoryError):
         read_all(Exploding(MemoryError()), ["users", "groups"], 2)
+
+
+def test_keys_the_format_does_not_name_are_ignored(tmp_path: Path) -> None:
+    """A tenant.toml written by other hands (or a later version) with extra keys and tables still opens."""
+    root = tmp_path / "t"
+    root.mkdir()
+    (root / "tenant.toml").write_text(
+        'format = 1\nnote = "hand made"\n[tenant]\nid = "11111111-2222-3333-4444-555555555555"\n'
+        'display_name = "Fabrikam"\nregion = "EU"\n[capture]\nsource = "live"\ntool = "x"\n'
+        '[extra]\nanything = 1\n', encoding="utf-8")
+    info = TenantDir.open(root).info
+    assert info.display_name == "Fabrikam" and info.source == "live"

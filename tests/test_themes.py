@@ -53,6 +53,27 @@ def test_broken_theme_is_reported_with_file_and_key(tmp_path: Path, text: str, m
     assert DEFAULT_THEME in {t.name for t in themes.themes}
 
 
+def test_every_problem_in_a_theme_file_is_reported_in_its_one_message(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('nme = "x"\ndark = "yes"\n[colors]\nprimary = "blurple"\nsecundary = "#fff"\n'
+                   '[variables]\nbadge-demo = 3\nbadge-live = "nope"\nblock-cursor-text-style = "bold"\n')
+    (problem,) = load_themes(tmp_path).problems
+    assert problem.splitlines() == [
+        f"{bad}: 'name' must be a non-empty string, but is missing",
+        f"{bad}:1: unknown key 'nme' (did you mean 'name'?)",
+        f"{bad}:2: 'dark' must be true or false, got a string",
+        f"{bad}:4: [colors] primary: 'blurple' is not a colour",
+        f"{bad}:5: [colors] has an unknown key 'secundary' (did you mean 'secondary'?)",
+        f'{bad}:7: [variables] badge-demo must be a colour string such as "#4a90c8", got an integer',
+        f"{bad}:8: [variables] badge-live: 'nope' is not a colour",
+    ]
+
+
+def test_a_theme_without_colors_names_the_missing_table() -> None:
+    with pytest.raises(ValueError, match=r"^x.toml: required table \[colors\] is missing$"):
+        parse_theme('name = "plain"\n', "x.toml")
+
+
 def test_parse_theme_keeps_variables() -> None:
     theme = parse_theme(GOOD, "x.toml")
     assert theme.dark and theme.variables["badge-demo"] == "#ffaa00"

@@ -4,9 +4,12 @@ The file is found at ``$ZTCONSOLE_CONFIG``, else in the XDG config directory (se
 ``config.example.toml`` at the repository root documents every key. A missing file at the default place
 gives the defaults; a file named by ``$ZTCONSOLE_CONFIG`` must exist.
 
-Every problem in a file is reported at once, each as a :class:`ConfigError` naming the file, the line, the
-key and, for a misspelling, the nearest valid key. tomllib gives no positions, so lines are found by
-scanning the source (:class:`_LineIndex`).
+The file's shape is declared as msgspec Structs (``_ConfigFile`` and its tables: types, choices, ranges,
+forms), checked by :mod:`ztconsole.tomlschema`; rules that span keys (``default_tenant`` names a profile, a
+custom cloud needs its URLs, static-token only on loopback ...) are code that runs after it. Every problem in
+a file is reported at once, each as a :class:`ConfigError` naming the file, the line, the key and, for a
+misspelling, the nearest valid key. Keymap ids are checked against the action registry
+(:mod:`ztconsole.ui.actions`, plain data: no Textual is loaded).
 
 Secrets never live in the config: any key named like a secret is an error (a client secret comes only from
 ``AZURE_CLIENT_SECRET``, a static token only from ``ZTCONSOLE_TOKEN``), and a file that holds one and is
@@ -18,7 +21,6 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import json
 import os
 import re
 import string
@@ -27,17 +29,20 @@ import tempfile
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Iterable, Iterator, Mapping, TextIO
+from typing import Annotated, Any, Iterable, Iterator, Literal, Mapping, TextIO, get_args
 from urllib.parse import urlsplit
 
+import msgspec
 import tomli_w
+from msgspec import Meta
 
 from ztconsole import paths
 from ztconsole.safetext import command_line
+from ztconsole.tomlschema import (LineIndex, Problem, Report, did_you_mean, given, locate, render_key, short,
+                                  syntax_location, type_name, validate)
 
 __all__ = [
     "AUTH_METHODS",
@@ -124,16 +129,14 @@ CLOUDS: Mapping[str, CloudEndpoints] = MappingProxyType(
         ),
     }
 )
-CLOUD_NAMES: tuple[str, ...] = (*CLOUDS, "custom")
-TOKEN_CACHE_SETTINGS: tuple[str, ...] = ("encrypted", "plaintext", "none")
-AUTH_METHODS: tuple[str, ...] = (
-    "device-code",
-    "azure-cli",
-    "client-certificate",
-    "managed-identity",
-    "workload-identity",
-    "static-token",
-)
+_CloudName = Literal["public", "usgov", "usgov-dod", "china", "custom"]  # CLOUDS, and custom
+_TokenCache = Literal["encrypted", "plaintext", "none"]
+_AuthMethod = Literal[
+    "device-code", "azure-cli", "client-certificate", "managed-identity", "workload-identity", "static-token"
+]
+CLOUD_NAMES: tuple[str, ...] = get_args(_CloudName)
+TOKEN_CACHE_SETTINGS: tuple[str, ...] = get_args(_TokenCache)
+AUTH_METHODS: tuple[str, ...] = get_args(_AuthMethod)
 
 
 def is_loopback_url(url: str) -> bool:
@@ -152,7 +155,7 @@ def is_loopback_url(url: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """Limits the checks judge by; each has a documented default and a valid range."""
+    """Limits the checks judge by; each has a documented default and a valid range (``_ThresholdsFile``)."""
 
     report_only_bake_days: int = 14  # ZT-CA-006: a report-only policy older than this is `warn`
     break_glass_signin_days: int = 90  # ZT-BG-007: each emergency account signed in within this
@@ -160,16 +163,6 @@ class Thresholds:
     segment_warn_prefix: int = 24  # ... this broad (/24) or broader warns
     segment_warn_ports: int = 10  # ... more ports than this in one segment warns
     quick_access_warn_addresses: int = 65_536  # Quick Access publishing more addresses than this warns
-
-
-_THRESHOLD_RANGES: Mapping[str, tuple[int, int]] = {
-    "report_only_bake_days": (1, 365),
-    "break_glass_signin_days": (1, 365),
-    "segment_fail_prefix": (0, 32),
-    "segment_warn_prefix": (0, 32),
-    "segment_warn_ports": (1, 65_535),
-    "quick_access_warn_addresses": (1, 2**32),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +232,8 @@ class Config:
             raise ConfigError(
                 f"no tenant profile {chosen!r}",
                 file=file,
-                key=_render_key(("tenants", chosen)),
-                suggestion=_did_you_mean(chosen, self.tenants, table_prefix=None) or None,
+                key=render_key(("tenants", chosen)),
+                suggestion=did_you_mean(chosen, self.tenants),
             )
         return self.tenants[chosen]
 
@@ -309,126 +302,6 @@ class ConfigErrors(ConfigError):
         return "\n".join(str(error) for error in self.errors)
 
 
-@dataclass(frozen=True, slots=True)
-class _Problem:
-    path: tuple[str, ...]
-    message: str
-    suggestion: str | None = None
-    table: bool = False  # the problem is about the table at `path`, not a key in it
-    lookup: tuple[str, ...] | None = None  # where to look for the line, when not `path`
-
-
-_Path = tuple[str, ...]
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+\Z")
-
-
-def _render_key(parts: Iterable[str]) -> str:
-    return ".".join(part if _BARE_KEY.match(part) else json.dumps(part) for part in parts)
-
-
-def _where(path: tuple[str, ...], table: bool) -> str | None:
-    if not path:
-        return None
-    if table:
-        return f"[{_render_key(path)}]"
-    if len(path) == 1:
-        return f"key '{path[0]}'"
-    return f"[{_render_key(path[:-1])}] key '{path[-1]}'"
-
-
-def _did_you_mean(word: str, valid: Iterable[str], *, table_prefix: tuple[str, ...] | None) -> str:
-    """``did you mean 'x'?`` (or ``[a.x]`` when ``table_prefix`` is given), else the valid choices."""
-    choices = sorted(valid)
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    if close:
-        shown = f"[{_render_key((*table_prefix, close[0]))}]" if table_prefix is not None else f"'{close[0]}'"
-        return f"did you mean {shown}?"
-    return f"valid: {', '.join(choices)}" if choices else ""
-
-
-class _LineIndex:
-    """Lines of the tables and keys of a TOML text, found by scanning it (tomllib gives no positions)."""
-
-    def __init__(self, text: str):
-        self._lines: dict[tuple[str, ...], int] = {}
-        table: tuple[str, ...] = ()
-        closing: str | None = None  # the delimiter of an open multi-line string
-        for number, line in enumerate(text.splitlines(), start=1):
-            if closing is not None:
-                if line.count(closing) % 2 == 1:
-                    closing = None
-                continue
-            stripped = line.strip()
-            if not stripped or stripped.startswith("#"):
-                continue
-            if stripped.startswith("["):
-                header = _parse_path(stripped)
-                if header is not None:
-                    table = header
-                    for end in range(1, len(header) + 1):
-                        self._lines.setdefault(header[:end], number)
-                continue
-            split = _split_key_value(line)
-            if split is None:
-                continue
-            key_text, value = split
-            key = _parse_path(f"{key_text} = 0")
-            if key is None:
-                continue
-            for end in range(1, len(key) + 1):
-                self._lines.setdefault(table + key[:end], number)
-            for delimiter in ('"""', "'''"):
-                if value.lstrip().startswith(delimiter) and value.count(delimiter) % 2 == 1:
-                    closing = delimiter
-
-    def paths(self) -> Iterable[tuple[str, ...]]:
-        """Every table and key path seen, even in a file tomllib rejects."""
-        return self._lines.keys()
-
-    def line_of(self, path: tuple[str, ...]) -> int | None:
-        """The line of ``path``, else of its nearest ancestor that appears in the text."""
-        for end in range(len(path), 0, -1):
-            if path[:end] in self._lines:
-                return self._lines[path[:end]]
-        return None
-
-
-def _parse_path(fragment: str) -> tuple[str, ...] | None:
-    """The key path a one-line TOML fragment (a header, or ``key = 0``) declares; None if it is not one."""
-    try:
-        node: Any = tomllib.loads(fragment)
-    except tomllib.TOMLDecodeError:
-        return None
-    parts: list[str] = []
-    while isinstance(node, dict) and len(node) == 1:
-        ((name, node),) = node.items()
-        parts.append(name)
-        if isinstance(node, list):
-            node = node[0] if node else None
-    return tuple(parts) or None
-
-
-def _split_key_value(line: str) -> tuple[str, str] | None:
-    """Split ``key = value`` at the first ``=`` outside quotes; None when the line has none."""
-    quote: str | None = None
-    index = 0
-    while index < len(line):
-        char = line[index]
-        if quote:
-            if char == "\\" and quote == '"':
-                index += 1
-            elif char == quote:
-                quote = None
-        elif char in "\"'":
-            quote = char
-        elif char == "#":
-            return None
-        elif char == "=":
-            return line[:index], line[index + 1 :]
-        index += 1
-    return None
-
-
 # -------------------------------------------------------------------------------------------- secrets
 
 _SECRET_WORDS = frozenset(
@@ -472,52 +345,121 @@ def _find_secrets(node: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[tu
             yield here
 
 
-def _secret_problem(path: tuple[str, ...]) -> _Problem:
+def _secret_problem(path: tuple[str, ...]) -> Problem:
     if "token" in path[-1].lower():
         where_from = f"a static token is read only from {STATIC_TOKEN_ENV} in the environment"
     else:
         where_from = f"set {CLIENT_SECRET_ENV} in the environment instead"
-    return _Problem(path, "secrets never live in the config file: remove this key", where_from)
+    return Problem(path, "secrets never live in the config file: remove this key", where_from)
 
 
-# ------------------------------------------------------------------------------------------ validation
+# ---------------------------------------------------------------------------------- the file's schema
+#
+# What the file may say, as msgspec Structs (see ztconsole.tomlschema): types, choices, ranges and forms.
+# An absent key is None here; the defaults live in the model above. Rules that span keys are code, in
+# _build below.
 
-_GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
-_UPN = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+\Z")
-_PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*\Z")
-_THEME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
-_ACTION_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*\Z")
-_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
+_GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_UPN = r"[^@\s]+@[^@\s]+\.[^@\s.]+"
 _EXAMPLE_GUID = "00000000-0000-0000-0000-000000000000"
-
-_TOP_KEYS = ("default_tenant", "tenants", "break_glass", "thresholds", "ui", "keymap")
-_PROFILE_KEYS = tuple(f.name for f in fields(TenantProfile) if f.name != "name")
-_URL_KEYS = ("graph_url", "arm_url", "authority_url")
+_GUID_FORM = rf"^{_GUID}\Z"
 
 
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, (datetime, date, time)):
-        return "a date/time"
-    return type(value).__name__
+def _not_a_guid(what: str) -> dict[str, str]:
+    return {"message": f"not a GUID: expected the {what} like {_EXAMPLE_GUID}"}
 
 
-def _short(value: str) -> str:
-    """A short, quoted rendering of a non-secret value for a message."""
-    return repr(value if len(value) <= 32 else value[:29] + "...")
+_TenantId = Annotated[str, Meta(pattern=_GUID_FORM, extra=_not_a_guid("directory (tenant) id"))]
+_ClientId = Annotated[str, Meta(pattern=_GUID_FORM, extra=_not_a_guid("application (client) id"))]
+_SubscriptionId = Annotated[
+    str, Meta(pattern=_GUID_FORM, extra={"message": f"not a subscription id (a GUID like {_EXAMPLE_GUID})"})
+]
+_Account = Annotated[
+    str,
+    Meta(pattern=rf"^(?:{_GUID}|{_UPN})\Z",
+         extra={"message": "expected a user object id (GUID) or a UPN (user@domain)"}),
+]
+_ThemeName = Annotated[
+    str,
+    Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z",
+         extra={"message": "expected a theme name (letters, digits, '.', '-', '_')"}),
+]
+_ProfileName = Annotated[
+    str,
+    Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*\Z",
+         extra={"message": "a profile name uses only letters, digits, '-' and '_'"}),
+]
+_FilePath = Annotated[str, Meta(pattern=r"\S", extra={"message": "empty path"})]
+_Days = Annotated[int, Meta(ge=1, le=365)]
+_Prefix = Annotated[int, Meta(ge=0, le=32)]
+_Ports = Annotated[int, Meta(ge=1, le=65_535)]
+_Addresses = Annotated[int, Meta(ge=1, le=2**32)]
+_RefreshSeconds = Annotated[
+    float,
+    Meta(ge=MIN_REFRESH_SECONDS, le=MAX_REFRESH_SECONDS,
+         extra={"unit": " s", "hint_below": "refreshing faster gets the tenant throttled"}),
+]
 
 
+class _ProfileFile(msgspec.Struct, forbid_unknown_fields=True):
+    """One ``[tenants.NAME]`` table (the fields of :class:`TenantProfile` but its name)."""
+
+    tenant_id: _TenantId | None = None
+    subscriptions: list[_SubscriptionId] | None = None
+    cloud: _CloudName | None = None
+    graph_url: str | None = None
+    arm_url: str | None = None
+    authority_url: str | None = None
+    auth: _AuthMethod | None = None
+    client_id: _ClientId | None = None
+    certificate_path: _FilePath | None = None
+    read_only: bool | None = None
+    theme: _ThemeName | None = None
+    break_glass_accounts: list[_Account] | None = None
+    token_cache: _TokenCache | None = None
+
+
+_ProfileTable = Annotated[
+    _ProfileFile,
+    Meta(extra={"expected": "a table [tenants.NAME] (a tenant profile)",
+                "hint": "profile keys go under [tenants.NAME]"}),
+]
+
+
+class _ThresholdsFile(msgspec.Struct, forbid_unknown_fields=True):
+    """``[thresholds]``: the fields of :class:`Thresholds`, each with its valid range."""
+
+    report_only_bake_days: _Days | None = None
+    break_glass_signin_days: _Days | None = None
+    segment_fail_prefix: _Prefix | None = None
+    segment_warn_prefix: _Prefix | None = None
+    segment_warn_ports: _Ports | None = None
+    quick_access_warn_addresses: _Addresses | None = None
+
+
+class _UiFile(msgspec.Struct, forbid_unknown_fields=True):
+    theme: _ThemeName | None = None
+    refresh_interval: _RefreshSeconds | None = None
+
+
+class _BreakGlassFile(msgspec.Struct, forbid_unknown_fields=True):
+    accounts: list[_Account] | None = None
+
+
+class _ConfigFile(msgspec.Struct, forbid_unknown_fields=True):
+    """The whole file. ``[keymap]`` is free-form here (``app.quit = ...`` unquoted nests tables)."""
+
+    default_tenant: str | None = None
+    tenants: dict[_ProfileName, _ProfileTable] = {}
+    break_glass: _BreakGlassFile = msgspec.field(default_factory=_BreakGlassFile)
+    thresholds: _ThresholdsFile = msgspec.field(default_factory=_ThresholdsFile)
+    ui: _UiFile = msgspec.field(default_factory=_UiFile)
+    keymap: dict[str, Any] = {}
+
+
+# ------------------------------------------------------------------------------------------ key names
+
+_MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 _NAMED_KEYS = frozenset(
     {"escape", "enter", "return", "tab", "space", "backspace", "delete", "insert", "home", "end", "pageup",
      "pagedown", "up", "down", "left", "right", "newline", *(f"f{n}" for n in range(1, 25))}
@@ -543,26 +485,38 @@ def _is_key(key: str) -> bool:
     return key in _NAMED_KEYS or key in _character_key_names()
 
 
-def _key_string_problem(keys: str) -> str | None:
-    """Why ``keys`` is not a Textual key list (``"ctrl+q"``, ``"f5,ctrl+r"``), or None when it is one."""
+def _nearest_key(name: str) -> str | None:
+    """The key name ``name`` was probably meant to be (``F5`` -> ``f5``, ``slahs`` -> ``slash``)."""
+    if _is_key(name.lower()):
+        return name.lower()
+    close = difflib.get_close_matches(name.lower(), sorted(_NAMED_KEYS | _character_key_names()), n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def _key_string_problem(keys: str) -> tuple[str, str | None] | None:
+    """Why ``keys`` is not a Textual key list (``"ctrl+q"``, ``"f5,ctrl+r"``), with a suggestion; None when
+    it is one."""
     for key in keys.split(","):
         key = key.strip()
         if not key:
-            return "empty key (an empty string, two commas or a trailing comma)"
+            return "empty key (an empty string, two commas or a trailing comma)", None
         if len(key) == 1:
             if not _is_key(key):
-                return f"{_short(key)} is not a printable key"
+                return f"{short(key)} is not a printable key", None
             continue
         *modifiers, base = key.split("+")
         if not base or "" in modifiers:
-            return f"{_short(key)} is not a key (name '+' as 'plus', ',' as 'comma')"
+            return f"{short(key)} is not a key (name '+' as 'plus', ',' as 'comma')", None
         for modifier in modifiers:
             if modifier not in _MODIFIERS:
-                return f"{_short(modifier)} is not a modifier (one of {', '.join(sorted(_MODIFIERS))})"
+                hint = did_you_mean(modifier.lower(), _MODIFIERS, cutoff=0.5, list_valid=False)
+                return f"{short(modifier)} is not a modifier (one of {', '.join(sorted(_MODIFIERS))})", hint
         if len(set(modifiers)) != len(modifiers):
-            return f"{_short(key)} repeats a modifier"
+            return f"{short(key)} repeats a modifier", None
         if not _is_key(base):
-            return f"{_short(key)} is not a key (e.g. 'ctrl+q', 'f5', 'escape', 'question_mark', 'slash')"
+            near = _nearest_key(base)
+            hint = f"did you mean '{'+'.join((*modifiers, near))}'?" if near else None
+            return f"{short(key)} is not a key (e.g. 'ctrl+q', 'f5', 'escape', 'question_mark', 'slash')", hint
     return None
 
 
@@ -584,263 +538,133 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
-class _Validator:
-    """Builds a :class:`Config` from decoded TOML, collecting every problem instead of stopping."""
+# ------------------------------------------------------------------------- rules that span keys
 
-    def __init__(self, secrets: set[tuple[str, ...]]):
-        self.problems: list[_Problem] = []
-        self._secrets = secrets
+_URL_KEYS = ("graph_url", "arm_url", "authority_url")
 
-    def problem(self, path: tuple[str, ...], message: str, suggestion: str | None = None, **kw: Any) -> None:
-        self.problems.append(_Problem(path, message, suggestion, **kw))
 
-    # -- generic helpers
+def _build(report: Report[_ConfigFile], secrets: set[tuple[str, ...]]) -> Config:
+    """The model from what passed the schema; the rules that span keys add their problems to ``report``."""
+    doc = report.value
+    tenants = {name: _profile(name, profile, report) for name, profile in doc.tenants.items()}
+    default = doc.default_tenant
+    if default is not None and not report.failed(("tenants",)) and default not in tenants:
+        hint = did_you_mean(default, tenants) or "no [tenants.NAME] profile exists"
+        report.add(("default_tenant",), f"no tenant profile named {short(default)}", hint)
+    return Config(
+        tenants=tenants,
+        default_tenant=default,
+        break_glass_accounts=_accounts(doc.break_glass.accounts) or (),
+        thresholds=_thresholds(doc.thresholds, report),
+        ui=UiConfig(**given(doc.ui)),
+        keymap=_keymap(doc.keymap, report, secrets),
+    )
 
-    def known_keys(self, data: Mapping[str, Any], path: tuple[str, ...], known: Iterable[str]) -> None:
-        """Report every key of ``data`` not in ``known`` (secret-named ones are reported elsewhere)."""
-        known = tuple(known)
-        for name, value in data.items():
-            here = (*path, name)
-            if name in known or here in self._secrets:
-                continue
-            if isinstance(value, dict):
-                hint = _did_you_mean(name, known, table_prefix=path) or None
-                self.problem(here, "unknown table", hint, table=True)
-            else:
-                self.problem(here, "unknown key", _did_you_mean(name, known, table_prefix=None) or None)
 
-    def get(self, data: Mapping[str, Any], path: _Path, name: str, kind: type | tuple[type, ...]) -> Any:
-        """``data[name]`` when present and of ``kind`` (bool is never a number); None otherwise."""
-        if name not in data:
-            return None
-        value = data[name]
-        ok = isinstance(value, kind) and not (isinstance(value, bool) and bool not in _as_tuple(kind))
-        if ok:
-            return value
-        message = f"expected {_kind_name(kind)}, got {_type_name(value)}"
-        self.problem((*path, name), message, table=isinstance(value, dict))
+def _accounts(accounts: list[str] | None) -> tuple[str, ...] | None:
+    """Checked accounts (each a GUID or a UPN), the GUIDs lower-cased."""
+    if accounts is None:
         return None
+    return tuple(account if "@" in account else account.lower() for account in accounts)
 
-    def table(self, data: Mapping[str, Any], path: _Path, name: str) -> dict[str, Any]:
-        value = self.get(data, path, name, dict)
-        return value if value is not None else {}
 
-    def string_list(self, data: Mapping[str, Any], path: _Path, name: str) -> list[str] | None:
-        value = self.get(data, path, name, list)
+def _profile(name: str, p: _ProfileFile, report: Report[_ConfigFile]) -> TenantProfile:
+    path = ("tenants", name)
+
+    def absent(key: str) -> bool:  # not in the file (a rejected value is reported already)
+        return getattr(p, key) is None and not report.failed((*path, key))
+
+    cloud = p.cloud or "public"
+    auth = p.auth or "device-code"
+    if absent("tenant_id") and auth != "static-token":
+        report.add((*path, "tenant_id"), "required: the directory (tenant) id of this tenant")
+    urls: dict[str, str | None] = dict.fromkeys(_URL_KEYS)
+    for key in _URL_KEYS:
+        value = getattr(p, key)
         if value is None:
-            return None
-        bad = [index for index, item in enumerate(value, start=1) if not isinstance(item, str)]
-        if bad:
-            got = _type_name(value[bad[0] - 1])
-            self.problem((*path, name), f"item {bad[0]}: expected a string, got {got}")
-            return None
-        return value
-
-    def guid(self, data: Mapping[str, Any], path: _Path, name: str, what: str) -> str | None:
-        value = self.get(data, path, name, str)
-        if value is None:
-            return None
-        if not _GUID.match(value):
-            self.problem((*path, name), f"not a GUID: expected the {what} like {_EXAMPLE_GUID}")
-            return None
-        return value.lower()
-
-    def enum(self, data: Mapping[str, Any], path: _Path, name: str, choices: tuple[str, ...]) -> str | None:
-        value = self.get(data, path, name, str)
-        if value is None or value in choices:
-            return value
-        close = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
-        hint = f"did you mean '{close[0]}'?" if close else None
-        self.problem((*path, name), f"{_short(value)} is not one of {', '.join(choices)}", hint)
-        return None
-
-    def name(self, data: Mapping[str, Any], path: _Path, name: str) -> str | None:
-        value = self.get(data, path, name, str)
-        if value is not None and not _THEME_NAME.match(value):
-            self.problem((*path, name), "expected a theme name (letters, digits, '.', '-', '_')")
-            return None
-        return value
-
-    def accounts(self, data: Mapping[str, Any], path: _Path, name: str) -> tuple[str, ...] | None:
-        values = self.string_list(data, path, name)
-        if values is None:
-            return None
-        for index, value in enumerate(values, start=1):
-            if not (_GUID.match(value) or _UPN.match(value)):
-                message = f"item {index}: expected a user object id (GUID) or a UPN (user@domain)"
-                self.problem((*path, name), message)
-                return None
-        return tuple(value.lower() if _GUID.match(value) else value for value in values)
-
-    # -- sections
-
-    def build(self, data: Mapping[str, Any]) -> Config:
-        self.known_keys(data, (), _TOP_KEYS)
-        tenants = self.tenants(self.table(data, (), "tenants"))
-        default = self.get(data, (), "default_tenant", str)
-        tenants_readable = isinstance(data.get("tenants", {}), dict)
-        if default is not None and tenants_readable and default not in tenants:
-            hint = _did_you_mean(default, tenants, table_prefix=None) or "no [tenants.NAME] profile exists"
-            self.problem(("default_tenant",), f"no tenant profile named {_short(default)}", hint)
-        break_glass = self.table(data, (), "break_glass")
-        self.known_keys(break_glass, ("break_glass",), ("accounts",))
-        accounts = self.accounts(break_glass, ("break_glass",), "accounts")
-        return Config(
-            tenants=tenants,
-            default_tenant=default,
-            break_glass_accounts=accounts or (),
-            thresholds=self.thresholds(self.table(data, (), "thresholds")),
-            ui=self.ui(self.table(data, (), "ui")),
-            keymap=self.keymap(self.table(data, (), "keymap")),
+            continue
+        if cloud != "custom":
+            report.add((*path, key), 'only used with cloud = "custom"', 'remove it, or set cloud = "custom"')
+        elif (why := _url_problem(value)) is not None:
+            report.add((*path, key), why)
+        else:
+            urls[key] = value.rstrip("/")
+    if cloud == "custom":
+        for key in ("graph_url", "arm_url"):
+            if absent(key):
+                hint = "the service root, e.g. http://127.0.0.1:8765 for ztconsole emulator"
+                report.add((*path, key), 'required when cloud = "custom"', hint)
+    if auth == "static-token":
+        on_loopback = cloud == "custom" and all(
+            urls[key] is not None and is_loopback_url(urls[key] or "") for key in ("graph_url", "arm_url")
         )
-
-    def tenants(self, data: Mapping[str, Any]) -> dict[str, TenantProfile]:
-        """Every profile that is a table (a profile with problems too, so default_tenant can name it)."""
-        profiles: dict[str, TenantProfile] = {}
-        for name, value in data.items():
-            path = ("tenants", name)
-            if path in self._secrets:
-                continue
-            if not isinstance(value, dict):
-                self.problem(
-                    path,
-                    f"expected a table [{_render_key(path)}] (a tenant profile), got {_type_name(value)}",
-                    "profile keys go under [tenants.NAME]",
-                )
-                continue
-            if not _PROFILE_NAME.match(name):
-                self.problem(path, "a profile name uses only letters, digits, '-' and '_'", table=True)
-            profiles[name] = self.profile(name, value, path)
-        return profiles
-
-    def profile(self, name: str, data: Mapping[str, Any], path: tuple[str, ...]) -> TenantProfile:
-        self.known_keys(data, path, _PROFILE_KEYS)
-        cloud = self.enum(data, path, "cloud", CLOUD_NAMES) or "public"
-        auth = self.enum(data, path, "auth", AUTH_METHODS) or "device-code"
-        tenant_id = self.guid(data, path, "tenant_id", "directory (tenant) id")
-        if "tenant_id" not in data and auth != "static-token":
-            self.problem((*path, "tenant_id"), "required: the directory (tenant) id of this tenant")
-        subscriptions = self.string_list(data, path, "subscriptions") or []
-        for index, sub in enumerate(subscriptions, start=1):
-            if not _GUID.match(sub):
-                message = f"item {index}: not a subscription id (a GUID like {_EXAMPLE_GUID})"
-                self.problem((*path, "subscriptions"), message)
-                subscriptions = []
-                break
-        urls: dict[str, str | None] = {}
-        for key in _URL_KEYS:
-            value = self.get(data, path, key, str)
-            urls[key] = None
-            if value is None:
-                continue
-            if cloud != "custom":
-                hint = 'remove it, or set cloud = "custom"'
-                self.problem((*path, key), 'only used with cloud = "custom"', hint)
-            elif (why := _url_problem(value)) is not None:
-                self.problem((*path, key), why)
-            else:
-                urls[key] = value.rstrip("/")
-        if cloud == "custom":
-            for key in ("graph_url", "arm_url"):
-                if key not in data:
-                    hint = "the service root, e.g. http://127.0.0.1:8765 for ztconsole emulator"
-                    self.problem((*path, key), 'required when cloud = "custom"', hint)
-        if auth == "static-token":
-            on_loopback = cloud == "custom" and all(
-                urls[key] is not None and is_loopback_url(urls[key] or "") for key in ("graph_url", "arm_url")
+        if not on_loopback:
+            report.add(
+                (*path, "auth"),
+                'static-token needs cloud = "custom" with graph_url and arm_url on loopback',
+                f"the token comes from {STATIC_TOKEN_ENV}; a real tenant uses device-code or azure-cli",
             )
-            if not on_loopback:
-                self.problem(
-                    (*path, "auth"),
-                    'static-token needs cloud = "custom" with graph_url and arm_url on loopback',
-                    f"the token comes from {STATIC_TOKEN_ENV}; a real tenant uses device-code or azure-cli",
-                )
-        client_id = self.guid(data, path, "client_id", "application (client) id")
-        certificate = self.get(data, path, "certificate_path", str)
-        if auth == "client-certificate":
-            if "client_id" not in data:
-                message = 'required for auth = "client-certificate": the app registration\'s client id'
-                self.problem((*path, "client_id"), message)
-            if "certificate_path" not in data:
-                message = 'required for auth = "client-certificate": a PEM or PKCS#12 file'
-                self.problem((*path, "certificate_path"), message)
-        elif certificate is not None:
-            self.problem((*path, "certificate_path"), 'only used with auth = "client-certificate"')
-        if certificate is not None and not certificate.strip():
-            self.problem((*path, "certificate_path"), "empty path")
-            certificate = None
-        read_only = self.get(data, path, "read_only", bool)
-        token_cache = self.enum(data, path, "token_cache", TOKEN_CACHE_SETTINGS) or "encrypted"
-        return TenantProfile(
-            name=name,
-            tenant_id=tenant_id,
-            subscriptions=tuple(sub.lower() for sub in subscriptions),
-            cloud=cloud,
-            auth=auth,
-            client_id=client_id,
-            certificate_path=Path(certificate).expanduser() if certificate else None,
-            read_only=True if read_only is None else read_only,
-            theme=self.name(data, path, "theme"),
-            break_glass_accounts=self.accounts(data, path, "break_glass_accounts"),
-            token_cache=token_cache,
-            **urls,
+    if auth == "client-certificate":
+        if absent("client_id"):
+            message = 'required for auth = "client-certificate": the app registration\'s client id'
+            report.add((*path, "client_id"), message)
+        if absent("certificate_path"):
+            report.add((*path, "certificate_path"), 'required for auth = "client-certificate": a PEM or PKCS#12 file')
+    elif p.certificate_path is not None:
+        report.add((*path, "certificate_path"), 'only used with auth = "client-certificate"')
+    return TenantProfile(
+        name=name,
+        tenant_id=p.tenant_id.lower() if p.tenant_id else None,
+        subscriptions=tuple(sub.lower() for sub in p.subscriptions or ()),
+        cloud=cloud,
+        auth=auth,
+        client_id=p.client_id.lower() if p.client_id else None,
+        certificate_path=Path(p.certificate_path).expanduser() if p.certificate_path else None,
+        read_only=True if p.read_only is None else p.read_only,
+        theme=p.theme,
+        break_glass_accounts=_accounts(p.break_glass_accounts),
+        token_cache=p.token_cache or "encrypted",
+        **urls,
+    )
+
+
+def _thresholds(table: _ThresholdsFile, report: Report[_ConfigFile]) -> Thresholds:
+    values = given(table)
+    result = Thresholds(**values)
+    if result.segment_fail_prefix > result.segment_warn_prefix:
+        key = "segment_fail_prefix" if "segment_fail_prefix" in values else "segment_warn_prefix"
+        report.add(
+            ("thresholds", key),
+            f"segment_fail_prefix (/{result.segment_fail_prefix}) must be as broad as or broader than "
+            f"segment_warn_prefix (/{result.segment_warn_prefix})",
+            "a smaller prefix length is a broader segment",
         )
+    return result
 
-    def thresholds(self, data: Mapping[str, Any]) -> Thresholds:
-        path = ("thresholds",)
-        self.known_keys(data, path, _THRESHOLD_RANGES)
-        values: dict[str, int] = {}
-        for key, (low, high) in _THRESHOLD_RANGES.items():
-            value = self.get(data, path, key, int)
-            if value is None:
-                continue
-            if not low <= value <= high:
-                self.problem((*path, key), f"{value} is out of range: expected {low} to {high}")
-                continue
-            values[key] = value
-        result = Thresholds(**values)
-        if result.segment_fail_prefix > result.segment_warn_prefix:
-            key = "segment_fail_prefix" if "segment_fail_prefix" in values else "segment_warn_prefix"
-            self.problem(
-                (*path, key),
-                f"segment_fail_prefix (/{result.segment_fail_prefix}) must be as broad as or broader than "
-                f"segment_warn_prefix (/{result.segment_warn_prefix})",
-                "a smaller prefix length is a broader segment",
-            )
-        return result
 
-    def ui(self, data: Mapping[str, Any]) -> UiConfig:
-        path = ("ui",)
-        self.known_keys(data, path, ("theme", "refresh_interval"))
-        interval = self.get(data, path, "refresh_interval", (int, float))
-        if interval is not None and not MIN_REFRESH_SECONDS <= interval <= MAX_REFRESH_SECONDS:
-            self.problem(
-                (*path, "refresh_interval"),
-                f"{interval} s is out of range: expected {MIN_REFRESH_SECONDS:g} to {MAX_REFRESH_SECONDS:g}",
-                "refreshing faster gets the tenant throttled" if interval < MIN_REFRESH_SECONDS else None,
-            )
-            interval = None
-        return UiConfig(
-            theme=self.name(data, path, "theme"),
-            refresh_interval=float(interval) if interval is not None else _DEFAULT_REFRESH_SECONDS,
-        )
+def _keymap(table: Mapping[str, Any], report: Report[_ConfigFile], secrets: set[tuple[str, ...]]) -> dict[str, str]:
+    """``{action id: "key,key"}``; ids are checked against the action registry (imported only here: it is
+    plain data, so validating a keymap loads no Textual)."""
+    if not table:
+        return {}
+    from ztconsole.ui.actions import BY_ID
 
-    def keymap(self, data: Mapping[str, Any]) -> dict[str, str]:
-        keymap: dict[str, str] = {}
-        for source, action, value in _flatten(data, ("keymap",)):
-            if source in self._secrets:
-                continue
-            where = ("keymap", action)
-            if not _ACTION_ID.match(action):
-                self.problem(where, "not an action id (like 'app.quit' or 'pane.filter')", lookup=source)
-            elif not isinstance(value, str):
-                message = f'expected a key string like "ctrl+q" or "f5,ctrl+r", got {_type_name(value)}'
-                self.problem(where, message, lookup=source)
-            elif (why := _key_string_problem(value)) is not None:
-                self.problem(where, why, lookup=source)
-            else:
-                keymap[action] = ",".join(key.strip() for key in value.split(","))
-        return keymap
+    keymap: dict[str, str] = {}
+    for source, action, value in _flatten(table, ("keymap",)):
+        if source in secrets:
+            continue
+        where = ("keymap", action)
+        known = action in BY_ID
+        if not known:
+            report.add(where, "unknown action id", did_you_mean(action, BY_ID), lookup=source)
+        if not isinstance(value, str):
+            message = f'expected a key string like "ctrl+q" or "f5,ctrl+r", got {type_name(value)}'
+            report.add(where, message, lookup=source)
+        elif (why := _key_string_problem(value)) is not None:
+            report.add(where, why[0], why[1], lookup=source)
+        elif known:
+            keymap[action] = ",".join(key.strip() for key in value.split(","))
+    return keymap
 
 
 def _flatten(data: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str, Any]]:
@@ -853,18 +677,6 @@ def _flatten(data: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[tuple[t
             yield here, ".".join(here[1:]), value
 
 
-def _as_tuple(kind: type | tuple[type, ...]) -> tuple[type, ...]:
-    return kind if isinstance(kind, tuple) else (kind,)
-
-
-def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", bool: "a boolean", int: "an integer", list: "an array", dict: "a table"}
-    kinds = _as_tuple(kind)
-    if set(kinds) == {int, float}:
-        return "a number"
-    return " or ".join(names[k] for k in kinds)
-
-
 # ------------------------------------------------------------------------------------------ loading
 
 
@@ -873,32 +685,27 @@ def parse_config(text: str, source_name: str = "config.toml") -> Config:
     return _parse(text, source_name, mode=None, source=None)
 
 
+def _errors(problems: Iterable[Problem], text: str, source_name: str) -> list[ConfigError]:
+    """Each problem as a ConfigError naming its file, line and key, in file order."""
+    return [
+        ConfigError(found.message, file=found.file, line=found.line, key=found.key, suggestion=found.suggestion,
+                    where=found.where)
+        for found in locate(problems, text, source_name)
+    ]
+
+
 def _parse(text: str, source_name: str, *, mode: int | None, source: Path | None) -> Config:
-    index = _LineIndex(text)
     syntax: ConfigError | None = None
     try:
         data = tomllib.loads(text)
         secrets = list(_find_secrets(data, ()))
     except tomllib.TOMLDecodeError as error:
         # Still find secret-named keys by scanning, so a readable file holding one is refused anyway.
-        syntax = _syntax_error(error, text, source_name)
+        message, line, column = syntax_location(error, text)
+        syntax = ConfigError(f"TOML syntax error: {message}", file=source_name, line=line, column=column)
         data = {}
-        secrets = [path for path in index.paths() if path[0] != "keymap" and _is_secret_name(path[-1])]
-
-    def convert(problems: Iterable[_Problem]) -> list[ConfigError]:
-        return [
-            ConfigError(
-                p.message,
-                file=source_name,
-                line=index.line_of(p.lookup or p.path),
-                key=_render_key(p.path) if p.path else None,
-                suggestion=p.suggestion,
-                where=_where(p.path, p.table),
-            )
-            for p in problems
-        ]
-
-    secret_errors = convert(_secret_problem(path) for path in secrets)
+        secrets = [path for path in LineIndex(text).paths() if path[0] != "keymap" and _is_secret_name(path[-1])]
+    secret_problems = [_secret_problem(path) for path in secrets]
     if secrets and mode is not None and mode & 0o077:
         refusal = ConfigError(
             f"refused: this file is readable by group or others (mode {mode & 0o777:04o}) and holds "
@@ -906,33 +713,15 @@ def _parse(text: str, source_name: str, *, mode: int | None, source: Path | None
             file=source_name,
             suggestion=f"remove the secrets, then run: {command_line(['chmod', '600', source_name])}",
         )
-        raise ConfigErrors([refusal, *secret_errors])
+        raise ConfigErrors([refusal, *_errors(secret_problems, text, source_name)])
     if syntax is not None:
-        raise ConfigErrors(sorted([syntax, *secret_errors], key=lambda e: e.line or 0))
-    validator = _Validator(set(secrets))
-    config = validator.build(data)
-    errors = secret_errors + convert(validator.problems)
+        raise ConfigErrors(sorted([syntax, *_errors(secret_problems, text, source_name)], key=lambda e: e.line or 0))
+    report = validate(data, _ConfigFile, skip=set(secrets))
+    config = _build(report, set(secrets))
+    errors = _errors([*secret_problems, *report.problems], text, source_name)
     if errors:
-        errors.sort(key=lambda e: e.line if e.line is not None else 0)
         raise ConfigErrors(errors)
     return replace(config, source=source)
-
-
-def _syntax_error(error: tomllib.TOMLDecodeError, text: str, source_name: str) -> ConfigError:
-    """A ConfigError with the line and column of a TOML syntax error (from the attributes or the message)."""
-    message = str(error)
-    line = getattr(error, "lineno", None)
-    column = getattr(error, "colno", None)
-    found = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-    if found:
-        line = line or int(found.group(1))
-        column = column or int(found.group(2))
-        message = message[: found.start()]
-    elif message.endswith("(at end of document)"):
-        message = message.removesuffix("(at end of document)").rstrip()
-        line = line or max(1, len(text.splitlines()))
-    message = getattr(error, "msg", None) or message
-    return ConfigError(f"TOML syntax error: {message}", file=source_name, line=line, column=column)
 
 
 def load_config(path: Path | None = None, *, env: Mapping[str, str] = os.environ) -> Config:

@@ -21,8 +21,12 @@ import tomllib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Annotated, Any, Callable, Literal, Mapping
 
+import msgspec
+from msgspec import Meta
+
+from ztconsole import tomlschema
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 from ztconsole.model.tenant import (MAX_ISSUES, RECORDED_STATUSES, DataSetResult, IssueLog, LoadIssue, Tenant,
                                     TenantInfo, apply_recorded, arm_key)
@@ -472,8 +476,58 @@ def read_all(reader: Any, keys: list[str] | None = None, workers: int = DEFAULT_
         return {r.key: r for r in pool.map(one, wanted)}
 
 
+# --- tenant.toml (CONTRACTS §1) -----------------------------------------------------------------------
+# Its shape as msgspec Structs (checked by ztconsole.tomlschema); the rules that span keys (the format
+# version, what a [datasets] key names) are code in read_tenant_toml. Keys the format does not name are
+# ignored, as unknown properties of the wire JSON are: a recording made by other hands or a later version
+# must still open.
+
+_Guid = Annotated[str, Meta(pattern=_UUID.pattern, extra={"expected": "a GUID"})]
+_RecordedStatus = Literal[RECORDED_STATUSES]  # type: ignore[valid-type]
+_Timestamp = Annotated[datetime, Meta(extra={"expected": "an RFC 3339 date-time (2026-11-22T10:00:00Z)"})]
+
+
+class _TenantTable(msgspec.Struct):
+    id: _Guid
+    display_name: str
+    default_domain: str = ""
+
+
+class _AzureTable(msgspec.Struct):
+    subscriptions: list[_Guid] = []
+
+
+class _CaptureTable(msgspec.Struct):
+    captured_at: _Timestamp | None = None
+    source: Literal["demo", "live", "synthetic"] = "live"
+
+
+class _BreakGlassTable(msgspec.Struct):
+    accounts: list[str] = []
+
+
+class _RecordedTable(msgspec.Struct, forbid_unknown_fields=True):
+    """One ``[datasets."<file path>"]`` table: a data set the recording did not read completely."""
+
+    status: _RecordedStatus
+    message: str = ""
+
+
+_Recorded = Annotated[_RecordedTable, Meta(extra={"expected": "a table with status and message"})]
+
+
+class _TenantToml(msgspec.Struct):
+    format: int
+    tenant: _TenantTable
+    azure: _AzureTable = msgspec.field(default_factory=_AzureTable)
+    capture: _CaptureTable = msgspec.field(default_factory=_CaptureTable)
+    break_glass: _BreakGlassTable = msgspec.field(default_factory=_BreakGlassTable)
+    datasets: dict[str, _Recorded] = {}
+
+
 def read_tenant_toml(path: Path) -> TenantInfo:
-    """Parse and check ``tenant.toml``; every problem names the file, line and key."""
+    """Parse and check ``tenant.toml``; every problem is reported at once, each naming the file, line and
+    key."""
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -482,143 +536,43 @@ def read_tenant_toml(path: Path) -> TenantInfo:
         raise TenantDirError(f"{name}: {e}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise TenantDirError(f"{name}: cannot read: {e}") from None
-
-    def where(table: str, key: str) -> str:
-        line = _line_of(text, table, key)
-        return f"{name}:{line}" if line else name
-
-    def need(table: str, key: str, kind: type, required: bool = True) -> Any:
-        tbl = data.get(table, {}) if table else data
-        if not isinstance(tbl, dict):
-            raise TenantDirError(f"{where('', table)}: [{table}] must be a table")
-        if key not in tbl:
-            if required:
-                label = f"[{table}] {key}" if table else key
-                raise TenantDirError(f"{where(table, key)}: required key {label} is missing")
-            return None
-        val = tbl[key]
-        if not isinstance(val, kind) or (kind is int and isinstance(val, bool)):
-            label = f"[{table}] {key}" if table else key
-            what = "a string or a datetime" if isinstance(kind, tuple) else f"a {kind.__name__}"
-            raise TenantDirError(f"{where(table, key)}: {label} must be {what}")
-        return val
-
-    fmt = need("", "format", int)
-    if fmt != FORMAT_VERSION:
-        raise TenantDirError(
-            f"{where('', 'format')}: format {fmt} is not supported (this ztconsole reads format "
-            f"{FORMAT_VERSION})")
-    tid = need("tenant", "id", str)
-    if not _UUID.match(tid):
-        raise TenantDirError(f"{where('tenant', 'id')}: [tenant] id must be a GUID, got {tid!r}")
-    display = need("tenant", "display_name", str)
-    domain = need("tenant", "default_domain", str, required=False) or ""
-    subs = need("azure", "subscriptions", list, required=False) or []
-    for s in subs:
-        if not isinstance(s, str) or not _UUID.match(s):
-            raise TenantDirError(
-                f"{where('azure', 'subscriptions')}: [azure] subscriptions must be GUIDs, got {s!r}")
-    captured_raw = need("capture", "captured_at", (str, datetime), required=False)  # type: ignore[arg-type]
-    captured: datetime | None = None
-    if isinstance(captured_raw, datetime):
-        captured = captured_raw if captured_raw.tzinfo else captured_raw.replace(tzinfo=timezone.utc)
-    elif isinstance(captured_raw, str):
-        try:
-            captured = datetime.fromisoformat(captured_raw)
-        except ValueError:
-            raise TenantDirError(
-                f"{where('capture', 'captured_at')}: [capture] captured_at must be RFC 3339, "
-                f"got {captured_raw!r}") from None
-        if captured.tzinfo is None:
-            captured = captured.replace(tzinfo=timezone.utc)
-    source = need("capture", "source", str, required=False) or "live"
-    if source not in ("demo", "live", "synthetic"):
-        raise TenantDirError(
-            f"{where('capture', 'source')}: [capture] source must be demo, live or synthetic, "
-            f"got {source!r}")
-    bg = need("break_glass", "accounts", list, required=False) or []
-    if not all(isinstance(a, str) for a in bg):
-        raise TenantDirError(f"{where('break_glass', 'accounts')}: [break_glass] accounts must be strings")
-    return TenantInfo(id=tid, display_name=display, default_domain=domain, subscriptions=tuple(subs),
+    report = tomlschema.validate(data, _TenantToml)
+    doc = report.value
+    if doc.format is not None and doc.format != FORMAT_VERSION:
+        report.add(("format",), f"format {doc.format} is not supported (this ztconsole reads format "
+                   f"{FORMAT_VERSION})")
+    recorded = _read_recorded(doc.datasets, report)
+    if report.problems:
+        raise TenantDirError("\n".join(found.sentence() for found in report.locate(text, name)))
+    captured = doc.capture.captured_at
+    if captured is not None and captured.tzinfo is None:
+        captured = captured.replace(tzinfo=timezone.utc)
+    return TenantInfo(id=doc.tenant.id, display_name=doc.tenant.display_name,
+                      default_domain=doc.tenant.default_domain, subscriptions=tuple(doc.azure.subscriptions),
                       captured_at=captured.astimezone(timezone.utc) if captured else None,
-                      source=source, break_glass=tuple(bg),
-                      recorded=_read_recorded(data.get("datasets"), text, name))
+                      source=doc.capture.source, break_glass=tuple(doc.break_glass.accounts),
+                      recorded=recorded)
 
 
-def _read_recorded(table: Any, text: str, name: str) -> tuple[tuple[str, str, str], ...]:
+def _read_recorded(table: Mapping[str, _RecordedTable],
+                   report: tomlschema.Report[_TenantToml]) -> tuple[tuple[str, str, str], ...]:
     """``[datasets]``: the status of each data set the recording did not read completely, as
-    ``(data set key, status, message)`` in catalogue order. Every problem names the file, line and key."""
-    if table is None:
-        return ()
-    if not isinstance(table, dict):
-        line = _dataset_line(text, "")
-        raise TenantDirError(f"{name}:{line}: [datasets] must be a table" if line else
-                             f"{name}: [datasets] must be a table")
-
-    def fail(key: str, problem: str, field: str = "") -> TenantDirError:
-        line = _dataset_line(text, key, field)
-        return TenantDirError(f"{name}:{line}: {problem}" if line else f"{name}: {problem}")
-
+    ``(data set key, status, message)`` in catalogue order; a key that names no data set, or the same one
+    as another key, is a problem in ``report``."""
     found: dict[str, tuple[str, str, str]] = {}
     for key, entry in table.items():
-        label = f'[datasets."{key}"]'
+        where = ("datasets", key)
+        label = tomlschema.label(where, table=True)
         ds = dataset_for_record_key(key)
         if ds is None:
-            raise fail(key, f"{label} names no data set (the key is a data set's file path without .json, "
+            report.add(where, f"{label} names no data set (the key is a data set's file path without .json, "
                        f"e.g. \"graph/v1.0/users\", with <id> for a parent id and <sub> for a subscription)")
-        if not isinstance(entry, dict):
-            raise fail(key, f"{label} must be a table with status and message")
-        unknown = sorted(set(entry) - {"status", "message"})
-        if unknown:
-            raise fail(key, f"{label} has an unknown key {unknown[0]!r} (keys: status, message)", unknown[0])
-        status = entry.get("status")
-        if status not in RECORDED_STATUSES:
-            raise fail(key, f"{label} status must be {', '.join(RECORDED_STATUSES[:-1])} or "
-                       f"{RECORDED_STATUSES[-1]}, got {status!r}", "status")
-        message = entry.get("message", "")
-        if not isinstance(message, str):
-            raise fail(key, f"{label} message must be a string", "message")
-        if ds.key in found:
-            raise fail(key, f'{label} names the same data set as [datasets."{found[ds.key][0]}"]')
-        found[ds.key] = (key, status, message)
+        elif ds.key in found:
+            first = tomlschema.label(("datasets", found[ds.key][0]), table=True)
+            report.add(where, f"{label} names the same data set as {first}")
+        else:
+            found[ds.key] = (key, entry.status, entry.message)
     return tuple((ds.key, found[ds.key][1], found[ds.key][2]) for ds in DATASETS if ds.key in found)
-
-
-def _dataset_line(text: str, key: str, field: str = "") -> int:
-    """The 1-based line of ``[datasets]`` entry ``key`` (of its ``field`` when given; of the ``[datasets]``
-    header when ``key`` is empty), 0 when not found."""
-    lines = text.splitlines()
-    if not key:
-        return next((n for n, raw in enumerate(lines, 1) if re.match(r"\s*\[?\s*datasets\b", raw)), 0)
-    quoted = (f'"{key}"', f"'{key}'")
-    for n, raw in enumerate(lines, 1):
-        if not any(q in raw for q in quoted):
-            continue
-        if field and raw.strip().startswith("["):  # a table header: the field is on a line below it
-            for m in range(n, len(lines)):
-                line = lines[m].strip()
-                if line.startswith("["):
-                    break
-                if re.match(rf"{re.escape(field)}\s*=", line):
-                    return m + 1
-        return n
-    return 0
-
-
-def _line_of(text: str, table: str, key: str) -> int:
-    """The 1-based line of ``key`` inside ``[table]`` (or the table header), 0 when not found."""
-    current = ""
-    table_line = 0
-    for n, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if line.startswith("[") and not line.startswith("[["):
-            current = line.strip("[] ")
-            if current == table:
-                table_line = n
-            continue
-        if current == table and key and re.match(rf"{re.escape(key)}\s*=", line):
-            return n
-    return table_line
 
 
 def load_tenant(path: str | os.PathLike[str], *, keys: list[str] | None = None,

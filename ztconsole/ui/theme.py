@@ -5,7 +5,8 @@ files go in the user themes directory (``ztconsole config locate``), where a fil
 shipped theme of the same name. A theme file holds ``name``, ``dark``, a ``[colors]`` table of Textual's
 base colours and a ``[variables]`` table of the console's own variables (badges, row states). A broken
 file is reported once, with its path and the key at fault, and skipped: the console falls back to the
-default theme instead of failing.
+default theme instead of failing. The file's shape is a msgspec schema (``_ThemeFile``), checked by
+:mod:`ztconsole.tomlschema`, so every problem in a file is reported at once with its line and key.
 
 The console's variables take their defaults from the default theme file, so every Textual theme
 (``nord``, ``gruvbox`` ...) works too.
@@ -17,19 +18,48 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Annotated
 
+import msgspec
+from msgspec import Meta
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
+
+from ztconsole import tomlschema
 
 __all__ = ["DEFAULT_THEME", "ThemeSet", "load_themes"]
 
 DEFAULT_THEME = "ztconsole-dark"
 
-_COLOR_KEYS = ("primary", "secondary", "accent", "warning", "error", "success", "foreground",
-               "background", "surface", "panel", "boost")
-_TOP_KEYS = ("name", "dark", "colors", "variables")
 # variables that hold a text style rather than a colour
 _STYLE_VARIABLES = {"block-cursor-text-style", "footer-key-text-style"}
+
+# --- the file's schema (checked by ztconsole.tomlschema); that colours parse is checked after it
+
+_Colour = Annotated[str, Meta(extra={"expected": 'a colour string such as "#4a90c8"'})]
+
+
+class _Colors(msgspec.Struct, forbid_unknown_fields=True):
+    """``[colors]``: Textual's base colours."""
+
+    primary: _Colour
+    secondary: _Colour | None = None
+    accent: _Colour | None = None
+    warning: _Colour | None = None
+    error: _Colour | None = None
+    success: _Colour | None = None
+    foreground: _Colour | None = None
+    background: _Colour | None = None
+    surface: _Colour | None = None
+    panel: _Colour | None = None
+    boost: _Colour | None = None
+
+
+class _ThemeFile(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(pattern=r"\S", extra={"expected": "a non-empty string"})]
+    colors: _Colors
+    dark: Annotated[bool, Meta(extra={"expected": "true or false"})] = True
+    variables: dict[str, _Colour] = {}  # the console's own (badges, row states) and Textual's
 
 
 @dataclass(frozen=True)
@@ -60,50 +90,29 @@ def _user_files(user_dir: Path | None) -> list[tuple[str, str]]:
 
 
 def parse_theme(text: str, source: str) -> Theme:
-    """One theme file to a Textual theme; ValueError names the file and the key at fault."""
+    """One theme file to a Textual theme; ValueError names the file, and the line and key of every problem
+    (one line each)."""
     if text.startswith("\0"):
         raise ValueError(f"{source}: cannot read: {text[1:]}")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ValueError(f"{source}: {e}") from None
-    for key in data:
-        if key not in _TOP_KEYS:
-            raise ValueError(f"{source}: unknown key {key!r} (a theme has {', '.join(_TOP_KEYS)})")
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise ValueError(f"{source}: 'name' must be a non-empty string")
-    dark = data.get("dark", True)
-    if not isinstance(dark, bool):
-        raise ValueError(f"{source}: 'dark' must be true or false")
-    colors = data.get("colors", {})
-    if not isinstance(colors, dict):
-        raise ValueError(f"{source}: [colors] must be a table")
-    if "primary" not in colors:
-        raise ValueError(f"{source}: [colors] primary is required")
-    for key, value in colors.items():
-        if key not in _COLOR_KEYS:
-            raise ValueError(f"{source}: [colors] unknown key {key!r} (known: {', '.join(_COLOR_KEYS)})")
-        _check_color(source, f"[colors] {key}", value)
-    variables = data.get("variables", {})
-    if not isinstance(variables, dict):
-        raise ValueError(f"{source}: [variables] must be a table")
-    for key, value in variables.items():
-        if key in _STYLE_VARIABLES:
-            if not isinstance(value, str):
-                raise ValueError(f"{source}: [variables] {key} must be a string")
-        else:
-            _check_color(source, f"[variables] {key}", value)
-    return Theme(name=name.strip(), dark=dark, variables=dict(variables), **colors)
-
-
-def _check_color(source: str, where: str, value: object) -> None:
-    if not isinstance(value, str):
-        raise ValueError(f"{source}: {where} must be a colour string such as \"#4a90c8\"")
-    try:
-        Color.parse(value)
-    except ColorParseError:
-        raise ValueError(f"{source}: {where}: {value!r} is not a colour") from None
+    report = tomlschema.validate(data, _ThemeFile)
+    theme = report.value
+    colors = tomlschema.given(theme.colors)
+    for table, values in (("colors", colors), ("variables", theme.variables)):
+        for key, value in values.items():
+            if key in _STYLE_VARIABLES:
+                continue
+            try:
+                Color.parse(value)
+            except ColorParseError:
+                where = tomlschema.label((table, key))
+                report.add((table, key), f"{where}: {tomlschema.short(value)} is not a colour")
+    if report.problems:
+        raise ValueError("\n".join(found.sentence(quote_top=True) for found in report.locate(text, source)))
+    return Theme(name=theme.name.strip(), dark=theme.dark, variables=dict(theme.variables), **colors)
 
 
 def load_themes(user_dir: Path | None = None) -> ThemeSet:
