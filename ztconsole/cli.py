@@ -415,4 +415,5 @@ def _console(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ztconsole.ui.app import run_console
 
     return run_console(source, badge=badge, read_only=read_only, theme=theme,
-                       user_themes=themes_dir(os.environ))
+                       user_themes=themes_dir(os.environ), keymap=cfg.keymap,
+                       refresh_interval=cfg.ui.refresh_interval)

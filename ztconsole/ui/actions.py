@@ -2,27 +2,32 @@
 
 Each :class:`Action` has a stable id ``"<scope>.<name>"``, the keys bound to it, a description and
 whether it changes the tenant (``dangerous``). The registry feeds the key bindings (and through them the
-footer), the help screen, and later the command palette, the ``:`` aliases and the user keymap in config
-(which names actions by id), so these never drift apart. ``priority`` actions (ctrl+c, ctrl+z: keys a
-terminal user expects to work everywhere) are checked before the focused widget's keys and stay active
-in dialogs.
+footer), the help screen, the command palette (:mod:`ztconsole.ui.palette`), and later the ``:``
+aliases; the user keymap in config names actions by id and replaces their keys (Textual's
+``App.set_keymap``, which matches the bindings' ids), so these never drift apart. ``priority`` actions
+(ctrl+c, ctrl+z: keys a terminal user expects to work everywhere) are checked before the focused
+widget's keys and stay active in dialogs.
 
-Scopes name where an action's binding lives: ``app`` (everywhere), ``datasets`` (the data-set table),
-``modal`` (any dialog). In read-only mode dangerous actions are disabled, not shown and not offered.
+Scopes name where an action's binding lives: ``app`` (everywhere), a pane's id (that pane, see
+:class:`ztconsole.ui.panes.base.Pane`), ``datasets`` (the data-set table), ``modal`` (any dialog). In
+read-only mode dangerous actions are disabled, not shown and not offered.
 
-This module is plain data: Textual is imported only by :func:`bindings`, so configuration code can
-validate a keymap against :data:`ACTIONS` without loading the UI toolkit.
+This module is plain data: Textual is imported only by :func:`bindings` and :func:`key_labels`, so
+configuration code can validate a keymap against :data:`ACTIONS` without loading the UI toolkit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
-    from textual.binding import Binding
+    from textual.app import App
+    from textual.binding import BindingType
 
-__all__ = ["Action", "ACTIONS", "BY_ID", "BY_TARGET", "SCOPES", "Guarded", "allowed", "bindings", "for_scope"]
+__all__ = ["Action", "ACTIONS", "BY_ID", "BY_TARGET", "SCOPES", "Guarded", "allowed", "bindings", "for_scope",
+           "key_labels", "keys"]
 
 SCOPES: dict[str, str] = {
     "app": "Everywhere",
@@ -44,6 +49,7 @@ class Action:
     dangerous: bool = False  # changes the tenant: absent in read-only mode
     footer: bool = True  # shown in the footer
     priority: bool = False  # checked before the focused widget and active in dialogs (terminal keys)
+    palette: bool = True  # offered in the command palette
 
     @property
     def scope(self) -> str:
@@ -55,9 +61,12 @@ ACTIONS: tuple[Action, ...] = (
            "Leave the console (ctrl+q too, whatever the keymap); asks first while a write is in flight."),
     Action("app.interrupt", "ctrl+c", "Quit", "interrupt",
            "Quit from anywhere, dialogs included; asks first while a write is in flight.",
-           footer=False, priority=True),
+           footer=False, priority=True, palette=False),
     Action("app.help", "question_mark,f1", "Help", "help", "Show the keys and what they do."),
-    Action("app.reload", "r", "Reload", "reload", "Read every data set again."),
+    Action("app.reload", "r", "Reload", "reload",
+           "Read every data set again (ignored while a load is running)."),
+    Action("app.palette", "ctrl+p", "Palette", "command_palette",
+           "Search these actions by name and run one.", palette=False),
     Action("app.suspend", "ctrl+z", "Suspend", "suspend_process",
            "Suspend the console to the shell, from anywhere; fg brings it back.", footer=False, priority=True),
     Action("datasets.details", "enter", "Details", "select_cursor",
@@ -79,7 +88,19 @@ def for_scope(scope: str, *, read_only: bool) -> tuple[Action, ...]:
     return tuple(a for a in ACTIONS if a.scope == scope and allowed(a, read_only=read_only))
 
 
-def bindings(scope: str) -> list[Binding]:
+def keys(action: Action, keymap: Mapping[str, str]) -> tuple[str, ...]:
+    """The keys that run ``action``: the user keymap's, else the registry's."""
+    return tuple(k.strip() for k in keymap.get(action.id, action.keys).split(",") if k.strip())
+
+
+def key_labels(app: App[Any], action: Action, keymap: Mapping[str, str]) -> str:
+    """``action``'s keys as the footer shows them (``? f1``), for the help screen and the palette."""
+    from textual.binding import Binding
+
+    return " ".join(app.get_key_display(Binding(k, action.target)) for k in keys(action, keymap))
+
+
+def bindings(scope: str) -> list[BindingType]:  # what Textual's BINDINGS hold
     """Textual bindings for every action of ``scope``, each carrying the action id as its binding id.
 
     All actions are bound, dangerous ones included: a node hides and disables the ones its mode does

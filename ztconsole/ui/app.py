@@ -1,8 +1,12 @@
 """The console application and its entry point :func:`run_console`.
 
-This first screen proves the path from a tenant directory to the terminal: a header with the tenant and
-its badges, then every data set going from queued through loading to its count (or its failure), read in
-a background thread so the event loop never blocks and one data set's failure never holds up the others.
+The console is a shell of panes (:mod:`ztconsole.ui.panes`), one Textual mode each, over one tenant
+store (:mod:`ztconsole.ui.store`): the store owns the source and the one load at a time, and tells the
+app and every pane what is read as it arrives. The app opens on the first pane, starts the first load
+once the first frame is on screen (the load imports the SDKs, in its own thread), shows the sign-in
+dialog when a live tenant needs the user, refreshes every ``refresh_interval`` seconds when asked to
+(never while a dialog is open, never two loads at once), applies the user keymap to the registry's
+bindings (:mod:`ztconsole.ui.actions`), and offers the registry's actions in the command palette.
 
 Leaving the console (see :meth:`ZtApp.run_async` and :meth:`ZtApp.action_quit`):
 
@@ -21,39 +25,34 @@ Leaving the console (see :meth:`ZtApp.run_async` and :meth:`ZtApp.action_quit`):
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import logging
 import os
 import signal
 import sys
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Static
-from textual.worker import Worker, WorkerState
+from textual.app import App
+from textual.screen import Screen
 
-from ztconsole.datasets import BY_KEY, DATASETS, DataSet
-from ztconsole.tenantdir import TenantDirError
 from ztconsole.safetext import bug_report
-from ztconsole.threads import in_daemon_thread
 from ztconsole.ui import actions
-from ztconsole.ui.datasets_view import DataSetTable, RowState
-from ztconsole.ui.header import BADGES, TenantHeader
+from ztconsole.ui.header import BADGES
+from ztconsole.ui.palette import ActionCommands
+from ztconsole.ui.panes import PANES, Pane
 from ztconsole.ui.safe import clean
-from ztconsole.ui.screens import ConfirmQuitScreen, DetailsScreen, HelpScreen, SignInScreen
+from ztconsole.ui.screens import ConfirmQuitScreen, HelpScreen, SignInScreen
+from ztconsole.ui.store import TenantSource, TenantStore
 from ztconsole.ui.theme import DEFAULT_THEME, load_themes
 
 if TYPE_CHECKING:
     from textual.app import AutopilotCallbackType
-
-    from ztconsole.tenantdir import DataSetResult, TenantInfo
+    from textual.command import Provider
 
 __all__ = ["EXIT_GRACE", "EXIT_SIGNALS", "TenantSource", "ZtApp", "run_console"]
 
@@ -72,29 +71,23 @@ _TERMINAL_RESET = ("\x1b[<u\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?101
                    "\x1b[?1004l\x1b[?7h\x1b[?1049l\x1b[?25h")
 
 
-class TenantSource(Protocol):
-    """What the console reads: the adapter stack over a recording or a live tenant
-    (:class:`~ztconsole.sources.stack.RecordingSource`), or a :class:`~ztconsole.tenantdir.TenantDir`.
-
-    ``load`` blocks (the console runs it in a worker thread) and calls back from its own threads as each
-    data set starts and finishes; it reads at most a few data sets at once.
-    """
-
-    @property
-    def info(self) -> TenantInfo: ...
-
-    def load(self, *, on_start: Callable[[DataSet], None],
-             on_result: Callable[[DataSetResult], None]) -> object: ...
-
-
 class ZtApp(actions.Guarded, App[int]):
-    """The ztconsole console: the tenant's header and the load status of every data set."""
+    """The ztconsole console: the tenant's header, its panes, the load status and the footer."""
 
     TITLE = "ztconsole"
-    CSS_PATH = "app.tcss"
-    ENABLE_COMMAND_PALETTE = False  # the palette will be fed by the action registry
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: a subclass elsewhere finds it too
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ActionCommands}  # registry only
     ACTION_SCOPE = "app"
     BINDINGS = actions.bindings("app")
+    PANES: ClassVar[tuple[type[Pane], ...]] = PANES
+    """The panes, one mode each, the first shown at start; a subclass may set its own."""
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {pane.ID: pane for pane in PANES}
+    DEFAULT_MODE = PANES[0].ID
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.MODES = {pane.ID: pane for pane in cls.PANES}
+        cls.DEFAULT_MODE = cls.PANES[0].ID
 
     def __init__(
         self,
@@ -105,24 +98,27 @@ class ZtApp(actions.Guarded, App[int]):
         theme: str | None = None,
         clock: Callable[[], float] = time.monotonic,
         user_themes: Path | None = None,
+        keymap: Mapping[str, str] | None = None,
+        refresh_interval: float | None = None,
     ) -> None:
-        """``badge`` is one of :data:`BADGES`; ``clock`` times the loads (tests pass a constant one)."""
+        """``badge`` is one of :data:`BADGES`; ``clock`` times the loads (tests pass a constant one);
+        ``keymap`` maps action ids to keys (``{"app.quit": "ctrl+q"}``, the config's ``[keymap]``);
+        ``refresh_interval`` reloads that many seconds after each load has finished (None: never)."""
         if badge not in BADGES:
             raise ValueError(f"badge must be one of {', '.join(BADGES)}, not {badge!r}")
         themes = load_themes(user_themes)
         self._variable_defaults = themes.variable_defaults  # read by App.__init__
         self._theme_problems = themes.problems
         super().__init__()
-        self.tenant = tenant
         self.badge = badge
         self.read_only = read_only
-        self.loaded = asyncio.Event()
-        """Set when every data set of the current load has finished (cleared by a reload)."""
-        self._clock = clock
-        self._generation = 0
-        self._pending: set[str] = set()
-        self._load_started = 0.0
-        self._load_elapsed = 0.0
+        self.store = TenantStore(tenant, clock=clock, refresh_interval=refresh_interval,
+                                 may_refresh=self._may_refresh)
+        """The tenant's data and its one load; panes read it and hear from it."""
+        self.keymap: Mapping[str, str] = MappingProxyType(dict(keymap or {}))
+        """The user's keys by action id, over the registry's (what the help and the palette show)."""
+        self.set_keymap(dict(self.keymap))
+        self._refused_load = 0
         self._writes = 0
         self._writes_lock = threading.Lock()
         self.exit_signal: int | None = None
@@ -135,17 +131,19 @@ class ZtApp(actions.Guarded, App[int]):
         self._unknown_theme = theme if theme and theme not in self.available_themes else None
         self.theme = DEFAULT_THEME if theme is None or self._unknown_theme else theme
 
+    @property
+    def tenant(self) -> TenantSource:
+        return self.store.source
+
+    @property
+    def loaded(self) -> asyncio.Event:
+        """Set when the current load has finished (cleared while a load runs)."""
+        return self.store.loaded
+
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(self._variable_defaults)
 
-    def compose(self) -> ComposeResult:
-        yield TenantHeader(self.tenant.info, badge=self.badge, read_only=self.read_only)
-        yield DataSetTable(DATASETS, id="datasets")
-        yield Static(id="summary")
-        yield Footer()
-
     def on_mount(self) -> None:
-        self._spinner = self.set_interval(0.1, self._tick, pause=True)
         for problem in self._theme_problems:
             self.notify(f"Theme skipped: {clean(problem)}", severity="warning", markup=False)
         if self._unknown_theme:
@@ -153,129 +151,41 @@ class ZtApp(actions.Guarded, App[int]):
                         severity="warning", markup=False)
         # after fg the terminal shows an empty alternate screen: paint all of it, not just what changed
         self.app_resume_signal.subscribe(self, self._repaint)
+        self.store.subscribe(self)
         # start loading once the first frame is on screen: the load imports the SDKs in its thread
         self.call_after_refresh(self.action_reload)
 
-    def _tick(self) -> None:
-        self._table.spin()
-        self._show_summary()
-
-    @property
-    def _table(self) -> DataSetTable:
-        return self.query_one(DataSetTable)
+    def on_unmount(self) -> None:
+        self.store.close()
 
     # --- loading ------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
-        """Read every data set again; callbacks from a superseded load are ignored."""
-        self._generation += 1
-        generation = self._generation
-        self._pending = {ds.key for ds in DATASETS}
-        self.loaded.clear()
-        self._load_started = self._clock()
-        for ds in DATASETS:
-            self._table.show(ds.key, RowState("queued"))
-        self._spinner.resume()
-
-        post = self._poster()
-
-        def started(ds: DataSet) -> None:
-            post(self._started, generation, ds.key)
-
-        def finished(result: DataSetResult) -> None:
-            post(self._finished, generation, result)
-
-        if hasattr(self.tenant, "on_device_code"):  # a live tenant: sign-in may need the user
-            self.tenant.on_device_code = lambda message: post(self._show_sign_in, message)
-
-        # Not a thread worker: those run in the event loop's default executor, whose threads the
-        # interpreter waits for at exit, so a slow load (or a sign-in waiting for the user) would hold
-        # the process after quitting or after SIGTERM. A daemon thread is left behind instead.
-        load = in_daemon_thread(self.tenant.load, on_start=started, on_result=finished, name="ztconsole-load")
-        self.run_worker(load, name="load", group="load", description="load every data set", exit_on_error=False)
-        self._show_summary()
-
-    def _poster(self) -> Callable[..., None]:
-        """A way for the load's threads to hand a call to the console without waiting for it. Textual's
-        ``call_from_thread`` waits for the result, and once the console has ended nothing gives one: a
-        reader thread (which the interpreter joins at exit) would then hold the process for good."""
-        loop = asyncio.get_running_loop()
-        context = contextvars.copy_context()  # the console's (Textual's active app), for the callbacks
-
-        def post(fn: Callable[..., object], *args: object) -> None:
-            try:
-                loop.call_soon_threadsafe(fn, *args, context=context)
-            except RuntimeError:  # the console has ended and its loop is closed
-                pass
-
-        return post
-
-    def _started(self, generation: int, key: str) -> None:
-        if generation == self._generation and key in self._pending:
-            self._table.show(key, RowState("loading"))
-            self._show_summary()
-
-    def _finished(self, generation: int, result: DataSetResult) -> None:
-        if generation != self._generation or result.key not in self._pending:
+        """Read every data set again; while a load runs the key is ignored (said once per load)."""
+        if self.store.reload() or self._refused_load == self.store.loads:
             return
-        self._pending.discard(result.key)
-        self._close_sign_in()
-        self._table.show(result.key, RowState.of(result))
-        if not self._pending:
-            self._done()
-        self._show_summary()
+        self._refused_load = self.store.loads
+        self.notify("Still reading the tenant: reload again once this load has finished.", markup=False,
+                    timeout=3)
 
-    def _done(self) -> None:
-        self._load_elapsed = self._clock() - self._load_started
-        self._spinner.pause()
-        self.query_one(TenantHeader).show_info(self.tenant.info)
-        self.loaded.set()
+    def _may_refresh(self) -> bool:
+        """An automatic refresh waits while a dialog (sign-in, details, help, palette) is open."""
+        return bool(self.screen_stack) and not self.screen.is_modal
 
-    def _show_sign_in(self, message: str) -> None:
-        self.push_screen(SignInScreen(message))
+    def on_tenant_store_sign_in(self, message: TenantStore.SignIn) -> None:
+        self.push_screen(SignInScreen(message.message))
+
+    def on_tenant_store_loaded(self, _message: TenantStore.Loaded) -> None:
+        self._close_sign_in()  # data arrives: signed in
+
+    def on_tenant_store_finished(self, _message: TenantStore.Finished) -> None:
+        self._close_sign_in()  # a sign-in that failed or timed out: the rows say so
 
     def _close_sign_in(self) -> None:
         if isinstance(self.screen, SignInScreen):
             self.pop_screen()
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """A load that raised (instead of reporting per data set) fails the rows it had not finished."""
-        if event.worker.group != "load" or event.state != WorkerState.ERROR or not self._pending:
-            return
-        message = _describe(event.worker.error)
-        for key in sorted(self._pending):
-            self._table.show(key, RowState.failed(message))
-        self._pending.clear()
-        self._done()
-        self._show_summary()
-
-    def _show_summary(self) -> None:
-        """``43 data sets: 40 ok, 2 missing, 1 failed — 1.2 s`` (while loading: loaded/loading/queued)."""
-        counts = Counter(state.status for ds in DATASETS if (state := self._table.state(ds.key)))
-        out = Text(f"{len(DATASETS)} data sets: ", style="bold")
-        if self.loaded.is_set():
-            colours = self.theme_variables
-            styles = {"ok": colours.get("success", ""), "partial": colours.get("warning", ""),
-                      "missing": "dim", "throttled": colours.get("warning", ""),
-                      "forbidden": colours.get("error", ""), "failed": colours.get("error", "")}
-            shown = [status for status in styles if status == "ok" or counts[status]]
-            for i, status in enumerate(shown):
-                out.append(", " if i else "")
-                out.append(f"{counts[status]} {status}", style=styles[status])
-            elapsed = self._load_elapsed
-        else:
-            loaded = counts.total() - counts["loading"] - counts["queued"]
-            out.append(f"{loaded} loaded, {counts['loading']} loading, {counts['queued']} queued")
-            elapsed = self._clock() - self._load_started
-        out.append(f" — {elapsed:.1f} s", style="dim")
-        self.query_one("#summary", Static).update(out)
-
-    # --- navigation ---------------------------------------------------------------------------
-
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        key = event.row_key.value
-        if key is not None:
-            self.push_screen(DetailsScreen(BY_KEY[key], self._table.state(key)))
+    # --- keys -----------------------------------------------------------------------------------
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -384,15 +294,6 @@ class ZtApp(actions.Guarded, App[int]):
         self.exit(return_code=code)
 
 
-def _describe(error: BaseException | None) -> str:
-    """One line for a read that raised instead of returning a result."""
-    if error is None:
-        return "cancelled"
-    if isinstance(error, TenantDirError):
-        return clean(error)
-    return clean(f"{type(error).__name__}: {error}")
-
-
 def _job_control() -> bool:
     """Whether a job-control shell started us: it puts each job in its own process group, so ours is
     not the session's. A stopped process without one would stay stopped for good."""
@@ -434,16 +335,19 @@ def _force_exit(code: int, tty: tuple[int, list[Any]] | None) -> None:
 
 
 def run_console(source: TenantSource, *, badge: str, read_only: bool = True, theme: str | None = None,
-                user_themes: Path | None = None) -> int:
+                user_themes: Path | None = None, keymap: Mapping[str, str] | None = None,
+                refresh_interval: float | None = None) -> int:
     """Run the console on ``source`` until the user quits or a signal ends it; the process exit code
-    (0 after a quit, 128 + the signal after SIGTERM or SIGHUP).
+    (0 after a quit, 128 + the signal after SIGTERM or SIGHUP). ``keymap`` and ``refresh_interval`` as
+    :class:`ZtApp` takes them.
 
     Recordings (demo, tenant directories) come as a
     :class:`~ztconsole.sources.stack.RecordingSource`: served by the built-in emulator in process and read
     by the real Graph and ARM adapters, exactly as a live tenant (a
     :class:`~ztconsole.sources.stack.LiveSource`) is read.
     """
-    app = ZtApp(source, badge=badge, read_only=read_only, theme=theme, user_themes=user_themes)
+    app = ZtApp(source, badge=badge, read_only=read_only, theme=theme, user_themes=user_themes, keymap=keymap,
+                refresh_interval=refresh_interval)
     if os.environ.get("ZTCONSOLE_DEBUG") != "1":
         # asyncio's complaints (a task left pending by a crash) would only scribble over the screen or
         # bury the one line a crash prints

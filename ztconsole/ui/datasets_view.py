@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import DataTable
@@ -12,14 +12,12 @@ from textual.widgets import DataTable
 from ztconsole.datasets import DataSet
 from ztconsole.ui import actions
 from ztconsole.ui.safe import text
+from ztconsole.ui.status import LOOKS, SPINNER, Status, final, style
 
 if TYPE_CHECKING:
     from ztconsole.tenantdir import DataSetResult, LoadIssue
 
 __all__ = ["DataSetTable", "RowState", "Status", "SPINNER", "file_template"]
-
-Status = Literal["queued", "loading", "ok", "partial", "missing", "throttled", "forbidden", "failed"]
-SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 
 _COLUMNS: tuple[tuple[str, str], ...] = (
     ("title", "Data set"),
@@ -29,9 +27,6 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
     ("issues", "Issues"),
     ("status", "Status"),
 )
-_MARKS: dict[Status, str] = {"ok": "✓", "partial": "◐", "missing": "○", "throttled": "⧗", "forbidden": "⊘",
-                             "failed": "✗", "queued": "·"}
-_FINAL: tuple[Status, ...] = ("ok", "partial", "missing", "throttled", "forbidden", "failed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +41,7 @@ class RowState:
     @classmethod
     def of(cls, result: DataSetResult) -> RowState:
         """The row for a finished read (a status this console does not know shows as failed)."""
-        status: Status = result.status if result.status in _FINAL else "failed"  # type: ignore[assignment]
-        return cls(status, result.count, tuple(result.issues), result.message)
-
-    @classmethod
-    def failed(cls, message: str) -> RowState:
-        return cls("failed", message=message)
+        return cls(final(result.status), result.count, tuple(result.issues), result.message)
 
 
 def file_template(ds: DataSet) -> str:
@@ -93,8 +83,7 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
         """Show ``state`` on row ``key``."""
         self._states[key] = state
         variables = self.app.theme_variables
-        count = ("" if state.count is None or state.status in ("failed", "missing", "forbidden", "throttled")
-                 else f"{state.count:,}")
+        count = "" if state.count is None or not LOOKS[state.status].counted else f"{state.count:,}"
         issues = f"{len(state.issues):,}" if state.issues else ""
         errors = any(i.severity == "error" for i in state.issues)
         issues_style = variables.get("warning", "") if errors else "dim"
@@ -115,21 +104,14 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
                 self.update_cell(key, "status", self._status_text(state))
 
     def _status_text(self, state: RowState) -> Text:
-        variables = self.app.theme_variables
+        shown = style(state.status, self.app.theme_variables)
+        look = LOOKS[state.status]
         if state.status == "loading":
-            return Text(f"{SPINNER[self._frame]} loading…", style=variables.get("accent", ""))
-        style = {
-            "ok": variables.get("success", ""),
-            "partial": variables.get("warning", ""),
-            "throttled": variables.get("warning", ""),
-            "forbidden": f"bold {variables.get('error', '')}",
-            "failed": f"bold {variables.get('error', '')}",
-        }.get(state.status, "dim")
-        out = Text(f"{_MARKS[state.status]} {state.status}", style=style, no_wrap=True, overflow="ellipsis")
+            return Text(f"{SPINNER[self._frame]} loading…", style=shown)
+        out = Text(f"{look.mark} {state.status}", style=shown, no_wrap=True, overflow="ellipsis")
         if state.message and state.status != "ok":
-            out.append(": ", style=style)
-            loud = state.status in ("failed", "forbidden", "throttled")
-            out.append_text(text(state.message, style="" if loud else "dim"))
+            out.append(": ", style=shown)
+            out.append_text(text(state.message, style="" if look.urgent else "dim"))
             out.truncate(self._status_width(), overflow="ellipsis")
         return out
 

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Static
@@ -92,7 +91,8 @@ class DetailsScreen(_Dialog):
 
 
 class HelpScreen(_Dialog):
-    """Every action allowed in this mode, by scope, with its keys and id (the keymap names it by id)."""
+    """Every action allowed in this mode, by scope, with its keys (the user keymap's where it has them)
+    and id (the keymap names it by id)."""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -103,6 +103,7 @@ class HelpScreen(_Dialog):
 
     def _keys(self) -> Table:
         read_only: bool = getattr(self.app, "read_only", True)
+        keymap = getattr(self.app, "keymap", {})
         table = Table.grid(padding=(0, 2))
         table.add_column(no_wrap=True, style="bold")
         table.add_column()
@@ -113,13 +114,10 @@ class HelpScreen(_Dialog):
                 continue
             table.add_row(Text(heading, style="underline"), "", "")
             for action in entries:
-                table.add_row(self._key_text(action), action.help or action.description, action.id)
+                table.add_row(actions.key_labels(self.app, action, keymap), action.help or action.description,
+                              action.id)
             table.add_row("", "", "")
         return table
-
-    def _key_text(self, action: actions.Action) -> str:
-        keys = (k.strip() for k in action.keys.split(","))
-        return " ".join(self.app.get_key_display(Binding(k, action.target)) for k in keys)
 
 
 class SignInScreen(_Dialog):

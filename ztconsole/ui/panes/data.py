@@ -1,0 +1,60 @@
+"""The Data pane: every data set of the catalogue, from queued through loading to its count or failure,
+and Enter for its details (files, permission, every malformed item)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable
+
+from ztconsole.datasets import BY_KEY, DATASETS
+from ztconsole.ui.datasets_view import DataSetTable, RowState
+from ztconsole.ui.panes.base import Pane
+from ztconsole.ui.screens import DetailsScreen
+
+if TYPE_CHECKING:
+    from ztconsole.model.tenant import DataSetResult, Tenant
+
+__all__ = ["DataPane"]
+
+
+class DataPane(Pane):
+    """The load status of every data set."""
+
+    ID = "data"
+    TITLE = "Data"
+    DATASETS = tuple(ds.key for ds in DATASETS)
+    ACTION_SCOPE = "data"
+
+    def compose_pane(self) -> ComposeResult:
+        yield DataSetTable(DATASETS, id="datasets")
+
+    def on_mount(self) -> None:
+        self._spinner = self.set_interval(0.1, self._spin, pause=True)
+
+    @property
+    def _table(self) -> DataSetTable:
+        return self.query_one(DataSetTable)
+
+    def _spin(self) -> None:
+        self._table.spin()
+
+    def load_started(self) -> None:
+        for key in self.DATASETS:
+            self._table.show(key, RowState("queued"))
+        self._spinner.resume()
+
+    def data_set_reading(self, key: str) -> None:
+        self._table.show(key, RowState("loading"))
+
+    def data_set_loaded(self, result: DataSetResult) -> None:
+        self._table.show(result.key, RowState.of(result))
+
+    def tenant_loaded(self, tenant: Tenant) -> None:
+        self._spinner.pause()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        key = event.row_key.value
+        if key is not None:
+            self.app.push_screen(DetailsScreen(BY_KEY[key], self._table.state(key)))
