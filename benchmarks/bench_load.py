@@ -10,7 +10,6 @@ the same run: a bare `json.loads` of every file of the same directory (the floor
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys

@@ -56,7 +56,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return recorded
 
 
-def stop(proc: "subprocess.Popen[bytes] | subprocess.Popen[str]") -> None:
+def stop(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
     """End a server started by a test: terminate, then kill if it does not go within 10 s."""
     proc.terminate()
     try:

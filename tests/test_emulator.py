@@ -18,13 +18,20 @@ from typing import Any
 import httpx
 import pytest
 
+from conftest import stop
 from ztconsole.datasets import DATASETS
 from ztconsole.demo import demo_dir
-from ztconsole.emulator import (ConnectionResetFault, Emulator, EmulatorTransport, Fault, FaultPlan,
-                                FaultSpecError, parse_fault, serve)
+from ztconsole.emulator import (
+    ConnectionResetFault,
+    Emulator,
+    EmulatorTransport,
+    Fault,
+    FaultPlan,
+    FaultSpecError,
+    parse_fault,
+    serve,
+)
 from ztconsole.tenantdir.reader import TenantDir
-
-from conftest import stop
 
 TOKEN = "test-token"
 GRAPH = "https://graph.microsoft.com"

@@ -26,12 +26,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import stop
 from ztconsole.demo import demo_dir
 from ztconsole.emulator import Emulator, EmulatorTransport
 from ztconsole.emulator.app import MAX_BODY
 from ztconsole.emulator.server import _banner
-
-from conftest import stop
 
 TOKEN = "test-token"
 GRAPH = "https://graph.microsoft.com"

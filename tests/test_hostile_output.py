@@ -13,10 +13,9 @@ from typing import Any
 
 import pytest
 
-from ztconsole.demo import demo_dir
-
 from test_cli_ca import cli
 from test_ui_first_screen import screen_text
+from ztconsole.demo import demo_dir
 
 EVIL = ("\x1b[2J\x1b]52;c;cHduZWQ=\x07\x1b]8;;http://evil.example\x1b\\link\x1b]8;;\x1b\\\x9b31m\x85"
         "\u202eRLO\x00NUL\u2066iso\x07bell\u200f\x90dcs\x9c")

@@ -9,10 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+from conftest import stop
 from ztconsole.demo import demo_dir
 from ztconsole.tenantdir import load_tenant
-
-from conftest import stop
 
 TOKEN = "loopback-test-token"
 

@@ -12,9 +12,9 @@ from ztconsole.datasets import DATASETS
 from ztconsole.model import access
 from ztconsole.model.access import (
     Application,
-    AppRoleAssignment,
     ApplicationSegment,
     ApplicationServicePrincipal,
+    AppRoleAssignment,
     AssociatedBranch,
     Association,
     ConditionalAccessSettings,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,7 @@ def test_policy_get_fields(realworld: Path) -> None:
     assert p.id == "6b5e999b-0ba8-4186-a106-e0296c1c4358"
     assert p.display_name == "Demo app for documentation"
     assert p.is_disabled and not p.is_enabled and not p.is_report_only
-    assert p.created_date_time == datetime(2019, 9, 26, 23, 12, 16, 79270, tzinfo=timezone.utc)
+    assert p.created_date_time == datetime(2019, 9, 26, 23, 12, 16, 79270, tzinfo=UTC)
     c = p.conditions
     assert c.users.include_users == ("a702a13d-a437-4a07-8a7e-8c052de62dfd",)
     assert c.users.exclude_users == ("124c5b6a-ffa5-483a-9b88-04c3fce5574a", ca.GUESTS_OR_EXTERNAL_USERS)

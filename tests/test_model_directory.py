@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -88,11 +88,11 @@ def test_sign_in_activity_dates_and_never():
     adele, alex = load("graph-users/v1.0-users-list-signinactivity.json")
     assert adele.user_principal_name == "AdeleV@contoso.com"
     act = adele.sign_in_activity
-    assert act.last_sign_in == datetime(2021, 6, 17, 16, 41, 33, tzinfo=timezone.utc)
+    assert act.last_sign_in == datetime(2021, 6, 17, 16, 41, 33, tzinfo=UTC)
     assert act.last_non_interactive_sign_in is None  # 0001-01-01T00:00:00Z means never
     assert act.last_successful_sign_in is None  # "" means never
     assert alex.sign_in_activity.last_any_sign_in == datetime(2021, 7, 29, 17, 53, 42,
-                                                              tzinfo=timezone.utc)
+                                                              tzinfo=UTC)
     # the wire text survives as sent
     assert adele.to_wire()["signInActivity"]["lastSuccessfulSignInDateTime"] == ""
     older = load("graph-users/v1.0-users-list-signinactivity-older.json")
@@ -127,7 +127,7 @@ def test_authentication_method_types():
     fido, whfb = load("graph-users/v1.0-authentication-methods-list.json")
     assert isinstance(fido, Fido2AuthenticationMethod)
     assert (fido.method_kind, fido.model, fido.attestation_level) == ("fido2", "NFC key", "attested")
-    assert fido.registered_at == datetime(2020, 8, 10, 6, 44, 9, tzinfo=timezone.utc)
+    assert fido.registered_at == datetime(2020, 8, 10, 6, 44, 9, tzinfo=UTC)
     assert isinstance(whfb, WindowsHelloForBusinessAuthenticationMethod)
     assert whfb.key_strength == "normal"
     assert fido.phishing_resistant and whfb.phishing_resistant
@@ -315,7 +315,7 @@ def test_role_definitions_and_eligibility():
         "scheduleInfo": {"startDateTime": "2025-06-01T00:00:00Z", "recurrence": None,
                          "expiration": {"type": "afterDateTime", "endDateTime": "2026-06-01T00:00:00Z",
                                         "duration": None}}})
-    assert eligible.ends == datetime(2026, 6, 1, tzinfo=timezone.utc)
+    assert eligible.ends == datetime(2026, 6, 1, tzinfo=UTC)
     forever = RoleEligibilitySchedule.from_wire({
         "id": "e2", "scheduleInfo": {"expiration": {"type": "noExpiration"}}})
     assert forever.ends is None
@@ -381,7 +381,7 @@ def sign_in(**changes) -> dict:
 
 def test_sign_in_values():
     s = SignIn.from_wire(sign_in())
-    assert s.created_date_time == datetime(2026, 11, 13, 19, 15, 41, 619583, tzinfo=timezone.utc)
+    assert s.created_date_time == datetime(2026, 11, 13, 19, 15, 41, 619583, tzinfo=UTC)
     assert s.succeeded and s.country == "US"
     assert s.risk_level_during_sign_in == "low"
     assert s.location.geo_coordinates.latitude == pytest.approx(47.6805)
@@ -392,7 +392,9 @@ def test_sign_in_values():
                        ("Compliant device (pilot)", "reportOnlyFailure", True)]
     assert s.applied_conditional_access_policies[0].enforced_grant_controls == ("Mfa",)
     assert SignIn.from_wire(s.to_wire()) == s
-    failed = SignIn.from_wire(sign_in(status={"errorCode": 53003, "failureReason": "Access has been blocked by Conditional Access policies.", "additionalDetails": None}))
+    failed = SignIn.from_wire(sign_in(status={
+        "errorCode": 53003, "failureReason": "Access has been blocked by Conditional Access policies.",
+        "additionalDetails": None}))
     assert not failed.succeeded and failed.status.error_code == 53003
 
 
@@ -479,7 +481,8 @@ def test_compliance_policies_by_platform():
 
 def test_licences():
     sku = SubscribedSku.from_wire({
-        "capabilityStatus": "Enabled", "consumedUnits": 14, "id": "48a80680-7326-48cd-9935-b556b81d3a4e_c7df2760-2c81-4ef7-b578-5b5392b571df",
+        "capabilityStatus": "Enabled", "consumedUnits": 14,
+        "id": "48a80680-7326-48cd-9935-b556b81d3a4e_c7df2760-2c81-4ef7-b578-5b5392b571df",
         "prepaidUnits": {"enabled": 25, "suspended": 0, "warning": 0, "lockedOut": 0},
         "servicePlans": [
             {"servicePlanId": "eec0eb4f-6444-4f95-aba0-50c24d67f998", "servicePlanName": "AAD_PREMIUM_P2",

@@ -37,4 +37,4 @@ def test_an_unread_data_set_is_the_empty_value_of_its_shape() -> None:
     t = Tenant(TenantInfo(id="t", display_name="T"), {"users": DataSetResult("users", "failed", None)})
     assert t.users == () and t.group_members == {} and t.cae_policy is None and t.app_connector_group == {}
     with pytest.raises(AttributeError):
-        t.no_such_data_set  # type: ignore[attr-defined]  # noqa: B018
+        t.no_such_data_set  # type: ignore[attr-defined]  # noqa: B018 - the lookup is what raises

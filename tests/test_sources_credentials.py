@@ -17,7 +17,7 @@ import stat
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -26,8 +26,12 @@ import pytest
 from azure.core.credentials import AccessToken, AccessTokenInfo
 from azure.core.exceptions import ClientAuthenticationError
 from azure.core.pipeline.transport import AsyncHttpResponse, AsyncHttpTransport
-from azure.identity import AuthenticationRecord, DeviceCodeCredential, TokenCachePersistenceOptions
-from azure.identity import AuthenticationRequiredError
+from azure.identity import (
+    AuthenticationRecord,
+    AuthenticationRequiredError,
+    DeviceCodeCredential,
+    TokenCachePersistenceOptions,
+)
 from azure.identity.aio import (
     AzureCliCredential,
     CertificateCredential,
@@ -126,7 +130,7 @@ class FakeEntra(AsyncHttpTransport):
 
     async def close(self) -> None: ...
 
-    async def __aenter__(self) -> "FakeEntra":
+    async def __aenter__(self) -> FakeEntra:
         return self
 
     async def __aexit__(self, *exc: object) -> None: ...
@@ -151,7 +155,7 @@ def cert_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ztconsole-test")])
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(1).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
             .sign(key, hashes.SHA256()))
@@ -413,7 +417,7 @@ def fake_sign_in(calls: list[dict[str, Any]]) -> Any:
     def _request_token(self: DeviceCodeCredential, *scopes: str, **kwargs: Any) -> dict[str, Any]:
         calls.append({"thread": threading.get_ident(), "scopes": scopes, "kwargs": kwargs})
         self._prompt_callback("https://microsoft.com/devicelogin", "ABCD-EFGH",
-                              datetime.now(timezone.utc) + timedelta(minutes=15))
+                              datetime.now(UTC) + timedelta(minutes=15))
         time.sleep(0.02)
         return {"access_token": "device.code.token", "expires_in": 3600, "token_type": "Bearer",
                 "id_token_claims": {"sub": "s", "tid": TENANT, "preferred_username": "admin@contoso.com",

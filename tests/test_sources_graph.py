@@ -10,10 +10,11 @@ import io
 import json
 import re
 import time
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -260,7 +261,7 @@ def test_page_sizes_are_the_documented_maxima() -> None:
 
 
 async def test_signins_since_filters_on_created(tiny_emu: Emulator) -> None:
-    since = datetime(2026, 11, 14, 0, 0, tzinfo=timezone.utc)
+    since = datetime(2026, 11, 14, 0, 0, tzinfo=UTC)
     async with reader_for(tiny_emu) as reader:
         items = flat(await read_all(reader, BY_KEY["sign_ins"], options=ReadOptions(signins_since=since)))
     assert sorted(ids(items)) == ["s14", "s15", "s16"]

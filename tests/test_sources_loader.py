@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 
 from ztconsole.demo import demo_dir
-from ztconsole.tenantdir import load_tenant
-
 from ztconsole.emulator import Fault, FaultPlan
 from ztconsole.sources.snapshot import SnapshotWriter
 from ztconsole.sources.stack import RecordingSource
+from ztconsole.tenantdir import load_tenant
 
 pytestmark = pytest.mark.usefixtures("no_sdk_jitter")
 

@@ -13,8 +13,9 @@ import pytest
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 from ztconsole.tenantdir import DataSetResult, TenantDir, TenantInfo
+from ztconsole.tenantdir.reader import DEFAULT_WORKERS as MAX_CONCURRENT_LOADS
+from ztconsole.tenantdir.reader import read_all
 from ztconsole.ui import actions
-from ztconsole.tenantdir.reader import DEFAULT_WORKERS as MAX_CONCURRENT_LOADS, read_all
 from ztconsole.ui.app import ZtApp
 from ztconsole.ui.datasets_view import DataSetTable
 from ztconsole.ui.safe import clean, text

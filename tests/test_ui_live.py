@@ -7,6 +7,8 @@ import os
 import threading
 from pathlib import Path
 
+from test_live_loopback import TOKEN, start_emulator
+from test_ui_first_screen import SIZE, cell, screen_text
 from ztconsole.config import parse_config
 from ztconsole.datasets import BY_KEY
 from ztconsole.demo import demo_dir
@@ -15,9 +17,6 @@ from ztconsole.sources.stack import LiveSource
 from ztconsole.tenantdir import TenantDir
 from ztconsole.ui.app import ZtApp
 from ztconsole.ui.screens import SignInScreen
-
-from test_live_loopback import TOKEN, start_emulator
-from test_ui_first_screen import SIZE, cell, screen_text
 
 DEVICE_CODE = ("To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter "
                "the code K7Q2ZP9XM to authenticate.")

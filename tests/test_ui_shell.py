@@ -13,6 +13,7 @@ import pytest
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from test_ui_first_screen import SIZE, GatedSource, cell, loaded, screen_text, write_tenant
 from ztconsole.datasets import BY_KEY, DATASETS
 from ztconsole.model.tenant import DataSetResult, Tenant, TenantInfo
 from ztconsole.tenantdir import TenantDir
@@ -23,8 +24,6 @@ from ztconsole.ui.panes import PANES, Pane
 from ztconsole.ui.panes.data import DataPane
 from ztconsole.ui.screens import HelpScreen
 from ztconsole.ui.store import TenantStore
-
-from test_ui_first_screen import SIZE, GatedSource, cell, loaded, screen_text, write_tenant
 
 
 @pytest.fixture

@@ -28,11 +28,12 @@ import sys
 import tempfile
 import tomllib
 import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Iterable, Iterator, Literal, Mapping, TextIO, get_args
+from typing import Annotated, Any, Literal, TextIO, get_args
 from urllib.parse import urlsplit
 
 import msgspec
@@ -41,8 +42,19 @@ from msgspec import Meta
 
 from ztconsole import paths
 from ztconsole.safetext import command_line
-from ztconsole.tomlschema import (LineIndex, Problem, Report, did_you_mean, given, locate, render_key, short,
-                                  syntax_location, type_name, validate)
+from ztconsole.tomlschema import (
+    LineIndex,
+    Problem,
+    Report,
+    did_you_mean,
+    given,
+    locate,
+    render_key,
+    short,
+    syntax_location,
+    type_name,
+    validate,
+)
 
 __all__ = [
     "AUTH_METHODS",

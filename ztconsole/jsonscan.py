@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any, cast
 
 __all__ = ["JsonArrayError", "crash_reason", "iter_json_array", "iter_json_array_spans", "skip_ws"]
 
 #: ``skip_ws(text, pos).end()``: the first position at or after ``pos`` that is not JSON white space
-skip_ws = re.compile(r"[ \t\n\r]*").match
+#: (the pattern matches the empty string, so there is always a match: never None)
+skip_ws = cast(Callable[[str, int], re.Match[str]], re.compile(r"[ \t\n\r]*").match)
 
 
 def crash_reason(exc: BaseException) -> str:
@@ -40,7 +42,7 @@ def iter_json_array(text: str) -> Iterator[Any]:
 def iter_json_array_spans(text: str, start: int = 0) -> Iterator[tuple[Any, int, int]]:
     """Each element of the JSON array opening at or after ``text[start]`` as ``(value, begin, end)``, where
     ``text[begin:end]`` is the element's own text; the array must close the text (JsonArrayError)."""
-    scan = json.JSONDecoder().scan_once
+    scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set by __init__, not in typeshed
     ws = skip_ws
     idx = ws(text, start).end()
     if idx >= len(text) or text[idx] != "[":

@@ -17,8 +17,9 @@ tests and ``ztconsole config locate`` can ask about any environment. As the spec
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 __all__ = [
     "APP_NAME",

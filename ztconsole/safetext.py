@@ -10,7 +10,8 @@ control and bidirectional formatting character is escaped.
 from __future__ import annotations
 
 import re
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["bug_report", "clean", "command_line", "dump_json"]
 

@@ -404,7 +404,8 @@ def _declared(tp: Any) -> str | None:
     """What a value of ``tp`` must be, when the schema says it (Meta ``expected``, or Literal choices)."""
     base, extra, _ = _unwrap(tp)
     if "expected" in extra:
-        return extra["expected"]
+        expected: str = extra["expected"]  # Meta(extra={"expected": ...}): the schema's words
+        return expected
     return _choices(get_args(base)) if get_origin(base) is Literal else None
 
 

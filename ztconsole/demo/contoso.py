@@ -68,7 +68,7 @@ from __future__ import annotations
 import random
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,7 @@ from ztconsole.demo import wirebuild as wb
 from ztconsole.demo.wirebuild import Json, uid
 
 CAPTURED_AT = DEMO_CAPTURED_AT
-NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
 TENANT_ID = "2f4a9c3e-6b1d-4e8a-9f7c-0d5e3b1a8c64"
 DOMAIN = "contoso.onmicrosoft.com"
 SUB_CONN = "1b4e2c8a-7d3f-4a6b-9c5e-2f8d1a7b3e90"  # Contoso-Connectivity
@@ -685,8 +685,8 @@ def _applications(ctx: _Ctx) -> None:
     groups_wire: dict[str, Json] = {}
     connectors_all: list[Json] = []
     for key, name, region, default, conns in CONNECTOR_GROUPS:
-        cg = {"id": uid("connectorgroup", key), "name": name, "connectorGroupType": "applicationProxy",
-              "isDefault": default, "region": region}
+        cg: Json = {"id": uid("connectorgroup", key), "name": name, "connectorGroupType": "applicationProxy",
+                    "isDefault": default, "region": region}
         groups_wire[key] = cg
         members = [{"id": uid("connector", machine), "machineName": machine, "externalIp": ip, "status": status,
                     "version": "1.5.3974.0" if status == "active" else "1.5.3437.0"}
@@ -704,7 +704,7 @@ def _applications(ctx: _Ctx) -> None:
         created = t(160 if quick else 140 - len(key) * 9)
         tags = ["NetworkAccessQuickAccessApplication" if quick else "PrivateAccessNonWebApplication",
                 "HideApp", "WindowsAzureActiveDirectoryOnPremApp"]
-        app = {
+        app: Json = {
             "id": uid("application", key), "appId": app_id,
             "applicationTemplateId": "8adf8e6e-67b2-4cf2-a259-e3dc5476c621",
             "createdDateTime": created, "deletedDateTime": None, "displayName": name, "description": None,
@@ -992,10 +992,10 @@ def _attempts(ctx: _Ctx, rng: random.Random) -> list[_Attempt]:
     # admins in the Azure portal and CLI
     for i in range(20):
         k = ("megan", "isaiah", "allan", "delia", "pieter")[i % 5]
-        app = ((AZURE_PORTAL, "Azure Portal"), "browser") if i % 3 else ((AZ_CLI, "Microsoft Azure CLI"),
+        via = ((AZURE_PORTAL, "Azure Portal"), "browser") if i % 3 else ((AZ_CLI, "Microsoft Azure CLI"),
                                                                           "mobileAppsAndDesktopClients")
         dev = primary[k] if i % 4 else WIN_HOME
-        out.append(_Attempt(k, when(), app[0], (AZURE_MGMT, "Windows Azure Service Management API"), app[1], None,
+        out.append(_Attempt(k, when(), via[0], (AZURE_MGMT, "Windows Azure Service Management API"), via[1], None,
                             dev, "hq" if i % 2 else home.get(k, "home_nl")))
     # guests on SharePoint and Teams
     for i, k in enumerate(("ravi", "sofia", "mark", "ravi", "sofia", "omar")):
@@ -1003,14 +1003,14 @@ def _attempts(ctx: _Ctx, rng: random.Random) -> list[_Attempt]:
                             "browser", None, WIN_HOME, ("home_gb", "travel_fr", "travel_us")[i % 3],
                             mfa_ok=k != "omar"))
     # legacy protocols, all blocked by CA002
-    for i in range(4):
+    for _ in range(4):
         out.append(_Attempt("grady", when(), (EXO, "Office 365 Exchange Online"), (EXO, "Office 365 Exchange Online"),
                             "exchangeActiveSync", None, ANDROID_BYOD, "home_nl"))
-    for i in range(5):
+    for _ in range(5):
         out.append(_Attempt("svc_scanner", when(), (EXO, "Office 365 Exchange Online"),
                             (EXO, "Office 365 Exchange Online"), "other", "Authenticated SMTP",
                             _Device("", "windows", "", False, None), "hq"))
-    for i in range(2):
+    for _ in range(2):
         out.append(_Attempt("diego", when(), (EXO, "Office 365 Exchange Online"), (EXO, "Office 365 Exchange Online"),
                             "other", "IMAP4", WIN_HOME, "home_nl"))
     # a password spray from blocked countries, one success stopped by CA005
@@ -1043,6 +1043,22 @@ def _assigned_users(ctx: _Ctx, group_keys: tuple[str, ...]) -> set[str]:
     return out
 
 
+def _sign_in_record(i: int, a: _Attempt, usr: Json, where: tuple[str, str, str], status: str,
+                    applied: list[Json], error: tuple[int, str] | None) -> Json:
+    """The sign-in log record of attempt number ``i`` by user ``usr`` from ``where`` (ip, city, country)."""
+    ip, city, country = where
+    risk_state = "none" if a.risk in ("none", "low") else "remediated" if error is None else "atRisk"
+    return wb.sign_in(
+        uid("signin", str(i), a.user), wb.iso(a.when), usr, app_id=a.app[0], app_name=a.app[1],
+        resource_id=a.resource[0], resource_name=a.resource[1], ip=ip, city=city, country=country,
+        client_app=a.used or a.client, os=a.device.os, browser=a.device.browser,
+        compliant=a.device.compliant, managed=a.device.trust is not None and a.device.compliant,
+        trust_type=a.device.trust, ca_status=status, applied=applied, error_code=error[0] if error else 0,
+        failure_reason=error[1] if error else None, risk=a.risk, risk_state=risk_state,
+        interactive=a.client != "other",
+        device_id=uid("device", a.user, a.device.os) if a.device.trust else "")
+
+
 def _sign_ins(ctx: _Ctx) -> None:
     rng = random.Random(20261122)
     attempts = _attempts(ctx, rng)
@@ -1058,24 +1074,12 @@ def _sign_ins(ctx: _Ctx) -> None:
         ip = prefix + str(10 + (i * 37 + len(a.user) * 11) % 17 if a.place == "hq"
                           else 16 + i % 16 if a.place == "london" else 2 + (i * 53) % 240)
         usr = ctx.users[a.user]
-
-        def record(status: str, applied: list[Json], error: tuple[int, str] | None) -> Json:
-            risk_state = "none" if a.risk in ("none", "low") else "remediated" if error is None else "atRisk"
-            return wb.sign_in(
-                uid("signin", str(i), a.user), wb.iso(a.when), usr, app_id=a.app[0], app_name=a.app[1],
-                resource_id=a.resource[0], resource_name=a.resource[1], ip=ip, city=city, country=country,
-                client_app=a.used or a.client, os=a.device.os, browser=a.device.browser,
-                compliant=a.device.compliant, managed=a.device.trust is not None and a.device.compliant,
-                trust_type=a.device.trust, ca_status=status, applied=applied, error_code=error[0] if error else 0,
-                failure_reason=error[1] if error else None, risk=a.risk, risk_state=risk_state,
-                interactive=a.client != "other",
-                device_id=uid("device", a.user, a.device.os) if a.device.trust else "")
-
+        where = (ip, city, country)
         applied: list[Json] = []
         status = "notApplied"
         error: tuple[int, str] | None = a.pre_ca_error
         if error is None:
-            on, report = ev.applied(record(status, [], None))
+            on, report = ev.applied(_sign_in_record(i, a, usr, where, status, [], None))
             hits = [(p, "success" if ev.satisfied(p, a) else "failure") for p in enabled if p["id"] in on]
             applied = [wb.applied_policy(p, r) for p, r in hits]
             for p in reporting:
@@ -1094,7 +1098,7 @@ def _sign_ins(ctx: _Ctx) -> None:
                          (500121, "Authentication failed during strong authentication request."))
             elif hits:
                 status = "success"
-        out.append(record(status, applied, error))
+        out.append(_sign_in_record(i, a, usr, where, status, applied, error))
         last[a.user] = max(last.get(a.user, a.when), a.when)
         if error is None:
             last_ok[a.user] = max(last_ok.get(a.user, a.when), a.when)

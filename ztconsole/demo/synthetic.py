@@ -25,7 +25,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,8 @@ from ztconsole.demo.wirebuild import Json
 LARGE_USERS = 20_000
 YUBIKEY_NFC = "ee882879-721c-4913-9775-3dfcce97072a"  # FIDO2 AAGUID of the YubiKey 5 NFC
 MIN_USERS = 10
-NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC)
+_Segment = tuple[str, str, list[str], str]  # a Private Access segment: (type, destination, ports, protocol)
 REGIONS = ("westeurope", "northeurope", "eastus2", "southeastasia", "uksouth", "germanywestcentral")
 
 FIRST = ("Aaron", "Abigail", "Adam", "Aisha", "Alba", "Ali", "Amara", "Ana", "Andrei", "Anna", "Arjun", "Ava",
@@ -225,8 +226,8 @@ class _Synth:
         names += [f"Dept - {d}" for d in DEPARTMENTS]
         while len(names) < self.n_groups:
             dept = rng.choice(DEPARTMENTS).replace(" ", "")
-            kind = rng.choice(("App", "Project", "Site", "Team", "Role"))
-            names.append(f"SG-{dept}-{kind}-{len(names):04d}")
+            purpose = rng.choice(("App", "Project", "Site", "Team", "Role"))
+            names.append(f"SG-{dept}-{purpose}-{len(names):04d}")
         self.groups = [wb.group(wb.uid("syn-group", str(self.seed), name), name,
                                 created=self.t(rng.randrange(30, 2000)), description=None, role_assignable=i < 2,
                                 synced=name.startswith("Dept"))
@@ -242,8 +243,9 @@ class _Synth:
         for u in self.members:
             for grp in rng.sample(pool, min(len(pool), rng.randint(1, 4))):
                 membership[grp["id"]].append(wb.member_user(u))
-        for grp in ("SG-Vendor-VPN", "SG-CAE-Legacy-Exempt", "Contractors"):
-            membership[g[grp]["id"]] = [wb.member_user(u) for u in rng.sample(self.members, min(8, len(self.members)))]
+        for group_name in ("SG-Vendor-VPN", "SG-CAE-Legacy-Exempt", "Contractors"):
+            membership[g[group_name]["id"]] = [wb.member_user(u)
+                                               for u in rng.sample(self.members, min(8, len(self.members)))]
         # nesting: every tenth pool group holds two others, and one of those holds one more
         for i in range(0, len(pool) - 3, 10):
             parent, mid, leaf = pool[i], pool[i + 1], pool[i + 2]
@@ -292,9 +294,10 @@ class _Synth:
 
     def _private_access(self) -> None:
         rng = random.Random(self.seed * 1000 + 2)
-        cgroups = [{"id": wb.uid("syn-cg", str(self.seed), str(i)), "name": "Default" if i == 0 else f"CG-Site-{i:02d}",
-                    "connectorGroupType": "applicationProxy", "isDefault": i == 0,
-                    "region": ("eur", "nam", "asia")[i % 3]} for i in range(self.n_cgroups)]
+        cgroups: list[Json] = [
+            {"id": wb.uid("syn-cg", str(self.seed), str(i)), "name": "Default" if i == 0 else f"CG-Site-{i:02d}",
+             "connectorGroupType": "applicationProxy", "isDefault": i == 0, "region": ("eur", "nam", "asia")[i % 3]}
+            for i in range(self.n_cgroups)]
         connectors = []
         for i, cg in enumerate(cgroups):
             members = [{"id": wb.uid("syn-connector", str(self.seed), str(i), str(j)),
@@ -309,7 +312,7 @@ class _Synth:
 
         apps, sps = [], []
         per_app = max(1, self.n_segments // self.n_pa)
-        previous: Json | None = None
+        previous: _Segment | None = None
         assignable = self.groups[len(DEPARTMENTS) + 7:] or self.groups
         for i in range(self.n_pa):
             quick = i == 0
@@ -317,19 +320,19 @@ class _Synth:
             app_id = wb.uid("syn-appid", str(self.seed), str(i))
             roles = [wb.app_role(app_id, "User")]
             tags = ["NetworkAccessQuickAccessApplication" if quick else "PrivateAccessNonWebApplication", "HideApp"]
-            app = {"id": wb.uid("syn-app", str(self.seed), str(i)), "appId": app_id,
-                   "createdDateTime": self.t(rng.randrange(5, 400)), "displayName": name,
-                   "signInAudience": "AzureADMyOrg", "tags": tags, "appRoles": roles,
-                   "onPremisesPublishing": {"applicationType": "quickaccessapp" if quick else "nonwebapp",
-                                            "externalAuthenticationType": "aadPreAuthentication",
-                                            "isAccessibleViaZTNAClient": True, "isOnPremPublishingEnabled": True,
-                                            "applicationServerTimeout": "default", "externalUrl": None,
-                                            "internalUrl": None}}
+            app: Json = {"id": wb.uid("syn-app", str(self.seed), str(i)), "appId": app_id,
+                         "createdDateTime": self.t(rng.randrange(5, 400)), "displayName": name,
+                         "signInAudience": "AzureADMyOrg", "tags": tags, "appRoles": roles,
+                         "onPremisesPublishing": {"applicationType": "quickaccessapp" if quick else "nonwebapp",
+                                                  "externalAuthenticationType": "aadPreAuthentication",
+                                                  "isAccessibleViaZTNAClient": True, "isOnPremPublishingEnabled": True,
+                                                  "applicationServerTimeout": "default", "externalUrl": None,
+                                                  "internalUrl": None}}
             sp = wb.service_principal(wb.uid("syn-sp", str(self.seed), str(i)), app_id, name,
                                       owner_tenant=self.tenant_id, tags=tags, assignment_required=True, app_roles=roles)
             apps.append(app)
             sps.append(sp)
-            segments = []
+            segments: list[_Segment] = []
             if quick:
                 segments = [("ipRangeCidr", "10.0.0.0/8", ["1-65535"], "tcp"),
                             ("dnsSuffix", "corp.fabrikam.com", ["1-65535"], "tcp")]
@@ -414,7 +417,9 @@ class _Synth:
         bg_excl, bg2 = [g["SG-CA-Exclusions-BreakGlass"]], [self.bg[1]["id"]]
         E, R, D = "enabled", "enabledForReportingButNotEnforced", "disabled"
         P, U, A, G, S = wb.ca_policy, wb.ca_users, wb.ca_apps, wb.ca_grant, wb.ca_session
-        pid = lambda i: wb.uid("syn-ca", str(self.seed), str(i))  # noqa: E731
+        def pid(i: int) -> str:
+            return wb.uid("syn-ca", str(self.seed), str(i))
+
         all_but_bg = U(include_users=["All"], exclude_users=bg2, exclude_groups=bg_excl)
         pols = [
             P(pid(0), "CA000-AllUsers-AllApps-MFA", E, created=self.t(900), modified=self.t(80),
@@ -568,7 +573,7 @@ class _Synth:
         self._firewall_policies(rng, conn, parent, policy_ids)
 
         # spokes
-        spokes = []
+        spokes: list[tuple[str, str, list[str], str, int]] = []  # (vnet id, subscription, prefixes, region, hub)
         vpn_pool = "172.16.201.0/24"
         pa_dest = "10.100.0.10"
         for k in range(self.n_spokes):
@@ -593,9 +598,8 @@ class _Synth:
                 nsg_id = wb.arm_id(sub, rg, f"{N}/networkSecurityGroups", f"nsg-{k:04d}-{sname}")
                 rules = self._nsg_rules(rng, nsg_id, prefix, per_nsg, k * 4 + j, vpn_pool, pa_dest)
                 nsgs[sub].append(wb.nsg(nsg_id, region, rules, [] if no_nsg else [sid]))
-                if no_nsg:  # detached: the NSG still exists, the subnet has none
-                    nsg_id = None
-                subnet_objs.append(wb.subnet(vid, sname, prefix, nsg_id=nsg_id, rt_id=rt))
+                # detached: the NSG still exists, the subnet has none
+                subnet_objs.append(wb.subnet(vid, sname, prefix, nsg_id=None if no_nsg else nsg_id, rt_id=rt))
                 rt_subnets.append(sid)
             rts[sub].append(wb.route_table(rt, region, routes, rt_subnets))
             peer = [wb.peering(vid, "to-hub", hub_id, hub_px, use_remote_gateways=hub_i == 0)]
@@ -604,13 +608,13 @@ class _Synth:
                 peer.append(wb.peering(vid, "to-spoke", other_id, other_px))
             spokes.append((vid, sub, [px], region, hub_i))
             vnets[sub].append(wb.vnet(vid, region, [px], subnet_objs, peer))
-        for h, (vid, region, px) in enumerate(hubs):
+        for h, (vid, region, hub_prefixes) in enumerate(hubs):
             subs = [wb.subnet(vid, "GatewaySubnet", f"10.{h}.0.0/27"),
                     wb.subnet(vid, "AzureFirewallSubnet", f"10.{h}.1.0/26"),
                     wb.subnet(vid, "AzureBastionSubnet", f"10.{h}.2.0/26")]
             peers = [wb.peering(vid, f"to-{s[0].rsplit('/', 1)[1]}", s[0], s[2], gateway_transit=h == 0)
                      for s in spokes if s[4] == h]
-            vnets[conn].append(wb.vnet(vid, region, px, subs, peers, ddos_plan=ddos))
+            vnets[conn].append(wb.vnet(vid, region, hub_prefixes, subs, peers, ddos_plan=ddos))
         gw = wb.arm_id(conn, hub_rg, f"{N}/virtualNetworkGateways", "vgw-hub-00")
         self.add("vnet_gateways", [wb.arm_resource(gw, f"{N}/virtualNetworkGateways", REGIONS[0], {
             "gatewayType": "Vpn", "vpnType": "RouteBased", "sku": {"name": "VpnGw2AZ", "tier": "VpnGw2AZ"},
@@ -703,7 +707,8 @@ class _Synth:
                                                             protocols=["UDP", "TCP"])])])], parent=parent)
         per_policy = max(10, self.n_fw_rules // len(policy_ids))
         for i, pid in enumerate(policy_ids):
-            net, app = [], []
+            net: list[Json] = []
+            app: list[Json] = []
             n_net = per_policy * 2 // 3
             for r in range(n_net):
                 src = f"10.{rng.randrange(16, 40)}.{rng.randrange(0, 256)}.0/24"
@@ -759,6 +764,7 @@ class _Synth:
                   else f"{place[2]}{rng.randrange(256)}.{rng.randrange(1, 255)}")
             level = rng.choices(("none", "low", "medium", "high"), (95, 2.5, 2, 0.5))[0]
             applied = [wb.applied_policy(mfa, "success")]
+            error: tuple[int, str | None]  # (error code, failure reason)
             status, error = "success", (0, None)
             if rng.random() < 0.01:
                 client = rng.choice(("Exchange ActiveSync", "IMAP4", "Authenticated SMTP"))

@@ -13,7 +13,7 @@ import json
 import shutil
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ def opaque_id(*parts: str) -> str:
 
 def iso(dt: datetime) -> str:
     """Graph/ARM timestamp text (UTC, ``Z``)."""
-    dt = dt.astimezone(timezone.utc)
+    dt = dt.astimezone(UTC)
     if dt.microsecond:
         return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -311,7 +311,7 @@ def ca_session(*, sign_in_frequency: tuple[int, str] | None = None, every_time: 
     CAE mode ``strictEnforcement|strictLocation|disabled``."""
     if not (sign_in_frequency or every_time or persistent_browser or cae_mode or app_enforced):
         return None
-    freq = None
+    freq: Json | None = None
     if every_time:
         freq = {"value": None, "type": None, "authenticationType": "primaryAndSecondaryAuthentication",
                 "frequencyInterval": "everyTime", "isEnabled": True}

@@ -11,7 +11,7 @@ import secrets
 import socket
 import struct
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,11 +23,28 @@ from .arm import ArmApi
 from .faults import ConnectionResetFault, Fault, FaultPlan
 from .graph import GraphApi
 from .store import Store, StoreError
-from .wire import (ArmError, GraphError, GRAPH_WWW_AUTH, Reply, Req, arm_error, arm_www_auth, graph_error,
-                   graph_throttled, json_bytes, now_utc, retry_after_header, utf8)
+from .wire import (
+    GRAPH_WWW_AUTH,
+    ArmError,
+    GraphError,
+    Reply,
+    Req,
+    arm_error,
+    arm_www_auth,
+    graph_error,
+    graph_throttled,
+    json_bytes,
+    now_utc,
+    retry_after_header,
+    utf8,
+)
 
 log = logging.getLogger(__name__)
-Receive = Callable[[], Awaitable[dict[str, Any]]]
+# ASGI (what uvicorn and httpx.ASGITransport call the app with)
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 
 MAX_BATCH = 20
 # Graph and ARM both refuse a request body over 4 MB (ARM: RequestContentTooLarge); so does the emulator,
@@ -443,7 +460,7 @@ class _App:
     def __init__(self, emulator: Emulator):
         self.emulator = emulator
 
-    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             while True:
                 message = await receive()
@@ -456,7 +473,7 @@ class _App:
             return
         pending = True  # body bytes may still be on their way: the reply closes the connection
 
-        async def pull() -> dict[str, Any]:
+        async def pull() -> Message:
             nonlocal pending
             message = await receive()
             pending = message.get("type") == "http.request" and bool(message.get("more_body"))
@@ -483,7 +500,7 @@ class _App:
         await send({"type": "http.response.start", "status": reply.status, "headers": out_headers})
         await send({"type": "http.response.body", "body": reply.body})
 
-    def _request(self, scope: dict[str, Any]) -> Req:
+    def _request(self, scope: Scope) -> Req:
         """The request the scope describes, headers only: its body is read after authentication."""
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         host = headers.get("host")
@@ -498,7 +515,7 @@ class _App:
                    headers, b"", base)
 
 
-def _abort_connection(send: Callable[..., Any]) -> bool:
+def _abort_connection(send: Send) -> bool:
     """Reset the client's TCP connection where the server exposes it (uvicorn); False elsewhere."""
     transport = getattr(getattr(send, "__self__", None), "transport", None)
     if transport is None or not hasattr(transport, "abort"):

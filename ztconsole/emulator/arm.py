@@ -84,7 +84,7 @@ def _invalid_content(detail: str) -> ArmError:
 class ArmApi:
     """Answers ARM requests for one emulator."""
 
-    def __init__(self, emulator: "Emulator"):
+    def __init__(self, emulator: Emulator):
         self.emu = emulator
         self.store = emulator.store
 
@@ -134,7 +134,9 @@ class ArmApi:
         if isinstance(head, ItemRef) and low[-1] in CHILD_ARRAYS:
             props = head.view.coll.item(head.index).get("properties") or {}
             key = next((k for k in props if k.lower() == low[-1]), CHILD_ARRAYS[low[-1]])
-            items = props.get(key) if isinstance(props.get(key), list) else []
+            items = props.get(key)
+            if not isinstance(items, list):
+                items = []
             return View(Collection.of(items), "", None, owner=head)
         raise _Unknown()
 

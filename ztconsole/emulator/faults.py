@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 KINDS: tuple[str, ...] = ("latency", "throttle", "error", "reset", "malformed", "truncated", "forbidden")
 

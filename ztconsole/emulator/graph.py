@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -102,7 +103,7 @@ def _merge(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 class GraphApi:
     """Answers Graph requests for one emulator."""
 
-    def __init__(self, emulator: "Emulator"):
+    def __init__(self, emulator: Emulator):
         self.emu = emulator
         self.store = emulator.store
         self._parents: dict[str, set[str]] | None = None  # member id -> ids of groups that hold it
@@ -160,8 +161,7 @@ class GraphApi:
             if node is None:
                 parent_ds = BY_KEY[ds.parent or ""]
                 parent = self._dataset(ver, _BY_KEY[parent_ds.key], parent_ds.path.split("/"))
-                i = parent.find(key) if isinstance(parent, View) else None
-                if i is None:
+                if not isinstance(parent, View) or (i := parent.find(key)) is None:
                     raise not_found(key)
                 key = str(parent.coll.field(i, "id") or key)  # by UPN -> by id
                 rel, node = self._file(ver, ds, ds.path.replace("{parent}", key))
@@ -182,7 +182,7 @@ class GraphApi:
             parents: dict[str, set[str]] = {}
             for rel in self.store.paths(pattern):
                 members = self.store.get(rel)
-                group = pattern.match(rel).group(1)  # type: ignore[union-attr]
+                group = pattern.match(rel).group(1)  # type: ignore[union-attr]  # paths() yields matches only
                 if isinstance(members, Collection):
                     for row in members.rows:
                         if isinstance(row[0], str):
@@ -198,8 +198,7 @@ class GraphApi:
         groups = self._dataset(ver, _BY_KEY["groups"], ["groups"])
         raws, rows = [], []
         for gid in found:
-            i = groups.find(gid) if isinstance(groups, View) else None
-            if i is None:
+            if not isinstance(groups, View) or (i := groups.find(gid)) is None:
                 obj = {"@odata.type": _GROUP_TYPE, "id": gid}
                 raws.append(dump(obj))
                 rows.append(row_of(obj))
@@ -277,7 +276,7 @@ class GraphApi:
                 and req.params.get("$count", "").lower() == "true")
 
     def _page(self, req: Req, ver: str, segs: list[str], view: View) -> Reply:
-        positions = self._filtered(req, view)
+        positions: Sequence[int] | None = self._filtered(req, view)
         if positions is None:
             positions = view.indices()
         size = min(self.emu.page_size, MAX_PAGE.get(view.ds.key if view.ds else "", DEFAULT_MAX_PAGE))
@@ -411,7 +410,7 @@ class GraphApi:
         except ValueError as e:
             raise GraphError(400, "BadRequest", str(e)) from None
         for item in value:
-            item.update(self.emu.state.evaluate_overrides.get(item.get("id"), {}))
+            item.update(self.emu.state.evaluate_overrides.get(item.get("id", ""), {}))
         body = {"@odata.context": f"{req.base}/{ver}/$metadata#Collection(microsoft.graph.whatIfAnalysisResult)",
                 "value": value}
         return Reply(200, json_bytes(body), GRAPH_JSON)

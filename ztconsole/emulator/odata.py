@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote
 
 from .wire import Req
@@ -64,8 +65,8 @@ class AnyEq:
 @dataclass(frozen=True, slots=True)
 class BoolOp:
     op: str  # "and" | "or"
-    left: "Expr"
-    right: "Expr"
+    left: Expr
+    right: Expr
 
 
 Expr = Eq | DateCmp | AnyEq | BoolOp
@@ -76,7 +77,7 @@ def _datetime(text: str) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class _Parser:

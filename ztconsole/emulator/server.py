@@ -6,8 +6,9 @@ import ipaddress
 import os
 import secrets
 import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ztconsole.datasets import BY_KEY
 from ztconsole.safetext import clean, command_line

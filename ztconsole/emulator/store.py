@@ -18,9 +18,10 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from ztconsole.datasets import DataSet
 from ztconsole.gcpause import gc_paused
@@ -73,7 +74,7 @@ class Collection:
         self._cache: dict[str, list[int]] = {}
 
     @classmethod
-    def of(cls, objs: Iterable[Any]) -> "Collection":
+    def of(cls, objs: Iterable[Any]) -> Collection:
         items = list(objs)
         return cls([dump(o) for o in items], [row_of(o) for o in items])
 
@@ -331,7 +332,7 @@ class View:
     ds: DataSet | None
     stored: bool = True
     positions: Sequence[int] | None = None
-    owner: "ItemRef | None" = None
+    owner: ItemRef | None = None
     context: str = ""
     _members: set[int] | None = field(default=None, repr=False)
 

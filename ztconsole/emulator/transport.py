@@ -18,7 +18,7 @@ class EmulatorTransport(httpx.AsyncBaseTransport):
     A ``reset`` fault surfaces as ``httpx.ReadError("Connection reset by peer")``, as a real reset does.
     """
 
-    def __init__(self, emulator: "Emulator"):
+    def __init__(self, emulator: Emulator):
         self.emulator = emulator
         self._inner = httpx.ASGITransport(app=emulator.app)
 

@@ -7,8 +7,9 @@ sets it uses, and this says which of them are not ``ok`` (``partial``, ``forbidd
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from ztconsole.datasets import BY_KEY
 from ztconsole.model.tenant import Tenant

@@ -6,18 +6,19 @@ computed on first use, so loading stays as fast as parsing.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Generic, Iterable, Literal, Mapping, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from ztconsole.datasets import BY_KEY
 
 if TYPE_CHECKING:  # the model classes are named, not imported, until a data set is read (start-up)
     from ztconsole.model.access import (
-        AppRoleAssignment,
         Application,
         ApplicationSegment,
+        AppRoleAssignment,
         ConditionalAccessSettings,
         Connector,
         ConnectorGroup,
@@ -230,10 +231,10 @@ class _Items(_DataSetValue[_T]):
     """A collection: its items, in the order read."""
 
     @overload
-    def __get__(self, tenant: None, owner: type) -> "_Items[_T]": ...
+    def __get__(self, tenant: None, owner: type) -> _Items[_T]: ...
     @overload
-    def __get__(self, tenant: "Tenant", owner: type) -> tuple[_T, ...]: ...
-    def __get__(self, tenant: "Tenant | None", owner: type) -> "tuple[_T, ...] | _Items[_T]":
+    def __get__(self, tenant: Tenant, owner: type) -> tuple[_T, ...]: ...
+    def __get__(self, tenant: Tenant | None, owner: type) -> tuple[_T, ...] | _Items[_T]:
         return self if tenant is None else tenant.get(self.key)
 
 
@@ -241,10 +242,10 @@ class _Single(_DataSetValue[_T]):
     """A singleton: the object, or None when not readable."""
 
     @overload
-    def __get__(self, tenant: None, owner: type) -> "_Single[_T]": ...
+    def __get__(self, tenant: None, owner: type) -> _Single[_T]: ...
     @overload
-    def __get__(self, tenant: "Tenant", owner: type) -> _T | None: ...
-    def __get__(self, tenant: "Tenant | None", owner: type) -> "_T | None | _Single[_T]":
+    def __get__(self, tenant: Tenant, owner: type) -> _T | None: ...
+    def __get__(self, tenant: Tenant | None, owner: type) -> _T | None | _Single[_T]:
         return self if tenant is None else tenant.get(self.key)
 
 
@@ -252,10 +253,10 @@ class _Children(_DataSetValue[_T]):
     """An item-scoped collection: parent key (Graph object id, lower-cased ARM resource id) -> items."""
 
     @overload
-    def __get__(self, tenant: None, owner: type) -> "_Children[_T]": ...
+    def __get__(self, tenant: None, owner: type) -> _Children[_T]: ...
     @overload
-    def __get__(self, tenant: "Tenant", owner: type) -> Mapping[str, tuple[_T, ...]]: ...
-    def __get__(self, tenant: "Tenant | None", owner: type) -> "Mapping[str, tuple[_T, ...]] | _Children[_T]":
+    def __get__(self, tenant: Tenant, owner: type) -> Mapping[str, tuple[_T, ...]]: ...
+    def __get__(self, tenant: Tenant | None, owner: type) -> Mapping[str, tuple[_T, ...]] | _Children[_T]:
         return self if tenant is None else tenant.get(self.key)
 
 
@@ -263,10 +264,10 @@ class _Each(_DataSetValue[_T]):
     """An item-scoped singleton: parent key -> the object."""
 
     @overload
-    def __get__(self, tenant: None, owner: type) -> "_Each[_T]": ...
+    def __get__(self, tenant: None, owner: type) -> _Each[_T]: ...
     @overload
-    def __get__(self, tenant: "Tenant", owner: type) -> Mapping[str, _T]: ...
-    def __get__(self, tenant: "Tenant | None", owner: type) -> "Mapping[str, _T] | _Each[_T]":
+    def __get__(self, tenant: Tenant, owner: type) -> Mapping[str, _T]: ...
+    def __get__(self, tenant: Tenant | None, owner: type) -> Mapping[str, _T] | _Each[_T]:
         return self if tenant is None else tenant.get(self.key)
 
 
@@ -504,5 +505,5 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _canonical(v) for k, v in value.items()}
     if isinstance(value, tuple):
-        return sorted((repr(x) for x in value))
+        return sorted(repr(x) for x in value)
     return repr(value) if value is not None else None

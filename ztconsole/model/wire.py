@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from datetime import datetime, timezone
-from typing import Any, Callable, ClassVar, Iterable, Mapping, Self, TypeVar, cast
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self, TypeVar, cast
 
 __all__ = [
     "F",
@@ -102,13 +103,13 @@ def parse_time(value: str) -> datetime:
     """Parse a Graph/ARM timestamp (``2019-09-26T23:12:16.0792706Z``) to an aware UTC datetime."""
     dt = datetime.fromisoformat(value)
     if dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc) if dt.utcoffset() else dt
+        return dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC) if dt.utcoffset() else dt
 
 
 def format_time(dt: datetime) -> str:
     """The wire form of a timestamp, as Graph writes it (UTC, ``Z``)."""
-    dt = dt.astimezone(timezone.utc)
+    dt = dt.astimezone(UTC)
     if dt.microsecond:
         return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -496,7 +497,7 @@ def _compile(cls: type[Wire]) -> None:
         parent, _, leaf = c.rpartition(".")
         tl.append(f"    {cvar[c]} = {{}}")
     tl.append(f"    {cvar['']} = out")
-    for i, (name, spec) in enumerate(specs):
+    for name, spec in specs:
         kparts = _parts(spec.key)
         parent, leaf = ".".join(kparts[:-1]), kparts[-1]
         dst = cvar[parent]

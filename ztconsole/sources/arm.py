@@ -11,9 +11,9 @@ Reads do not pay SDK model parsing (DESIGN.md, "One data contract"): each page i
 ``azure.core.rest.HttpRequest`` sent with the client's ``send_request(request, stream=True)``; the raw
 body is read and parsed once with ``json.loads`` (:func:`ztconsole.sources.paging.json_body`).
 (``stream=False`` would make the pipeline's ``ContentDecodePolicy`` parse every body once more, and keep
-the parsed copy where ``send_request`` does not return it.) A body whose read fails after the pipeline returned is requested again, up to
-``max_retries`` times, as the pipeline would have retried it. Every failure leaves this module as an
-:mod:`ztconsole.sources.errors` error.
+the parsed copy where ``send_request`` does not return it.) A body whose read fails after the pipeline
+returned is requested again, up to ``max_retries`` times, as the pipeline would have retried it. Every
+failure leaves this module as an :mod:`ztconsole.sources.errors` error.
 
 URLs are ``{arm_url}/{ds.api_path(...)}?api-version={ds.version}``; ``nextLink`` is followed (by the
 paging loop both readers share, :func:`ztconsole.sources.paging.pages`) exactly as ARM sends it (it
@@ -31,14 +31,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator, Sequence
 from functools import partial
-from typing import Any, AsyncIterator, Sequence
+from typing import Any, cast
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 from azure.core.exceptions import AzureError, ClientAuthenticationError, HttpResponseError
 from azure.core.pipeline.policies import AsyncRetryPolicy
-from azure.core.rest import HttpRequest
+from azure.core.rest import AsyncHttpResponse, HttpRequest
 from azure.mgmt.network.aio import NetworkManagementClient
 
 from ztconsole import __version__
@@ -61,11 +62,11 @@ class _CredentialFailed(ClientAuthenticationError):
     so the pipeline's retry policy gives up at once, as it does for azure-identity's own failures."""
 
     @classmethod
-    def of(cls, exc: Exception) -> "_CredentialFailed":
+    def of(cls, exc: Exception) -> _CredentialFailed:
         return cls(_message(exc), error=exc)
 
 
-class _BoundedRetryPolicy(AsyncRetryPolicy):
+class _BoundedRetryPolicy(AsyncRetryPolicy[HttpRequest, AsyncHttpResponse]):
     """azure-core's retry policy (on the statuses of :func:`errors.is_retryable_status`, which are azure-core's
     own defaults; the Graph reader retries the same), except that a ``Retry-After`` longer than
     ``max_retry_after`` seconds is not waited for: the response is handed back (and becomes
@@ -168,7 +169,7 @@ class ArmReader:
         for client, _ in clients:
             await client.close()
 
-    async def __aenter__(self) -> "ArmReader":
+    async def __aenter__(self) -> ArmReader:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -295,7 +296,8 @@ class ArmReader:
             raise _auth_failed(exc, url) from exc
         except HttpResponseError as exc:  # raised inside the pipeline with a response (redirects...)
             if exc.response is not None:
-                resp = exc.response
+                # the pipeline's own response (azure.core.rest); azure-core types it as its narrow error protocol
+                resp = cast(AsyncHttpResponse, exc.response)
                 raise errors.from_response(resp.status_code, _body_of(resp), dict(resp.headers), url,
                                            api="arm") from exc
             raise errors.from_transport(exc, url) from exc

@@ -7,11 +7,15 @@ they came. Readers raise only :mod:`ztconsole.sources.errors` errors.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, AsyncIterator, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ztconsole.datasets import DataSet
+
+if TYPE_CHECKING:
+    from ztconsole.model.wire import Wire
 
 #: Hosts an http (not https) base URL may name: ``ztconsole emulator`` on loopback. Anywhere else a
 #: bearer token would travel in clear.
@@ -88,6 +92,12 @@ class ReaderCredential:
     async def close(self) -> None:
         return None  # the caller's credential is the caller's to close
 
+    async def __aenter__(self) -> ReaderCredential:  # an AsyncTokenCredential is an async context manager
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
     def __repr__(self) -> str:  # never a token
         return f"ReaderCredential({type(self._credential).__name__})"
 
@@ -109,7 +119,7 @@ def select_for(ds: DataSet) -> list[str]:
     return keys
 
 
-def _subclasses(cls: type) -> list[type]:
+def _subclasses(cls: type[Wire]) -> list[type[Wire]]:
     poly = getattr(cls, "__wire_poly__", None)
     if poly is None:
         return [cls]

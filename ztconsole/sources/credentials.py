@@ -65,12 +65,12 @@ import os
 import re
 import stat
 import sys
-import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from ztconsole import paths
 from ztconsole.config import (
@@ -84,8 +84,8 @@ from ztconsole.config import (
 )
 from ztconsole.datasets import DATASETS, DataSet
 from ztconsole.safetext import clean, command_line
-from ztconsole.threads import in_daemon_thread
 from ztconsole.sources.errors import AuthFailed, SourceError
+from ztconsole.threads import in_daemon_thread
 
 if TYPE_CHECKING:  # the SDKs are imported only when a credential is built
     from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
@@ -335,7 +335,8 @@ class GuardedCredential:
 
     async def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
         try:
-            return await self.credential.get_token(*scopes, **kwargs)
+            token: AccessToken = await self.credential.get_token(*scopes, **kwargs)
+            return token
         except SourceError:
             raise
         except Exception as exc:  # noqa: BLE001 - every credential failure is AuthFailed; cancellation passes
@@ -345,7 +346,8 @@ class GuardedCredential:
         try:
             get_info = getattr(self.credential, "get_token_info", None)
             if get_info is not None:
-                return await get_info(*scopes, options=options)
+                info: AccessTokenInfo = await get_info(*scopes, options=options)
+                return info
             from azure.core.credentials import AccessTokenInfo
 
             opts = dict(options or {})
@@ -361,7 +363,7 @@ class GuardedCredential:
         if close is not None:
             await close()
 
-    async def __aenter__(self) -> "GuardedCredential":
+    async def __aenter__(self) -> GuardedCredential:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -404,7 +406,7 @@ class DeviceCodeCredentialAsync:
 
     # The sync credential's prompt_callback; called in the worker thread.
     def prompt(self, verification_uri: str, user_code: str, expires_on: datetime) -> None:
-        until = expires_on.astimezone(timezone.utc).strftime("%H:%M UTC")
+        until = expires_on.astimezone(UTC).strftime("%H:%M UTC")
         where = f" to {self._where}" if self._where else ""
         message = (f"To sign in{where}, open {verification_uri} in a browser and enter the code {user_code} "
                    f"(valid until {until}).")
@@ -449,7 +451,7 @@ class DeviceCodeCredentialAsync:
     async def close(self) -> None:
         await in_daemon_thread(self._sync.close)
 
-    async def __aenter__(self) -> "DeviceCodeCredentialAsync":
+    async def __aenter__(self) -> DeviceCodeCredentialAsync:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -628,17 +630,18 @@ def _client_certificate(profile: TenantProfile, endpoints: CloudEndpoints, tenan
                                    f"private key), or {CLIENT_SECRET_ENV} in the environment for a client secret")
         from azure.identity.aio import ClientSecretCredential
 
-        credential = ClientSecretCredential(tenant, profile.client_id, secret, **authority, **extra)
+        secret_credential = ClientSecretCredential(tenant, profile.client_id, secret, **authority, **extra)
         remedy = (f"Check tenant_id, client_id and {CLIENT_SECRET_ENV} (a client secret expires; create a new "
                   "one on the app registration).")
-        return GuardedCredential(credential, method="client-certificate (client secret)", remedy=remedy,
+        return GuardedCredential(secret_credential, method="client-certificate (client secret)", remedy=remedy,
                                  secrets=(secret,))
     if not path.is_file():
         raise _refuse(profile, f"certificate_path {str(path)!r} does not exist or is not a file")
     if not os.access(path, os.R_OK):
         raise _refuse(profile, f"certificate_path {str(path)!r} is not readable by this user")
     if os.name == "posix" and stat.S_IMODE(path.stat().st_mode) & 0o077:
-        notice(f"certificate {path} holds a private key and is readable by group or others: {command_line(['chmod', '600', str(path)])}")
+        chmod = command_line(["chmod", "600", str(path)])
+        notice(f"certificate {path} holds a private key and is readable by group or others: {chmod}")
     password = env.get(CERTIFICATE_PASSWORD_ENV) or None
     from azure.identity.aio import CertificateCredential
 

@@ -9,7 +9,11 @@ below, here and nowhere else. The loader turns them into data set statuses; the 
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar, Literal, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from ztconsole.model.tenant import Status
 
 Api = Literal["graph", "arm"]
 
@@ -17,7 +21,7 @@ Api = Literal["graph", "arm"]
 class SourceError(Exception):
     """A read that failed. ``status`` is the data set status it maps to."""
 
-    status: ClassVar[str] = "failed"
+    status: ClassVar[Status] = "failed"
     title: ClassVar[str] = "failed"
 
     def __init__(
@@ -48,7 +52,7 @@ class SourceError(Exception):
             parts.append(f"[request-id {self.request_id}]")
         return " ".join(parts)
 
-    def with_permission(self, permission: str) -> "SourceError":
+    def with_permission(self, permission: str) -> SourceError:
         """The same error naming the permission the data set needs (set by the loader, from the catalogue)."""
         self.permission = self.permission or permission
         return self

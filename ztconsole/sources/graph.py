@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime, timezone
-from typing import Any, AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -52,8 +53,9 @@ from kiota_http.middleware.options import (
     RetryHandlerOption,
     UrlReplaceHandlerOption,
 )
-from msgraph import GraphRequestAdapter, GraphServiceClient
 from msgraph._version import VERSION as MSGRAPH_VERSION
+from msgraph.graph_request_adapter import GraphRequestAdapter
+from msgraph.graph_service_client import GraphServiceClient
 from msgraph_core import APIVersion, GraphClientFactory
 from msgraph_core.middleware import GraphTelemetryHandler
 from msgraph_core.middleware.options import GraphTelemetryHandlerOption
@@ -226,7 +228,7 @@ class GraphReader:
     async def aclose(self) -> None:
         await self._own.aclose()
 
-    async def __aenter__(self) -> "GraphReader":
+    async def __aenter__(self) -> GraphReader:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -433,7 +435,9 @@ class GraphReader:
             status = answer.get("status")
             if not isinstance(status, int):
                 raise errors.bad_payload(batch_url, "a batch answer without a status")
-            headers = answer.get("headers") if isinstance(answer.get("headers"), dict) else {}
+            headers = answer.get("headers")
+            if not isinstance(headers, dict):
+                headers = {}
             out[ids[str(answer["id"])]] = (status, {str(k): str(v) for k, v in headers.items()},
                                            answer.get("body"))
         missing = [ids[i] for i in ids if ids[i] not in out]
@@ -475,8 +479,8 @@ def _query(ds: DataSet, options: ReadOptions) -> str:
 def _iso_z(moment: datetime) -> str:
     """RFC 3339 in UTC with a ``Z`` (a naive datetime is taken as UTC)."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _json_or_raise(response: httpx.Response, body: bytes, url: str) -> Any:

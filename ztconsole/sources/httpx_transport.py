@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import email.message
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
-from typing import Any, Optional, Union
+from typing import Any
 
 import httpx
 from azure.core.configuration import ConnectionConfiguration
@@ -65,7 +65,7 @@ __all__ = ["HttpxTransport", "map_httpx_error"]
 DEFAULT_BLOCK_SIZE = 4096
 _DEFAULT_CONFIG_TIMEOUT = 300  # azure-core's own default, used when the client has no timeout
 
-AnyRequest = Union[RestHttpRequest, LegacyHttpRequest]
+AnyRequest = RestHttpRequest | LegacyHttpRequest
 
 # Options azure-core may leave for the transport that httpx cannot apply per request.
 _IGNORED_OPTIONS = ("proxies", "proxy", "connection_verify", "connection_cert", "connection_data_block_size")
@@ -119,7 +119,7 @@ class _HttpxStreamDownload(AsyncIterator[bytes]):
         block_size = response.block_size or DEFAULT_BLOCK_SIZE
         # After a preload, httpx holds the decoded body; the raw bytes are gone, the decoded ones serve.
         if decompress or getattr(response, "_httpx_preloaded", False):
-            self._iter = self._internal.aiter_bytes(block_size)
+            self._iter: AsyncIterator[bytes] = self._internal.aiter_bytes(block_size)
         else:
             self._iter = self._internal.aiter_raw(block_size)
         self.content_length = int(self._internal.headers.get("content-length", 0) or 0)
@@ -188,7 +188,7 @@ class _LegacyHttpxResponse(LegacyAsyncHttpResponse):
                              "stream=False.")
         return self._content
 
-    def text(self, encoding: Optional[str] = None) -> str:
+    def text(self, encoding: str | None = None) -> str:
         encoding = encoding or _charset(self.content_type)
         if encoding is None or encoding.lower() in ("utf-8", "utf8"):
             encoding = "utf-8-sig"
@@ -245,7 +245,7 @@ async def _aiter_sync(source: Any, block_size: int) -> AsyncIterator[bytes]:
             yield chunk.encode("utf-8") if isinstance(chunk, str) else chunk
 
 
-class HttpxTransport(AsyncHttpTransport):
+class HttpxTransport(AsyncHttpTransport[AnyRequest, Any]):
     """An azure-core ``AsyncHttpTransport`` sending through ``client`` (see the module docstring).
 
     :param client: the httpx client; its timeouts, limits, proxies and TLS settings apply.
@@ -270,7 +270,7 @@ class HttpxTransport(AsyncHttpTransport):
     def client(self) -> httpx.AsyncClient:
         return self._client
 
-    async def __aenter__(self) -> "HttpxTransport":
+    async def __aenter__(self) -> HttpxTransport:
         await self.open()
         return self
 

@@ -18,16 +18,26 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Protocol
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
-from ztconsole.model.tenant import DataSetResult, IssueLog, LoadIssue, Tenant, TenantInfo, apply_recorded, arm_key
-from ztconsole.model.wire import WireError, jsonpath, parse_one
-from ztconsole.sources.base import ReadOptions, Reader
-from ztconsole.sources.errors import SourceError
 from ztconsole.gcpause import gc_paused
 from ztconsole.jsonscan import crash_reason
+from ztconsole.model.tenant import (
+    DataSetResult,
+    IssueLog,
+    LoadIssue,
+    Status,
+    Tenant,
+    TenantInfo,
+    apply_recorded,
+    arm_key,
+)
+from ztconsole.model.wire import JsonPath, Wire, WireError, WireNote, jsonpath, parse_one
+from ztconsole.sources.base import Reader, ReadOptions
+from ztconsole.sources.errors import SourceError
 
 
 class Recorder(Protocol):
@@ -168,7 +178,7 @@ class Loader:
         if self.recorder is not None:
             self.recorder.single(ds, "", "", raw)
         obj = _parse_one(cls, raw, (), label, issues)
-        status = "partial" if obj is None else "ok"
+        status: Status = "partial" if obj is None else "ok"
         return DataSetResult(ds.key, status, obj, 0 if obj is None else 1, issues.close(),
                              str(issues[0]) if obj is None and issues else "")
 
@@ -177,7 +187,7 @@ class Loader:
         if parent_res is None or parent_res.status in ("failed", "forbidden", "throttled"):
             why = parent_res.message if parent_res is not None else "not loaded"
             return DataSetResult(ds.key, "failed", {}, 0, [],
-                                 f"not read: {BY_KEY[ds.parent].title} could not be read ({why})")
+                                 f"not read: {BY_KEY[ds.parent or ''].title} could not be read ({why})")
         parents = parent_keys(ds, state.results, self.info)
         cls = ds.model_class()
         issues = IssueLog()
@@ -234,9 +244,9 @@ def parent_keys(ds: DataSet, results: dict[str, DataSetResult], info: TenantInfo
     return ids
 
 
-def _parse_into(cls: type, page: list[Any], start: int, label: str, out: list[Any],
+def _parse_into(cls: type[Wire], page: list[Any], start: int, label: str, out: list[Any],
                 issues: IssueLog) -> int:
-    notes: list = []
+    notes: list[WireNote] = []
     with gc_paused():
         poly = getattr(cls, "__wire_poly__", None)
         for offset, raw in enumerate(page):
@@ -256,8 +266,8 @@ def _parse_into(cls: type, page: list[Any], start: int, label: str, out: list[An
     return start + len(page)
 
 
-def _parse_one(cls: type, raw: Any, path: tuple, label: str, issues: IssueLog) -> Any:
-    notes: list = []
+def _parse_one(cls: type[Wire], raw: Any, path: JsonPath, label: str, issues: IssueLog) -> Any:
+    notes: list[WireNote] = []
     try:
         return parse_one(cls, raw, path, notes)
     except WireError as e:
@@ -277,7 +287,7 @@ def _crashed(ds: DataSet, e: Exception) -> DataSetResult:
 
 def _failed(ds: DataSet, e: SourceError) -> DataSetResult:
     value: Any = {} if ds.per_item else (None if ds.shape == "singleton" else ())
-    return DataSetResult(ds.key, e.status, value, 0, [LoadIssue(ds.label, "", str(e))],  # type: ignore[arg-type]
+    return DataSetResult(ds.key, e.status, value, 0, [LoadIssue(ds.label, "", str(e))],
                          f"{e.title}: {e}")
 
 

@@ -12,7 +12,8 @@ No SDK is imported here: the module costs nothing on the console's start-up path
 from __future__ import annotations
 
 import json
-from typing import Any, AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Any
 
 from ztconsole.sources import errors
 

@@ -26,8 +26,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,8 +36,11 @@ import httpx
 from ztconsole.config import CloudEndpoints
 from ztconsole.datasets import DATASETS, DataSet
 from ztconsole.sources import errors
-from ztconsole.sources.paging import json_body, pages
 from ztconsole.sources.credentials import permissions_of, scopes
+from ztconsole.sources.paging import json_body, pages
+
+if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken
 
 __all__ = ["ARM_PERMISSIONS_API_VERSION", "ARM_READ_ACTIONS", "PermissionCheck", "format_preflight",
            "preflight", "token_claims"]
@@ -165,7 +169,7 @@ def token_claims(token: str) -> dict[str, Any] | None:
 
 async def _access_token(credential: Any, scope: list[str], service: str) -> str:
     try:
-        token = await credential.get_token(*scope)
+        token: AccessToken = await credential.get_token(*scope)
     except errors.SourceError:
         raise
     except Exception as exc:  # noqa: BLE001 - a credential is a plug-in; any failure means no token

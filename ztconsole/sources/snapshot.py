@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 from collections.abc import MutableMapping
-from datetime import timezone
+from datetime import UTC
 from pathlib import Path
 from typing import IO, Any
 
@@ -130,7 +130,7 @@ class SnapshotWriter:
             if path is None:
                 return
             try:
-                fh = path.open("w", encoding="utf-8")
+                fh: IO[str] = path.open("w", encoding="utf-8")
             except OSError as e:
                 self._cannot_create(ds, sub, parent, path, e)
                 return
@@ -176,7 +176,7 @@ class SnapshotWriter:
             self.files += 1
         self._open.clear()
         if results is None:
-            settled = [DataSetResult(key, status, None, message=message)  # type: ignore[arg-type]
+            settled = [DataSetResult(key, status, None, message=message)
                        for key, status, message in info.recorded]
             settled += [DataSetResult(key, "ok", None) for key in self._refusals
                         if info.recorded_status(key) is None]
@@ -186,8 +186,8 @@ class SnapshotWriter:
         for res in settled:
             refused = self._refusals.get(res.key)
             if refused is not None:
-                count, first = refused
-                res = apply_recorded(res, "partial", f"not recorded: {count:,} file(s) with an unsafe path; "
+                n_refused, first = refused
+                res = apply_recorded(res, "partial", f"not recorded: {n_refused:,} file(s) with an unsafe path; "
                                                      f"first: {first}", label="also")
                 if results is not None:
                     results[res.key] = res
@@ -204,7 +204,7 @@ class SnapshotWriter:
             "break_glass": {"accounts": list(info.break_glass)},
         }
         if info.captured_at is not None:
-            meta["capture"]["captured_at"] = info.captured_at.astimezone(timezone.utc).strftime(
+            meta["capture"]["captured_at"] = info.captured_at.astimezone(UTC).strftime(
                 "%Y-%m-%dT%H:%M:%SZ")
         if incomplete:
             meta["datasets"] = {ds.label: {"status": incomplete[ds.key][0],

@@ -14,13 +14,14 @@ opened, never at start-up.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from contextlib import AsyncExitStack
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ztconsole.model.tenant import TenantInfo
-from ztconsole.sources.base import ReadOptions, Reader
+from ztconsole.sources.base import Reader, ReadOptions
 from ztconsole.sources.errors import SourceError
 
 HTTP_TIMEOUT = 60.0
@@ -36,7 +37,7 @@ class Stack:
         self.emulator: Any = None
         self._exit = AsyncExitStack()
 
-    async def __aenter__(self) -> "Stack":
+    async def __aenter__(self) -> Stack:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -129,7 +130,7 @@ async def open_live(profile: Any, *, break_glass: tuple[str, ...] = (), signin_d
                              scopes=[endpoints.graph_scope]),
         "arm": ArmReader(http, credential, arm_url=endpoints.arm_url, scopes=[endpoints.arm_scope]),
     }
-    moment = now or datetime.now(timezone.utc)
+    moment = now or datetime.now(UTC)
     stack.options = ReadOptions(signins_since=moment - timedelta(days=signin_days), max_items=200_000)
     try:
         org = None

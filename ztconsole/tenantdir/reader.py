@@ -18,21 +18,32 @@ import re
 import threading
 import time
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Callable, Literal, Mapping
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import Meta
 
 from ztconsole import tomlschema
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
-from ztconsole.model.tenant import (MAX_ISSUES, RECORDED_STATUSES, DataSetResult, IssueLog, LoadIssue, Tenant,
-                                    TenantInfo, apply_recorded, arm_key)
 from ztconsole.gcpause import gc_paused
 from ztconsole.jsonscan import JsonArrayError, crash_reason, iter_json_array, skip_ws
-from ztconsole.model.wire import WireError, jsonpath, parse_one, unwrap_collection, unwrap_single
+from ztconsole.model.tenant import (
+    MAX_ISSUES,
+    RECORDED_STATUSES,
+    DataSetResult,
+    IssueLog,
+    LoadIssue,
+    Status,
+    Tenant,
+    TenantInfo,
+    apply_recorded,
+    arm_key,
+)
+from ztconsole.model.wire import Wire, WireError, WireNote, jsonpath, parse_one, unwrap_collection, unwrap_single
 
 FORMAT_VERSION = 1
 DEFAULT_WORKERS = 4  # data sets read at once
@@ -108,14 +119,14 @@ def _could_hold(ds: DataSet, rel_dir: str) -> bool:
     return all(t == "*" or t == d for t, d in zip(segs, parts))
 
 
-class _Notes(list):
+class _Notes(list[WireNote]):
     """The notes list handed to ``from_wire``, bounded like :class:`IssueLog` (the rest counted)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.dropped = 0
 
-    def append(self, note: Any) -> None:  # type: ignore[override]
+    def append(self, note: WireNote) -> None:
         if len(self) < MAX_ISSUES:
             super().append(note)
         else:
@@ -162,7 +173,7 @@ class TenantDir:
 
     # --- opening ---------------------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> "TenantDir":
+    def open(cls, path: str | os.PathLike[str]) -> TenantDir:
         root = Path(path)
         if not root.is_dir():
             raise TenantDirError(f"{root}: not a directory")
@@ -229,8 +240,8 @@ class TenantDir:
                 self._refused_dirs[rel] = f"cannot be listed: {e.strerror or e}"
                 continue
             with listing:
-                for e in listing:
-                    entry(e.path, f"{rel}/{e.name}", e.is_symlink(), e.is_dir(follow_symlinks=False))
+                for found in listing:
+                    entry(found.path, f"{rel}/{found.name}", found.is_symlink(), found.is_dir(follow_symlinks=False))
         return index
 
     def safe_path(self, rel: str) -> Path:
@@ -276,9 +287,9 @@ class TenantDir:
         subs = self.info.subscriptions if ds.per_subscription else ("",)
         out = []
         for sub in subs:
-            rel = self._find(ds.file_path(sub=sub), ds.api)
-            if rel is not None:
-                out.append(_Located(rel, ""))
+            hit = self._find(ds.file_path(sub=sub), ds.api)
+            if hit is not None:
+                out.append(_Located(hit, ""))
         return out
 
     # --- reading ---------------------------------------------------------------------------------
@@ -338,6 +349,7 @@ class TenantDir:
                     items.extend(got)
             value, count = tuple(items), len(items)
         first = issues.first_error
+        status: Status
         if failed_files and failed_files == parts:
             status, message = "failed", str(first) if first else "unreadable"
         elif issues.error_count:
@@ -352,7 +364,7 @@ class TenantDir:
         recorded = self.info.recorded_status(ds.key)
         return apply_recorded(result, *recorded) if recorded is not None else result
 
-    def _read_file(self, rel: str, ds: DataSet, cls: type, issues: IssueLog) -> Any:
+    def _read_file(self, rel: str, ds: DataSet, cls: type[Wire], issues: IssueLog) -> Any:
         """Parse one file; None when nothing in it could be read."""
         try:
             text = self._text(rel)
@@ -387,8 +399,8 @@ class TenantDir:
     def _text(self, rel: str) -> str:
         return self.safe_path(rel).read_text(encoding="utf-8")
 
-    def _read_collection(self, rel: str, text: str, cls: type, issues: IssueLog,
-                         notes: list) -> list[Any] | None:
+    def _read_collection(self, rel: str, text: str, cls: type[Wire], issues: IssueLog,
+                         notes: list[WireNote]) -> list[Any] | None:
         out: list[Any] = []
         head = skip_ws(text, 0).end()
         if text[head:head + 1] == "{":
@@ -460,7 +472,7 @@ def read_all(reader: Any, keys: list[str] | None = None, workers: int = DEFAULT_
         if on_start is not None:
             on_start(ds)
         try:
-            result = reader.read(ds)
+            result: DataSetResult = reader.read(ds)
         except MemoryError:
             raise
         except Exception as e:  # noqa: BLE001 - one data set's crash must not take the others down
@@ -483,7 +495,7 @@ def read_all(reader: Any, keys: list[str] | None = None, workers: int = DEFAULT_
 # must still open.
 
 _Guid = Annotated[str, Meta(pattern=_UUID.pattern, extra={"expected": "a GUID"})]
-_RecordedStatus = Literal[RECORDED_STATUSES]  # type: ignore[valid-type]
+_RecordedStatus = Literal[RECORDED_STATUSES]  # type: ignore[valid-type]  # the model's tuple, unpacked at run time
 _Timestamp = Annotated[datetime, Meta(extra={"expected": "an RFC 3339 date-time (2026-11-22T10:00:00Z)"})]
 
 
@@ -546,20 +558,20 @@ def read_tenant_toml(path: Path) -> TenantInfo:
         raise TenantDirError("\n".join(found.sentence() for found in report.locate(text, name)))
     captured = doc.capture.captured_at
     if captured is not None and captured.tzinfo is None:
-        captured = captured.replace(tzinfo=timezone.utc)
+        captured = captured.replace(tzinfo=UTC)
     return TenantInfo(id=doc.tenant.id, display_name=doc.tenant.display_name,
                       default_domain=doc.tenant.default_domain, subscriptions=tuple(doc.azure.subscriptions),
-                      captured_at=captured.astimezone(timezone.utc) if captured else None,
+                      captured_at=captured.astimezone(UTC) if captured else None,
                       source=doc.capture.source, break_glass=tuple(doc.break_glass.accounts),
                       recorded=recorded)
 
 
 def _read_recorded(table: Mapping[str, _RecordedTable],
-                   report: tomlschema.Report[_TenantToml]) -> tuple[tuple[str, str, str], ...]:
+                   report: tomlschema.Report[_TenantToml]) -> tuple[tuple[str, Status, str], ...]:
     """``[datasets]``: the status of each data set the recording did not read completely, as
     ``(data set key, status, message)`` in catalogue order; a key that names no data set, or the same one
     as another key, is a problem in ``report``."""
-    found: dict[str, tuple[str, str, str]] = {}
+    found: dict[str, tuple[str, Status, str]] = {}
     for key, entry in table.items():
         where = ("datasets", key)
         label = tomlschema.label(where, table=True)

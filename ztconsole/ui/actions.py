@@ -25,6 +25,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from textual.app import App
     from textual.binding import BindingType
+    from textual.dom import DOMNode
+
+    _Node = DOMNode  # what Guarded is mixed into: its app and check_action, to the checker
+else:
+    _Node = object  # Textual stays unloaded until a node is built (see the module docstring)
 
 __all__ = ["Action", "ACTIONS", "BY_ID", "BY_TARGET", "SCOPES", "Guarded", "allowed", "bindings", "for_scope",
            "key_labels", "keys"]
@@ -115,7 +120,7 @@ def bindings(scope: str) -> list[BindingType]:  # what Textual's BINDINGS hold
     ]
 
 
-class Guarded:
+class Guarded(_Node):
     """Mixin for a Textual node whose bindings come from :func:`bindings`.
 
     Set ``ACTION_SCOPE``; actions the app's mode does not allow (dangerous ones while
@@ -126,7 +131,7 @@ class Guarded:
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         entry = BY_TARGET.get((self.ACTION_SCOPE, action))
-        app: Any = getattr(self, "app")
+        app: Any = self.app  # the console's ZtApp (read_only)
         if entry is not None and not allowed(entry, read_only=app.read_only):
             return False
-        return super().check_action(action, parameters)  # type: ignore[misc]
+        return super().check_action(action, parameters)

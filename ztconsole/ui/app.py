@@ -308,7 +308,10 @@ def _tty_modes() -> tuple[int, list[Any]] | None:
     try:
         import termios
 
-        fd = sys.__stdin__.fileno()  # what Textual's driver reads and sets
+        stdin = sys.__stdin__
+        if stdin is None:
+            return None
+        fd = stdin.fileno()  # what Textual's driver reads and sets
         return (fd, termios.tcgetattr(fd)) if os.isatty(fd) else None
     except Exception:  # noqa: BLE001 - no termios, no stdin, termios.error: nothing to restore
         return None
@@ -325,8 +328,11 @@ def _force_exit(code: int, tty: tuple[int, list[Any]] | None) -> None:
             termios.tcsetattr(tty[0], termios.TCSANOW, tty[1])
 
         def reset() -> None:
+            stderr = sys.__stderr__
+            if stderr is None:  # no terminal to write to
+                return
             with suppress(Exception):
-                os.write(sys.__stderr__.fileno(), _TERMINAL_RESET.encode())
+                os.write(stderr.fileno(), _TERMINAL_RESET.encode())
 
         writer = threading.Thread(target=reset, name="ztconsole-reset", daemon=True)
         writer.start()

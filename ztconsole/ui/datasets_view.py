@@ -67,8 +67,7 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
 
     def on_mount(self) -> None:
         for key, label in _COLUMNS:
-            justify = "right" if key in ("count", "issues") else "left"
-            self.add_column(Text(label, justify=justify), key=key)
+            self.add_column(Text(label, justify="right" if key in ("count", "issues") else "left"), key=key)
         for ds in self._datasets:
             self.add_row(
                 Text(ds.title), Text(_api(ds), style="dim"), Text(ds.pane, style="dim"),

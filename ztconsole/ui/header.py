@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -42,7 +42,7 @@ class TenantHeader(Horizontal):
         yield Static(text(info.display_name or info.id), id="tenant-name")
         parts = [info.default_domain]
         if info.captured_at is not None:
-            parts.append(f"captured {info.captured_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC")
+            parts.append(f"captured {info.captured_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
         meta = text(info.id)
         for part in parts:
             if part:

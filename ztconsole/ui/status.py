@@ -48,7 +48,7 @@ FINAL: tuple[Status, ...] = ("ok", "partial", "missing", "throttled", "forbidden
 
 def final(status: str) -> Status:
     """A finished read's status; one this console does not know counts as failed."""
-    return status if status in FINAL else "failed"  # type: ignore[return-value]
+    return status if status in FINAL else "failed"
 
 
 def colour(status: Status, variables: Mapping[str, str]) -> str:

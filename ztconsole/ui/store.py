@@ -196,7 +196,7 @@ class TenantStore:
             post(self._read_finished, result)
 
         if hasattr(self.source, "on_device_code"):  # a live tenant: sign-in may need the user
-            setattr(self.source, "on_device_code", lambda message: post(self._emit, self.SignIn, message))
+            self.source.on_device_code = lambda message: post(self._emit, self.SignIn, message)
         self._task = self._loop.create_task(self._run(started, finished))
         self._emit(self.Started)
         return True
