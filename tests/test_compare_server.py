@@ -6,10 +6,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from ztconsole.commands.whatif_input import resolve_scenario
 from ztconsole.demo import demo_dir
 from ztconsole.emulator import Emulator, EmulatorTransport
 from ztconsole.engine.compare import compare, evaluate_request
-from ztconsole.engine.whatif import Context, resolve_scenario, what_if
+from ztconsole.engine.whatif import Context, what_if
 from ztconsole.model.ca import WhatIfAnalysisResult
 from ztconsole.model.wire import parse_items
 from ztconsole.sources.graph import GraphReader

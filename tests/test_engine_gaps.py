@@ -13,7 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tenants import make_tenant as tenant_of
+from tenants import member, policy_json, uid
 from ztconsole.engine import ca_catalog
+from ztconsole.engine.ca.scenario import CLIENT_APPS, PLATFORMS
 from ztconsole.engine.gaps import (
     covers,
     find_gaps,
@@ -21,23 +24,15 @@ from ztconsole.engine.gaps import (
     policy_covers,
     summary_covers,
 )
-from ztconsole.engine.whatif import CLIENT_APPS, PLATFORMS, Context, Scenario, what_if
-from ztconsole.model.access import ServicePrincipal
-from ztconsole.model.ca import ConditionalAccessPolicy, NamedLocation
-from ztconsole.model.directory import DirectoryObject, Group, RoleAssignment, RoleDefinition, User
-from ztconsole.model.tenant import DataSetResult, Tenant, TenantInfo
-from ztconsole.model.wire import parse_one
+from ztconsole.engine.whatif import Context, Scenario, what_if
+from ztconsole.model.ca import ConditionalAccessPolicy
+from ztconsole.model.tenant import Tenant
 
 # --- a small tenant ---------------------------------------------------------------------------------------------
 
-
-def _id(n: int) -> str:
-    return f"00000000-0000-4000-8000-{n:012d}"
-
-
-ANN, BOB, SVC, NESTED, GUEST, ADMIN, BG, BG2, OFF = (_id(i) for i in range(1, 10))
-G_EXCL, G_INNER, G_BG, G_STAFF = (_id(100 + i) for i in range(4))
-HQ, BRANCH, OPERATING, BLOCKED = (_id(200 + i) for i in range(4))
+ANN, BOB, SVC, NESTED, GUEST, ADMIN, BG, BG2, OFF = (uid(i) for i in range(1, 10))
+G_EXCL, G_INNER, G_BG, G_STAFF = (uid(100 + i) for i in range(4))
+HQ, BRANCH, OPERATING, BLOCKED = (uid(200 + i) for i in range(4))
 COMPLIANT_NET = "3d46dbda-8382-466a-856d-eb00cbc6b910"
 GA = "62e90394-69f5-4237-9190-012177145e10"
 EXO = "00000002-0000-0ff1-ce00-000000000000"
@@ -66,17 +61,11 @@ GROUPS = [
     {"id": G_BG, "displayName": "SG-Emergency"},
     {"id": G_STAFF, "displayName": "SG-Staff"},
 ]
-
-
-def _m(oid: str, kind: str = "user") -> dict[str, Any]:
-    return {"@odata.type": f"#microsoft.graph.{kind}", "id": oid}
-
-
 MEMBERS = {
-    G_EXCL: [_m(G_INNER, "group"), _m(SVC)],
-    G_INNER: [_m(NESTED)],  # Nina is excluded only through the nested group
-    G_BG: [_m(BG)],
-    G_STAFF: [_m(ANN), _m(BOB), _m(ADMIN)],
+    G_EXCL: [member(G_INNER, "group"), member(SVC)],
+    G_INNER: [member(NESTED)],  # Nina is excluded only through the nested group
+    G_BG: [member(BG)],
+    G_STAFF: [member(ANN), member(BOB), member(ADMIN)],
 }
 LOCATIONS = [
     {"@odata.type": "#microsoft.graph.ipNamedLocation", "id": HQ, "displayName": "HQ", "isTrusted": True,
@@ -97,41 +86,20 @@ SPS = [
 ]
 
 
-def pol(pid: str, *, state: str = "enabled", users: dict | None = None, apps: dict | None = None,
-        grant: tuple[str, list[str]] | None = ("OR", ["mfa"]), strength: str | None = None,
-        **conditions: Any) -> dict[str, Any]:
-    cond = {"users": users if users is not None else {"includeUsers": ["All"]},
-            "applications": apps if apps is not None else {"includeApplications": ["All"]},
-            "clientAppTypes": ["all"]}
-    cond.update(conditions)
-    wire: dict[str, Any] = {"id": pid, "displayName": f"Policy {pid}", "state": state, "conditions": cond}
-    if grant is not None:
-        wire["grantControls"] = {"operator": grant[0], "builtInControls": grant[1]}
-        if strength:
-            wire["grantControls"]["authenticationStrength"] = {"id": strength}
+def pol(pid: str, *, strength: str | None = None, **kw: Any) -> dict[str, Any]:
+    """A policy (:func:`tenants.policy_json`), demanding the authentication strength ``strength`` too."""
+    wire = policy_json(pid, **kw)
+    if strength and "grantControls" in wire:
+        wire["grantControls"]["authenticationStrength"] = {"id": strength}
     return wire
 
 
 def make_tenant(policies: list[dict[str, Any]], *, break_glass: tuple[str, ...] = ("bg-01@contoso.onmicrosoft.com",),
-                users: list[dict] | None = None) -> Tenant:
-    def ok(key: str, value: Any) -> DataSetResult:
-        return DataSetResult(key, "ok", value)
-
-    results = {
-        "users": ok("users", tuple(User.from_wire(u) for u in (users or USERS))),
-        "groups": ok("groups", tuple(Group.from_wire(g) for g in GROUPS)),
-        "group_members": ok("group_members", {g: tuple(DirectoryObject.from_wire(m) for m in ms)
-                                              for g, ms in MEMBERS.items()}),
-        "role_definitions": ok("role_definitions", (RoleDefinition.from_wire(
-            {"id": GA, "displayName": "Global Administrator", "templateId": GA}),)),
-        "role_assignments": ok("role_assignments", (
-            RoleAssignment.from_wire({"id": "a1", "principalId": ADMIN, "roleDefinitionId": GA,
-                                      "directoryScopeId": "/"}),)),
-        "named_locations": ok("named_locations", tuple(parse_one(NamedLocation, n) for n in LOCATIONS)),
-        "service_principals": ok("service_principals", tuple(ServicePrincipal.from_wire(s) for s in SPS)),
-        "ca_policies": ok("ca_policies", tuple(ConditionalAccessPolicy.from_wire(p) for p in policies)),
-    }
-    return Tenant(TenantInfo(id=_id(999), display_name="Test", break_glass=break_glass), results)
+                users: list[dict[str, Any]] | None = None) -> Tenant:
+    return tenant_of(users=users or USERS, groups=GROUPS, members=MEMBERS,
+                     roles=[{"id": GA, "displayName": "Global Administrator", "templateId": GA}],
+                     assignments=[{"id": "a1", "principalId": ADMIN, "roleDefinitionId": GA, "directoryScopeId": "/"}],
+                     locations=LOCATIONS, sps=SPS, policies=policies, tenant_id=uid(999), break_glass=break_glass)
 
 
 EXCL = {"includeUsers": ["All"], "excludeGroups": [G_EXCL, G_BG]}

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tenants import make_tenant as tenant_of
+from tenants import member, policy_json, uid
 from ztconsole.engine.impact import (
     _missing,
     client_app_type,
@@ -22,22 +24,16 @@ from ztconsole.engine.impact import (
     service_account_reason,
 )
 from ztconsole.engine.whatif import Context, evaluate
-from ztconsole.model.access import ServicePrincipal
-from ztconsole.model.ca import ConditionalAccessPolicy, NamedLocation
-from ztconsole.model.directory import DirectoryObject, Group, SignIn, User
-from ztconsole.model.tenant import DataSetResult, Tenant, TenantInfo
-from ztconsole.model.wire import parse_one
+from ztconsole.model.ca import ConditionalAccessPolicy
+from ztconsole.model.directory import SignIn, User
+from ztconsole.model.tenant import Tenant
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
 
 
-def _id(n: int) -> str:
-    return f"00000000-0000-4000-8000-{n:012d}"
-
-
-ANN, BOB, SVC, BG, ROBOT = (_id(i) for i in range(1, 6))
-G_STAFF, G_SVC = _id(100), _id(101)
-HQ = _id(200)
+ANN, BOB, SVC, BG, ROBOT = (uid(i) for i in range(1, 6))
+G_STAFF, G_SVC = uid(100), uid(101)
+HQ = uid(200)
 PAYROLL = "5a5a5a5a-0000-4000-8000-00000000aaaa"
 WIKI = "5a5a5a5a-0000-4000-8000-00000000bbbb"
 
@@ -50,18 +46,15 @@ USERS = [
     {"id": ROBOT, "displayName": "Robot", "userPrincipalName": "svc-robot@contoso.com", "userType": "Member"},
 ]
 GROUPS = [{"id": G_STAFF, "displayName": "SG-Staff"}, {"id": G_SVC, "displayName": "SG-Service-Accounts"}]
-MEMBERS = {G_STAFF: [{"@odata.type": "#microsoft.graph.user", "id": ANN}],
-           G_SVC: [{"@odata.type": "#microsoft.graph.user", "id": SVC}]}
+MEMBERS = {G_STAFF: [member(ANN)], G_SVC: [member(SVC)]}
 LOCATIONS = [{"@odata.type": "#microsoft.graph.ipNamedLocation", "id": HQ, "displayName": "HQ", "isTrusted": True,
               "ipRanges": [{"@odata.type": "#microsoft.graph.iPv4CidrRange", "cidrAddress": "203.0.113.0/24"}]}]
 
 
-def pol(pid: str, *, state: str = "enabledForReportingButNotEnforced", users: dict | None = None,
-        apps: dict | None = None, grant: tuple[str, list[str]] = ("OR", ["block"]), **cond: Any) -> dict:
-    conditions = {"users": users or {"includeUsers": ["All"]},
-                  "applications": apps or {"includeApplications": ["All"]}, "clientAppTypes": ["all"], **cond}
-    return {"id": pid, "displayName": f"Policy {pid}", "state": state, "conditions": conditions,
-            "grantControls": {"operator": grant[0], "builtInControls": grant[1]}}
+def pol(pid: str, *, state: str = "enabledForReportingButNotEnforced", grant: tuple[str, list[str]] = ("OR", ["block"]),
+        **kw: Any) -> dict[str, Any]:
+    """A report-only block policy unless told otherwise (:func:`tenants.policy_json`)."""
+    return policy_json(pid, state=state, grant=grant, **kw)
 
 
 def si(n: int, user: str, *, app: str = PAYROLL, days_ago: float = 1, client: str = "Browser",
@@ -81,23 +74,11 @@ def si(n: int, user: str, *, app: str = PAYROLL, days_ago: float = 1, client: st
     return out
 
 
-def make_tenant(policies: list[dict], sign_ins: list[dict]) -> Tenant:
-    def ok(key: str, value: Any) -> DataSetResult:
-        return DataSetResult(key, "ok", value)
-
-    results = {
-        "users": ok("users", tuple(User.from_wire(u) for u in USERS)),
-        "groups": ok("groups", tuple(Group.from_wire(g) for g in GROUPS)),
-        "group_members": ok("group_members", {g: tuple(DirectoryObject.from_wire(m) for m in ms)
-                                              for g, ms in MEMBERS.items()}),
-        "named_locations": ok("named_locations", tuple(parse_one(NamedLocation, n) for n in LOCATIONS)),
-        "service_principals": ok("service_principals", (
-            ServicePrincipal.from_wire({"id": "sp1", "appId": PAYROLL, "displayName": "Payroll"}),)),
-        "ca_policies": ok("ca_policies", tuple(ConditionalAccessPolicy.from_wire(p) for p in policies)),
-        "sign_ins": ok("sign_ins", tuple(SignIn.from_wire(s) for s in sign_ins)),
-    }
-    return Tenant(TenantInfo(id=_id(999), display_name="Test", captured_at=NOW,
-                             break_glass=("bg-01@contoso.onmicrosoft.com",)), results)
+def make_tenant(policies: list[dict[str, Any]], sign_ins: list[dict[str, Any]]) -> Tenant:
+    return tenant_of(users=USERS, groups=GROUPS, members=MEMBERS, locations=LOCATIONS,
+                     sps=[{"id": "sp1", "appId": PAYROLL, "displayName": "Payroll"}], policies=policies,
+                     sign_ins=sign_ins, tenant_id=uid(999), captured_at=NOW,
+                     break_glass=("bg-01@contoso.onmicrosoft.com",))
 
 
 # --- mapping a sign-in ------------------------------------------------------------------------------------------

@@ -11,14 +11,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tenants import make_tenant as tenant_of
+from tenants import member, policy_json, uid
+from ztconsole.commands.whatif_input import resolve_scenario
 from ztconsole.engine import ca_catalog
-from ztconsole.engine.whatif import (
+from ztconsole.engine.ca.scenario import (
     AUTH_FLOWS,
     CLIENT_APPS,
     INSIDER_RISK_LEVELS,
     PLATFORMS,
     RISK_LEVELS,
     UNKNOWN_COUNTRY,
+)
+from ztconsole.engine.whatif import (
     Context,
     Scenario,
     classify_external,
@@ -26,21 +31,16 @@ from ztconsole.engine.whatif import (
     merge_sessions,
     policy_requirements,
     policy_session,
-    resolve_scenario,
     what_if,
 )
-from ztconsole.model.access import ServicePrincipal
 from ztconsole.model.ca import (
     AZURE_MANAGEMENT_APP_ID,
     ConditionalAccessGrantControls,
     ConditionalAccessPolicy,
     ConditionalAccessSessionControls,
-    NamedLocation,
 )
-from ztconsole.model.directory import DirectoryObject, Group, RoleAssignment, RoleDefinition, \
-    RoleEligibilitySchedule, User
-from ztconsole.model.tenant import DataSetResult, Tenant, TenantInfo
-from ztconsole.model.wire import parse_one
+from ztconsole.model.directory import User
+from ztconsole.model.tenant import Tenant
 
 needs_device_filter = pytest.mark.skipif(
     importlib.util.find_spec("ztconsole.engine.device_filter") is None,
@@ -61,13 +61,9 @@ DUP1 = "5a5a5a5a-0000-4000-8000-00000000bbb1"
 DUP2 = "5a5a5a5a-0000-4000-8000-00000000bbb2"
 
 
-def _uid(n: int) -> str:
-    return f"00000000-0000-4000-8000-{n:012d}"
-
-
-ADELE, ALEX, SCOPED, HELPER, RAVI, LOCAL_GUEST, B2B_MEMBER, BG = (_uid(i) for i in range(1, 9))
-G_FIN, G_FIN_EU, G_EXCL, G_BG, G_HELPDESK_ROLE = (_uid(100 + i) for i in range(5))
-HQ, BRANCH, ALLOWED, BLOCKED, GPS = (_uid(200 + i) for i in range(5))
+ADELE, ALEX, SCOPED, HELPER, RAVI, LOCAL_GUEST, B2B_MEMBER, BG = (uid(i) for i in range(1, 9))
+G_FIN, G_FIN_EU, G_EXCL, G_BG, G_HELPDESK_ROLE = (uid(100 + i) for i in range(5))
+HQ, BRANCH, ALLOWED, BLOCKED, GPS = (uid(200 + i) for i in range(5))
 COMPLIANT_NET = "3d46dbda-8382-466a-856d-eb00cbc6b910"
 
 USERS = [
@@ -92,16 +88,12 @@ GROUPS = [
 ]
 
 
-def _member(oid: str, kind: str = "user") -> dict[str, Any]:
-    return {"@odata.type": f"#microsoft.graph.{kind}", "id": oid}
-
-
 MEMBERS = {
-    G_FIN: [_member(G_FIN_EU, "group")],
-    G_FIN_EU: [_member(ADELE)],
-    G_EXCL: [_member(G_BG, "group")],
-    G_BG: [_member(BG)],
-    G_HELPDESK_ROLE: [_member(HELPER)],
+    G_FIN: [member(G_FIN_EU, "group")],
+    G_FIN_EU: [member(ADELE)],
+    G_EXCL: [member(G_BG, "group")],
+    G_BG: [member(BG)],
+    G_HELPDESK_ROLE: [member(HELPER)],
 }
 ROLE_DEFINITIONS = [
     {"id": GA, "displayName": "Global Administrator", "templateId": GA, "isBuiltIn": True},
@@ -148,28 +140,11 @@ SERVICE_PRINCIPALS = [
 
 
 def make_tenant(**override: Any) -> Tenant:
-    def ok(key: str, value: Any) -> DataSetResult:
-        return DataSetResult(key, "ok", value)
-
-    data = dict(users=USERS, groups=GROUPS, members=MEMBERS, roles=ROLE_DEFINITIONS, assignments=ASSIGNMENTS,
-                eligibility=ELIGIBILITY, locations=LOCATIONS, sps=SERVICE_PRINCIPALS)
+    data: dict[str, Any] = dict(users=USERS, groups=GROUPS, members=MEMBERS, roles=ROLE_DEFINITIONS,
+                                assignments=ASSIGNMENTS, eligibility=ELIGIBILITY, locations=LOCATIONS,
+                                sps=SERVICE_PRINCIPALS)
     data.update(override)
-    results = {
-        "users": ok("users", tuple(User.from_wire(u) for u in data["users"])),
-        "groups": ok("groups", tuple(Group.from_wire(g) for g in data["groups"])),
-        "group_members": ok("group_members", {gid: tuple(DirectoryObject.from_wire(m) for m in ms)
-                                              for gid, ms in data["members"].items()}),
-        "role_definitions": ok("role_definitions", tuple(RoleDefinition.from_wire(r) for r in data["roles"])),
-        "role_assignments": ok("role_assignments",
-                               tuple(RoleAssignment.from_wire(a) for a in data["assignments"])),
-        "role_eligibility": ok("role_eligibility",
-                               tuple(RoleEligibilitySchedule.from_wire(e) for e in data["eligibility"])),
-        "named_locations": ok("named_locations", tuple(parse_one(NamedLocation, n) for n in data["locations"])),
-        "service_principals": ok("service_principals",
-                                 tuple(ServicePrincipal.from_wire(s) for s in data["sps"])),
-    }
-    info = TenantInfo(id=TENANT_ID, display_name="Test", break_glass=("bg-01@contoso.onmicrosoft.com",))
-    return Tenant(info, results)
+    return tenant_of(**data, tenant_id=TENANT_ID, break_glass=("bg-01@contoso.onmicrosoft.com",))
 
 
 @pytest.fixture(scope="module")
@@ -177,16 +152,12 @@ def ctx() -> Context:
     return Context.from_tenant(make_tenant())
 
 
-def pol(pid: str = "p1", *, state: str = "enabled", users: dict | None = None, apps: dict | None = None,
-        grant: tuple[str, list[str]] | None = ("OR", ["mfa"]), grant_extra: dict | None = None,
-        session: dict | None = None, **conditions: Any) -> ConditionalAccessPolicy:
-    cond = {"users": users if users is not None else {"includeUsers": ["All"]},
-            "applications": apps if apps is not None else {"includeApplications": ["All"]},
-            "clientAppTypes": ["all"]}
-    cond.update(conditions)
-    wire: dict[str, Any] = {"id": pid, "displayName": f"Policy {pid}", "state": state, "conditions": cond}
+def pol(pid: str = "p1", *, state: str = "enabled", grant: tuple[str, list[str]] | None = ("OR", ["mfa"]),
+        grant_extra: dict[str, Any] | None = None, session: dict[str, Any] | None = None,
+        **conditions: Any) -> ConditionalAccessPolicy:
+    wire = policy_json(pid, state=state, grant=grant, **conditions)
     if grant is not None:
-        wire["grantControls"] = {"operator": grant[0], "builtInControls": grant[1], **(grant_extra or {})}
+        wire["grantControls"].update(grant_extra or {})
     if session is not None:
         wire["sessionControls"] = session
     return ConditionalAccessPolicy.from_wire(wire)
@@ -219,7 +190,7 @@ def test_all_users_and_none(ctx: Context) -> None:
 def test_user_by_id_and_unknown_user(ctx: Context) -> None:
     assert run(pol(users={"includeUsers": [ADELE]}), sc(), ctx).applies
     assert not run(pol(users={"includeUsers": [ALEX]}), sc(), ctx).applies
-    ghost = _uid(999)
+    ghost = uid(999)
     r = run(pol(), sc(ghost), ctx)
     assert r.applies and "not in the directory" in text(r)
 
@@ -472,7 +443,7 @@ def test_compliant_network_and_missing_locations(ctx: Context) -> None:
     assert run(p, sc(ip="198.51.100.9"), ctx).applies
     r = run(p, sc(ip="198.51.100.9", compliant_network=True), ctx)
     assert not r.applies and "Global Secure Access" in text(r)
-    deleted = _uid(299)
+    deleted = uid(299)
     r = run(pol(locations=_loc([deleted])), sc(ip="203.0.113.7"), ctx)
     assert not r.applies and "does not exist" in text(r)
 

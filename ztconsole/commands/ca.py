@@ -190,8 +190,8 @@ def _whatif(args: argparse.Namespace, tenant: Any, missing: Sequence[Any], out: 
 
 def _scenario_or_error(args: argparse.Namespace, ctx: Any) -> Any:
     """The scenario of the whatif options, or the usage error's message."""
+    from ztconsole.commands.whatif_input import resolve_scenario
     from ztconsole.engine.device_filter import DeviceInputError
-    from ztconsole.engine.whatif import resolve_scenario
 
     try:
         return resolve_scenario(

@@ -10,7 +10,13 @@ two judge differently; both sides' reasons are shown so an admin can see which o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from ztconsole.engine.ca.context import Context
+    from ztconsole.engine.ca.scenario import Scenario
+    from ztconsole.model.ca import WhatIfAnalysisResult, WhatIfRequest
+    from ztconsole.model.tenant import Tenant
 
 # Scenario user actions (CONTRACTS §2) and their Graph userActionContext values.
 _USER_ACTIONS = {"registerSecurityInformation": "registerSecurityInformation",
@@ -19,12 +25,13 @@ _USER_ACTIONS = {"registerSecurityInformation": "registerSecurityInformation",
 _DEVICE_INFO_NAMES = {"deviceOwnership": "ownership"}
 
 
-def answer_request(tenant: Any, ctx: Any, body: Any) -> list[dict[str, Any]]:
+def answer_request(tenant: Tenant, ctx: Context, body: Any) -> list[dict[str, Any]]:
     """Answer a ``POST /identity/conditionalAccess/evaluate`` body as the service does, with the local
     evaluator: the ``value`` of the response, every policy as the tenant holds it plus ``policyApplies``
     and ``analysisReasons``. What the emulator answers What If with (whoever builds an emulator hands it
     this, over the recorded tenant). ValueError for a body the service would refuse (400)."""
-    from ztconsole.engine.whatif import Scenario, evaluate
+    from ztconsole.engine.ca.evaluation import evaluate
+    from ztconsole.engine.ca.scenario import Scenario
     from ztconsole.model.ca import WhatIfRequest
     from ztconsole.model.wire import WireError
 
@@ -47,7 +54,7 @@ def answer_request(tenant: Any, ctx: Any, body: Any) -> list[dict[str, Any]]:
     return out
 
 
-def evaluate_request(scenario: Any, *, applied_only: bool = False) -> dict[str, Any]:
+def evaluate_request(scenario: Scenario, *, applied_only: bool = False) -> dict[str, Any]:
     """The wire body of ``POST /identity/conditionalAccess/evaluate`` for a what-if scenario."""
     if scenario.user_action:
         context: dict[str, Any] = {"@odata.type": "#microsoft.graph.userActionContext",
@@ -116,7 +123,7 @@ class Comparison:
         }
 
 
-def compare(local: Mapping[str, Any], server: Sequence[Any]) -> Comparison:
+def compare(local: Mapping[str, Any], server: Sequence[WhatIfAnalysisResult]) -> Comparison:
     """Line up a local ``whatif --json`` result with the service's ``whatIfAnalysisResult`` objects.
 
     A policy the service leaves out (it was asked for every policy, so only a disabled one) counts as not
@@ -139,19 +146,21 @@ def compare(local: Mapping[str, Any], server: Sequence[Any]) -> Comparison:
     return Comparison(tuple(rows))
 
 
-def scenario_fields(request: Any) -> dict[str, Any]:
+def scenario_fields(request: WhatIfRequest) -> dict[str, Any]:
     """The what-if scenario fields an evaluate request body (a ``WhatIfRequest`` model) stands for: the
     inverse of :func:`evaluate_request`, used by the emulator to answer it."""
+    from ztconsole.model.ca import ApplicationContext, AuthContext, UserActionContext
+
     fields: dict[str, Any] = {}
     identity = request.sign_in_identity
     fields["user_id"] = getattr(identity, "user_id", None) or ""
     context = request.sign_in_context
-    if getattr(context, "user_action", None):
+    if isinstance(context, UserActionContext) and context.user_action:
         fields["user_action"] = context.user_action
-    elif getattr(context, "authentication_context_value", None):
+    elif isinstance(context, AuthContext) and context.authentication_context_value:
         fields["auth_context"] = context.authentication_context_value
     else:
-        apps = getattr(context, "include_applications", ()) or ("All",)
+        apps = (context.include_applications if isinstance(context, ApplicationContext) else ()) or ("All",)
         fields["app"] = apps[0]
     cond = request.sign_in_conditions
     if cond is not None:

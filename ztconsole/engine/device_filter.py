@@ -42,7 +42,7 @@ import difflib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Iterable, Mapping, NamedTuple, Union
+from typing import Iterable, Mapping, NamedTuple, Union, cast
 
 __all__ = [
     "MAX_RULE_LENGTH",
@@ -272,9 +272,9 @@ class Comparison:
         elif positive == EQ:
             hit = actual == want
         elif positive == STARTS_WITH:
-            hit = actual.startswith(want)            # type: ignore[union-attr]
+            hit = cast(str, actual).startswith(cast(str, want))   # string properties only (the parser checks)
         elif positive == ENDS_WITH:
-            hit = actual.endswith(want)              # type: ignore[union-attr]
+            hit = cast(str, actual).endswith(cast(str, want))
         elif positive == CONTAINS:
             hit = want in actual                     # type: ignore[operator]
         else:                                        # IN

@@ -26,10 +26,12 @@ that the policies in play can tell apart:
 
 Every other condition is held at the plain sign-in the ``whatif`` defaults describe (risk ``none``, no
 insider risk, an unregistered device, no authentication flow): a policy that needs anything else (a risk
-policy, a device code flow block) covers nothing here. Then, one dimension after the other, the covering
-policies still possible are narrowed with bitmasks (each subproblem solved once); where none is left the
-remaining product is uncovered. Uncovered products are coalesced into rows and each row gets a concrete
-example, which is re-run through the reference evaluator (``confirmed``).
+policy, a device code flow block) covers nothing here. Every condition, for a class as for the plain
+sign-in, is decided by the fast face of the rule book (:mod:`ztconsole.engine.ca.conditions`), the rules
+``whatif`` gives its reasons by. Then, one dimension after the other, the covering policies still possible
+are narrowed with bitmasks (each subproblem solved once); where none is left the remaining product is
+uncovered. Uncovered products are coalesced into rows and each row gets a concrete example, which is re-run
+through the reference evaluator (``confirmed``).
 
 Pure: no I/O.
 """
@@ -39,32 +41,37 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import and_, or_
 from typing import Any, Iterable, Mapping, Sequence
 
 from ztconsole.engine import ca_catalog
-from ztconsole.engine.whatif import (
-    CLIENT_APPS,
-    PLATFORMS,
-    UNKNOWN_COUNTRY,
-    Context,
-    LocationFacts,
-    Scenario,
-    WhatIfResult,
-    policy_requirements,
-    what_if,
+from ztconsole.engine.ca.conditions import (
+    UNREGISTERED,
+    PolicyConditions,
+    SidesIndex,
+    app_keys,
+    conditions_of,
+    guest_terms,
+    place_of,
+    user_keys,
 )
+from ztconsole.engine.ca.context import Context, IPNetwork, IpTable
+from ztconsole.engine.ca.controls import policy_requirements
+from ztconsole.engine.ca.evaluation import WhatIfResult, what_if
+from ztconsole.engine.ca.scenario import CLIENT_APPS, ENABLED, PLATFORMS, REPORT_ONLY, UNKNOWN_COUNTRY, Scenario
 from ztconsole.model.ca import (
     ALL,
     GUESTS_OR_EXTERNAL_USERS,
-    LOCATION_ALL,
     LOCATION_ALL_TRUSTED,
     LOCATION_COMPLIANT_NETWORK,
     LOCATION_MFA_TRUSTED_IPS,
     MICROSOFT_ADMIN_PORTALS,
     OFFICE_365,
-    ConditionalAccessEnumeratedExternalTenants,
+    ConditionalAccessApplications,
     ConditionalAccessPolicy,
 )
+from ztconsole.model.tenant import Tenant
 
 __all__ = [
     "REPORT_ONLY",
@@ -80,7 +87,6 @@ __all__ = [
     "find_gaps",
 ]
 
-REPORT_ONLY = "enabledForReportingButNotEnforced"
 #: the application class of an app id no policy names
 OTHER_APP = "*"
 _STRENGTH = "authenticationStrength:"
@@ -210,7 +216,7 @@ class GapReport:
     disabled_users: int = 0
     policies: tuple[str, ...] = ()  # ids of the covering policies considered
     users_considered: int = 0
-    space: Any = field(default=None, compare=False, repr=False)
+    space: _Space | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """CONTRACTS §5."""
@@ -234,161 +240,27 @@ class GapReport:
         return None
 
 
-# --- the plain sign-in's other conditions -------------------------------------------------------------------
+# --- the plain sign-in, classes of apps ---------------------------------------------------------------------
 
 
-def _workload(cond: Any) -> bool:
-    ca = cond.client_applications
-    if ca is not None and (ca.include_service_principals or ca.service_principal_filter is not None):
-        return True
-    if [v for v in cond.service_principal_risk_levels if v != "unknownFutureValue"]:
-        return True
-    return bool(cond.agent_id_risk_level_values)
+def _plain(rules: PolicyConditions) -> bool:
+    """The policy can apply to the plain sign-in gaps explores: a user's sign-in to an app, with risk none,
+    no insider risk, an unregistered device and no authentication flow."""
+    return (rules.workload is None and rules.target.targets_apps and rules.sign_in_risk.holds("none")
+            and rules.user_risk.holds("none") and rules.insider_risk.holds(None)
+            and rules.devices.holds(UNREGISTERED) and rules.auth_flows.holds(None))
 
 
-def _baseline_ok(cond: Any) -> bool:
-    """The conditions the plain sign-in holds fixed (risk none, no insider risk, unregistered device, no
-    authentication flow) let the policy apply."""
-    for levels in (cond.sign_in_risk_levels, cond.user_risk_levels):
-        configured = [v for v in levels if v not in ("unknownFutureValue", "hidden")]
-        if configured and "none" not in configured:
-            return False
-    if [v for v in cond.insider_risk_level_values if v not in ("unknownFutureValue", "none")]:
-        return False
-    flows = cond.authentication_flows
-    if flows is not None and [m for m in flows.transfer_method_values if m not in ("none", "unknownFutureValue")]:
-        return False
-    devices = cond.devices
-    if devices is not None:
-        flt = devices.device_filter
-        if flt is not None and (flt.rule or "").strip():
-            from ztconsole.engine.device_filter import DeviceFilterError, filter_applies
-
-            try:
-                applies, _ = filter_applies(flt.mode or "", flt.rule, None)
-            except DeviceFilterError:
-                applies = (flt.mode or "").lower() == "exclude"
-            if not applies:
-                return False
-        include = [s.lower() for s in (*devices.include_devices, *devices.include_device_states)]
-        if include and "all" not in include:
-            return False  # an unregistered device is neither compliant nor hybrid joined
-    return True
-
-
-# --- users --------------------------------------------------------------------------------------------------
-
-
-class _Users:
-    """Inverted indexes over the users in play, to compute each policy's user condition for all at once."""
-
-    def __init__(self, ctx: Context, ids: Sequence[str]):
-        self.ctx = ctx
-        self.ids = tuple(ids)
-        self.all = frozenset(ids)
-        self.by_group: dict[str, set[str]] = {}
-        self.by_role: dict[str, set[str]] = {}
-        self.by_external: dict[str, set[str]] = {}
-        for uid in ids:
-            u = ctx.users[uid]
-            for g in u.groups:
-                self.by_group.setdefault(g, set()).add(uid)
-            for r in u.roles:
-                self.by_role.setdefault(r, set()).add(uid)
-            if u.external_type is not None:
-                self.by_external.setdefault(u.external_type, set()).add(uid)
-        self.external = frozenset(x for s in self.by_external.values() for x in s)
-
-    def side(self, users: Any, side: str) -> set[str] | frozenset[str]:
-        """The users the include (or exclude) side of a user condition matches (whatif's rules)."""
-        ids = users.include_users if side == "include" else users.exclude_users
-        groups = users.include_groups if side == "include" else users.exclude_groups
-        roles = users.include_roles if side == "include" else users.exclude_roles
-        guests = (users.include_guests_or_external_users if side == "include"
-                  else users.exclude_guests_or_external_users)
-        if ALL in ids:
-            return self.all
-        out: set[str] = {i for i in ids if i in self.all}
-        if GUESTS_OR_EXTERNAL_USERS in ids:
-            out |= self.external
-        for g in groups:
-            out |= self.by_group.get(g, set())
-        for r in roles:
-            out |= self.by_role.get(r, set())
-        if guests is not None:
-            for kind in _guest_kinds(guests):
-                out |= self.by_external.get(kind, set())
-        return out
-
-    def applies(self, users: Any) -> tuple[set[str] | frozenset[str], set[str] | frozenset[str]]:
-        """(included, included and not excluded)."""
-        if users is None:
-            return set(), set()
-        inc = self.side(users, "include")
-        if not inc:
-            return inc, inc
-        exc = self.side(users, "exclude")
-        return inc, (inc - exc) if exc else inc
-
-
-def _guest_kinds(spec: Any) -> list[str]:
-    """The guest / external user types a ``conditionalAccessGuestsOrExternalUsers`` matches for directory
-    users (whose home tenant is not known: an enumerated tenant list matches only local guests)."""
-    tenants = spec.external_tenants
-    enumerated = tenants is not None and (isinstance(tenants, ConditionalAccessEnumeratedExternalTenants)
-                                          or tenants.membership_kind == "enumerated")
-    return [k for k in spec.user_types if not enumerated or k == "internalGuest"]
-
-
-# --- applications, client apps, platforms -------------------------------------------------------------------
-
-
-def _app_spec(apps: Any) -> tuple[bool, set[str], set[str]] | None:
-    """(includes all, included ids, excluded ids) with the app groups expanded; None: not an app policy."""
+def _named_apps(apps: ConditionalAccessApplications | None) -> set[str]:
+    """The app ids a target condition names, the members of the app groups it names among them."""
     if apps is None:
-        return False, set(), set()
-    if apps.include_user_actions or apps.include_authentication_context_class_references:
-        return None
-
-    def ids(values: Sequence[str]) -> set[str]:
-        out = {v.lower() for v in values}
-        if OFFICE_365 in values:
-            out |= ca_catalog.APP_GROUPS[OFFICE_365]
-        if MICROSOFT_ADMIN_PORTALS in values:
-            out |= ca_catalog.APP_GROUPS[MICROSOFT_ADMIN_PORTALS]
-        return out
-
-    return ALL in apps.include_applications, ids(apps.include_applications), ids(apps.exclude_applications)
-
-
-def _app_ok(spec: tuple[bool, set[str], set[str]] | None, app: str) -> bool:
-    if spec is None:
-        return False
-    include_all, inc, exc = spec
-    if app == OTHER_APP:
-        return include_all
-    return (include_all or app in inc) and app not in exc
-
-
-def _client_ok(types: Sequence[str], client: str) -> bool:
-    configured = [t for t in types if t != "unknownFutureValue"]
-    if not configured or "all" in configured:
-        return True
-    return client in configured or (client == "exchangeActiveSync" and "easSupported" in configured)
-
-
-def _platform_ok(platforms: Any, p: str | None) -> bool:
-    if platforms is None:
-        return True
-    include = [x for x in platforms.include_platforms if x != "unknownFutureValue"]
-    exclude = [x for x in platforms.exclude_platforms if x != "unknownFutureValue"]
-    if not include and not exclude:
-        return True
-    if include and "all" not in include and (p is None or p not in include):
-        return False
-    if "all" in exclude:
-        return False
-    return not (p is not None and p in exclude)
+        return set()
+    values = (*apps.include_applications, *apps.exclude_applications)
+    out = {v.lower() for v in values}
+    for group in (OFFICE_365, MICROSOFT_ADMIN_PORTALS):
+        if group in values:
+            out |= ca_catalog.APP_GROUPS[group]
+    return out
 
 
 # --- locations ----------------------------------------------------------------------------------------------
@@ -406,59 +278,6 @@ class _Loc:
     country_key: Any  # None (any other country or not known), a frozenset of location ids, or "ZZ"
     country: str | None
     country_label: str
-
-
-def _loc_match(loc_id: str, ip: Any, country: str | None, compliant: bool, ctx: Context) -> bool | None:
-    """Whether the sign-in is in a location (whatif's rules): True, False or None (not known)."""
-    if loc_id == LOCATION_ALL:
-        return True
-    if loc_id == LOCATION_ALL_TRUSTED:
-        unknown = False
-        for lid in ctx.trusted_location_ids:
-            m = _loc_match(lid, ip, country, compliant, ctx)
-            if m:
-                return True
-            unknown = unknown or m is None
-        if ip is not None and _in(ip, ctx.mfa_trusted_ips):
-            return True
-        if unknown or (ip is None and ctx.mfa_trusted_ips):
-            return None
-        return False
-    if loc_id == LOCATION_MFA_TRUSTED_IPS:
-        if ip is None:
-            return None
-        return _in(ip, ctx.mfa_trusted_ips)
-    loc = ctx.locations.get(loc_id)
-    if loc is None and loc_id == LOCATION_COMPLIANT_NETWORK:
-        loc = LocationFacts(loc_id, "All Compliant Network locations", "compliantNetwork")
-    if loc is None:
-        return False
-    if loc.kind == "compliantNetwork":
-        return compliant
-    if loc.kind == "ip":
-        return None if ip is None else _in(ip, loc.networks)
-    if loc.kind == "country":
-        if country is None:
-            return None
-        if country == UNKNOWN_COUNTRY:
-            return loc.include_unknown
-        return country in loc.countries
-    return False
-
-
-def _in(ip: Any, networks: Iterable[Any]) -> bool:
-    return any(ip.version == n.version and ip in n for n in networks)
-
-
-def _locations_ok(locations: Any, loc: _Loc, ctx: Context) -> bool:
-    if locations is None or not (locations.include_locations or locations.exclude_locations):
-        return True
-    ip = ipaddress.ip_address(loc.ip) if loc.ip is not None else None
-    compliant = loc.ip_kind == "gsa"
-    include = tuple(locations.include_locations) or (LOCATION_ALL,)
-    if not any(_loc_match(i, ip, loc.country, compliant, ctx) for i in include):
-        return False
-    return not any(_loc_match(e, ip, loc.country, compliant, ctx) for e in locations.exclude_locations)
 
 
 def _referenced_locations(policies: Sequence[ConditionalAccessPolicy]) -> set[str]:
@@ -479,11 +298,11 @@ class _LocationSpace:
         ids = {r for r in refs if r in ctx.locations}
         if LOCATION_ALL_TRUSTED in refs:
             ids |= set(ctx.trusted_location_ids)
-        nets: list[tuple[str, Any]] = [(lid, n) for lid in sorted(ids) if ctx.locations[lid].kind == "ip"
-                                       for n in ctx.locations[lid].networks]
+        nets: list[tuple[str, IPNetwork]] = [(lid, n) for lid in sorted(ids) if ctx.locations[lid].kind == "ip"
+                                             for n in ctx.locations[lid].networks]
         if ctx.mfa_trusted_ips and refs & {LOCATION_ALL_TRUSTED, LOCATION_MFA_TRUSTED_IPS}:
             nets += [(LOCATION_MFA_TRUSTED_IPS, n) for n in ctx.mfa_trusted_ips]
-        self.nets = nets
+        self.table = IpTable((n, lid) for lid, n in nets)
 
         def name_of(lid: str) -> str:
             return "the MFA trusted IPs" if lid == LOCATION_MFA_TRUSTED_IPS else ctx.locations[lid].quoted
@@ -495,23 +314,15 @@ class _LocationSpace:
         regions: dict[frozenset[str], str] = {}
         gaps_between: list[str] = []
         for version in (4, 6):
-            vnets = [(lid, n) for lid, n in nets if n.version == version]
-            if not vnets:
+            if not any(n.version == version for _, n in nets):
                 continue
             cls = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
-            top = 2 ** (32 if version == 4 else 128)
-            bounds = sorted({0} | {int(n.network_address) for _, n in vnets}
-                            | {int(n.broadcast_address) + 1 for _, n in vnets})
-            for lo, hi in zip(bounds, bounds[1:] + [top]):
-                if lo >= top:
-                    continue
-                addr = cls(lo)
-                members = frozenset(lid for lid, n in vnets if addr in n)
-                if not members:
-                    gaps_between.append(str(cls(lo + 1) if hi - lo > 2 else addr))
-                    continue
-                if members not in regions:
-                    regions[members] = str(cls(lo + 1) if hi - lo > 2 else addr)
+            for lo, hi, members in self.table.regions(version):
+                rep = str(cls(lo + 1) if hi - lo > 2 else cls(lo))
+                if members:
+                    regions.setdefault(members, rep)
+                else:
+                    gaps_between.append(rep)
         ip_parts: list[tuple[str, Any, str | None, str, bool]] = []
         for members, rep in sorted(regions.items(), key=lambda kv: sorted(name_of(m) for m in kv[0])):
             names = sorted(name_of(m) for m in members)
@@ -538,9 +349,9 @@ class _LocationSpace:
             by_members.setdefault(members, []).append(c)
         country_parts: list[tuple[Any, str | None, str]] = [(None, None, "a country no named location lists")]
         for members, codes in sorted(by_members.items(), key=lambda kv: kv[1]):
-            names = " and ".join(sorted(self.country_locs[m].quoted for m in members))
+            holders = " and ".join(sorted(self.country_locs[m].quoted for m in members))
             shown = ", ".join(codes[:8]) + (f" and {len(codes) - 8} more" if len(codes) > 8 else "")
-            country_parts.append((members, codes[0], f"{shown} ({names})"))
+            country_parts.append((members, codes[0], f"{shown} ({holders})"))
         self.zz = any(loc.include_unknown for loc in self.country_locs.values())
         if self.zz:
             country_parts.append(("ZZ", UNKNOWN_COUNTRY, "no country/region (the lookup found none)"))
@@ -561,9 +372,7 @@ class _LocationSpace:
         elif ip is None:
             ip_key = "none"
         else:
-            addr = ipaddress.ip_address(ip)
-            members = frozenset(lid for lid, n in self.nets if addr.version == n.version and addr in n)
-            ip_key = members or "out"
+            ip_key = self.table.lookup(ipaddress.ip_address(ip)) or "out"
         if country is None:
             c_key: Any = None
         elif country == UNKNOWN_COUNTRY:
@@ -573,12 +382,10 @@ class _LocationSpace:
         return self.index_of.get((ip_key, c_key))
 
 
-def _outside_ip(networks: Sequence[Any]) -> str | None:
-    for cand in _OUTSIDE_CANDIDATES:
-        addr = ipaddress.ip_address(cand)
-        if not _in(addr, networks):
-            return cand
-    return None
+def _outside_ip(networks: Iterable[IPNetwork]) -> str | None:
+    """The first example address in none of ``networks``."""
+    table = IpTable((n, "") for n in networks)
+    return next((cand for cand in _OUTSIDE_CANDIDATES if not table.lookup(ipaddress.ip_address(cand))), None)
 
 
 # --- the search ---------------------------------------------------------------------------------------------
@@ -623,7 +430,7 @@ def _coalesce(rows: Iterable[Row]) -> tuple[Row, ...]:
     while changed and len(current) > 1:
         changed = False
         for d in range(width):
-            groups: dict[tuple, frozenset[int]] = {}
+            groups: dict[Row, frozenset[int]] = {}
             for r in current:
                 rest = r[:d] + r[d + 1:]
                 groups[rest] = groups.get(rest, frozenset()) | r[d]
@@ -644,14 +451,13 @@ def _few(items: Sequence[str], limit: int = 6) -> str:
 
 
 class _Describer:
-    def __init__(self, ctx: Context, users: _Users, policies: Sequence[ConditionalAccessPolicy],
-                 user_sets: Sequence[tuple[set[str] | frozenset[str], set[str] | frozenset[str]]],
-                 app_classes: Sequence[frozenset[str]], app_universe: set[str],
-                 locs: Sequence[_Loc]):
+    def __init__(self, ctx: Context, policies: Sequence[ConditionalAccessPolicy],
+                 user_masks: Mapping[str, tuple[int, int]], app_classes: Sequence[frozenset[str]],
+                 app_universe: set[str], locs: Sequence[_Loc]):
         self.ctx = ctx
-        self.users = users
         self.policies = policies
-        self.user_sets = user_sets
+        #: user id -> (the policies whose include side names the user, those whose user condition holds)
+        self.user_masks = user_masks
         self.app_classes = app_classes
         self.app_universe = app_universe
         self.locs = locs
@@ -667,16 +473,17 @@ class _Describer:
             population = f"guests ({', '.join(sorted(k for k in kinds if k))})"
         else:
             population = "users (members and guests)"
-        uset = set(uids)
+        included_all = reduce(and_, (self.user_masks[u][0] for u in uids))
+        applies_any = reduce(or_, (self.user_masks[u][1] for u in uids))
         causes: dict[str, list[str]] = {}
         scoped = False
-        for p, (inc, app) in zip(self.policies, self.user_sets):
-            if not uset <= inc:
+        for bit, p in enumerate(self.policies):
+            if not included_all >> bit & 1:
                 continue
             scoped = True
-            if uset & app:
+            if applies_any >> bit & 1:
                 continue
-            why = self._exclusion(p, uset)
+            why = self._exclusion(p, uids)
             causes.setdefault(why, []).append(p.display_name or p.id)
         parts = [population]
         for why, names in sorted(causes.items()):
@@ -687,26 +494,28 @@ class _Describer:
         count = f"{len(shown):,} user" + ("" if len(shown) == 1 else "s")
         return f"{' '.join(parts)} ({count}: {_few(shown, 3)})"
 
-    def _exclusion(self, p: ConditionalAccessPolicy, uset: set[str]) -> str:
+    def _exclusion(self, p: ConditionalAccessPolicy, uids: Sequence[str]) -> str:
+        """Which exclusion of ``p`` holds every one of ``uids`` out, in words."""
         users = p.conditions.users if p.conditions is not None else None
         if users is None:
             return "by the policy"
         if ALL in users.exclude_users:
             return "(the policy excludes all users)"
-        if uset <= set(users.exclude_users):
+        if set(uids) <= set(users.exclude_users):
             return "by name"
+        facts = [self.ctx.users[u] for u in uids]
         for g in sorted(users.exclude_groups, key=lambda g: self.ctx.group_name(g)):
-            if uset <= self.users.by_group.get(g, set()):
+            if all(g in f.groups for f in facts):
                 return f"as members of {self.ctx.group_name(g)}"
         for r in sorted(users.exclude_roles, key=lambda r: self.ctx.role_name(r)):
-            if uset <= self.users.by_role.get(r, set()):
+            if all(r in f.roles for f in facts):
                 return f"as holders of {self.ctx.role_name(r)}"
-        if GUESTS_OR_EXTERNAL_USERS in users.exclude_users and uset <= self.users.external:
+        if GUESTS_OR_EXTERNAL_USERS in users.exclude_users and all(f.external_type is not None for f in facts):
             return "as guests or external users"
         spec = users.exclude_guests_or_external_users
         if spec is not None:
-            kinds = _guest_kinds(spec)
-            if all(self.ctx.users[u].external_type in kinds for u in uset):
+            terms = guest_terms(spec)
+            if all(not terms.isdisjoint(user_keys(f)[0]) for f in facts):
                 return "as guests or external users"
         return "by several exclusions"
 
@@ -744,10 +553,9 @@ class _Describer:
             return "any platform"
         chosen = [everything[i] for i in sorted(values)]
         missing = [p for p in everything if p not in chosen]
-        label = {None: "unknown platform"}
         if len(missing) < len(chosen):
-            return "any platform except " + ", ".join(label.get(p, p) for p in missing)  # type: ignore[arg-type]
-        return ", ".join(label.get(p, p) for p in chosen)  # type: ignore[arg-type]
+            return "any platform except " + ", ".join(p or "unknown platform" for p in missing)
+        return ", ".join(p or "unknown platform" for p in chosen)
 
     def location_texts(self, values: frozenset[int]) -> list[tuple[str, frozenset[int]]]:
         """The location set as rows of (text, values): split into products of an IP part and a country part."""
@@ -755,9 +563,9 @@ class _Describer:
         by_ip: dict[Any, set[Any]] = {}
         for loc in chosen:
             by_ip.setdefault(loc.ip_key, set()).add(loc.country_key)
-        groups: dict[frozenset, list[Any]] = {}
-        for ip_key, ckeys in by_ip.items():
-            groups.setdefault(frozenset(ckeys), []).append(ip_key)
+        groups: dict[frozenset[Any], list[Any]] = {}
+        for ip_key, countries in by_ip.items():
+            groups.setdefault(frozenset(countries), []).append(ip_key)
         out = []
         for ckeys, ip_keys in groups.items():
             idx = frozenset(i for i in values if self.locs[i].ip_key in ip_keys and self.locs[i].country_key in ckeys)
@@ -831,10 +639,12 @@ class _Space:
             return None
         app = scenario.app or ALL
         if app in (OFFICE_365, MICROSOFT_ADMIN_PORTALS):
-            # the alias stands for an app of the group that no policy names by its id
-            members = sorted(ca_catalog.APP_GROUPS[app] - self.named)
+            # the alias stands for an app of that group, and of no other, that no policy names by its id
+            # (as the rule book reads it: conditions.app_keys)
+            others = set().union(*(apps for group, apps in ca_catalog.APP_GROUPS.items() if group != app))
+            members = sorted(ca_catalog.APP_GROUPS[app] - self.named - others)
             if not members:
-                raise ValueError(f"every app of the {app} group is named by a policy: give an app id")
+                raise ValueError(f"every app of only the {app} group is named by a policy: give an app id")
             app = members[0]
         app_idx = self.other if app == ALL else self.app_class.get(app, self.other)
         loc = self.locations.index(scenario.ip, scenario.country, scenario.compliant_network)
@@ -844,7 +654,7 @@ class _Space:
                 loc)
 
 
-def find_gaps(tenant: Any, *, include_report_only: bool = False, break_glass: Iterable[str] = (),
+def find_gaps(tenant: Tenant, *, include_report_only: bool = False, break_glass: Iterable[str] = (),
               ctx: Context | None = None, confirm: bool = True) -> GapReport:
     """The uncovered classes of sign-ins of ``tenant`` (see the module docstring).
 
@@ -855,11 +665,12 @@ def find_gaps(tenant: Any, *, include_report_only: bool = False, break_glass: It
     if ctx is None:
         ctx = Context.from_tenant(tenant, break_glass=tuple(break_glass))
     all_policies = tuple(tenant.ca_policies)
-    states = ("enabled", REPORT_ONLY) if include_report_only else ("enabled",)
-    policies = [p for p in all_policies
-                if p.state in states and policy_covers(p) and p.conditions is not None
-                and not _workload(p.conditions) and _baseline_ok(p.conditions)
-                and _app_spec(p.conditions.applications) is not None]
+    states = (ENABLED, REPORT_ONLY) if include_report_only else (ENABLED,)
+    chosen = [(p, conditions_of(p.conditions)) for p in all_policies
+              if p.state in states and policy_covers(p) and p.conditions is not None]
+    chosen = [(p, r) for p, r in chosen if _plain(r)]
+    policies = [p for p, _ in chosen]
+    rules = [r for _, r in chosen]
 
     enabled_flag = {u.id: u.account_enabled is not False for u in tenant.users}
     emergency = tuple(EmergencyAccount(f.id, f.user_principal_name, f.display_name)
@@ -868,55 +679,48 @@ def find_gaps(tenant: Any, *, include_report_only: bool = False, break_glass: It
     disabled = sum(1 for f in ctx.users.values() if not f.break_glass and not enabled_flag.get(f.id, True))
     in_play = sorted((f.id for f in ctx.users.values() if not f.break_glass and enabled_flag.get(f.id, True)),
                      key=lambda i: ((ctx.users[i].user_principal_name or i).lower(), i))
-    users = _Users(ctx, in_play)
 
-    # users: one bit per policy whose user condition holds
-    user_sets = [users.applies(p.conditions.users) for p in policies]
-    user_mask: dict[str, int] = dict.fromkeys(in_play, 0)
-    for bit, (_, applies) in enumerate(user_sets):
-        flag = 1 << bit
-        for uid in applies:
-            user_mask[uid] |= flag
+    # users: one bit per policy whose include side names them, and per policy whose user condition holds
+    user_index = SidesIndex(3)
+    for bit, r in enumerate(rules):
+        user_index.add(1 << bit, r.users.sides)
+    user_masks: dict[str, tuple[int, int]] = {}
     classes: dict[int, list[str]] = {}
     for uid in in_play:
-        classes.setdefault(user_mask[uid], []).append(uid)
+        inc, exc = user_index.masks(user_keys(ctx.users[uid]))
+        user_masks[uid] = (inc, inc & ~exc)
+        classes.setdefault(inc & ~exc, []).append(uid)
     user_classes = sorted(classes.items(), key=lambda kv: kv[1][0])
 
     # applications
-    specs = [_app_spec(p.conditions.applications) for p in policies]
-    candidates: set[str] = set()
-    for spec in specs:
-        if spec is not None:
-            candidates |= {a for a in spec[1] | spec[2] if _looks_like_app_id(a)}
+    candidates = {a for r in rules for a in _named_apps(r.target.apps) if _looks_like_app_id(a)}
+    target_index = SidesIndex()
+    for bit, r in enumerate(rules):
+        target_index.add(1 << bit, r.target.sides)
     app_by_mask: dict[int, set[str]] = {}
     for app in sorted(candidates) + [OTHER_APP]:
-        mask = 0
-        for bit, spec in enumerate(specs):
-            if _app_ok(spec, app):
-                mask |= 1 << bit
+        mask = target_index.mask(app_keys(ALL if app == OTHER_APP else app, ctx))
         app_by_mask.setdefault(mask, set()).add(app)
     app_items = sorted(app_by_mask.items(), key=lambda kv: (OTHER_APP not in kv[1], sorted(kv[1])))
     app_classes = [frozenset(apps) for _, apps in app_items]
 
-    client_masks = [sum(1 << bit for bit, p in enumerate(policies) if _client_ok(p.conditions.client_app_types, c))
-                    for c in CLIENT_APPS]
+    client_masks = [sum(1 << bit for bit, r in enumerate(rules) if r.client_apps.holds(c)) for c in CLIENT_APPS]
     platform_values = (*PLATFORMS, None)
-    platform_masks = [sum(1 << bit for bit, p in enumerate(policies) if _platform_ok(p.conditions.platforms, v))
-                      for v in platform_values]
-    named = {v.lower() for p in policies if p.conditions.applications is not None
-             for v in (*p.conditions.applications.include_applications,
-                       *p.conditions.applications.exclude_applications) if _looks_like_app_id(v)}
+    platform_masks = [sum(1 << bit for bit, r in enumerate(rules) if r.platforms.holds(v)) for v in platform_values]
+    named = {v.lower() for r in rules if r.target.apps is not None
+             for v in (*r.target.apps.include_applications, *r.target.apps.exclude_applications)
+             if _looks_like_app_id(v)}
     space = _LocationSpace(policies, ctx)
     locs = space.values
-    loc_masks = [sum(1 << bit for bit, p in enumerate(policies) if _locations_ok(p.conditions.locations, v, ctx))
-                 for v in locs]
+    places = [place_of(v.ip, v.country, v.ip_kind == "gsa", ctx) for v in locs]
+    loc_masks = [sum(1 << bit for bit, r in enumerate(rules) if r.locations.holds(place)) for place in places]
 
     solver = _Solver([[m for m, _ in user_classes], [m for m, _ in app_items], client_masks, platform_masks,
                       loc_masks])
     full = (1 << len(policies)) - 1
     rows = solver.solve(0, full) if in_play else ()
 
-    describer = _Describer(ctx, users, policies, user_sets, app_classes, candidates | {OTHER_APP}, locs)
+    describer = _Describer(ctx, policies, user_masks, app_classes, candidates | {OTHER_APP}, locs)
     other_app = _other_app_id(tenant, candidates)
     gaps: list[Gap] = []
     for row in rows:
@@ -963,7 +767,7 @@ def _looks_like_app_id(value: str) -> bool:
     return len(parts) == 5 and [len(p) for p in parts] == [8, 4, 4, 4, 12]
 
 
-def _other_app_id(tenant: Any, named: set[str]) -> str:
+def _other_app_id(tenant: Tenant, named: set[str]) -> str:
     """A real app of the tenant that no policy names and no app group holds, else the ``All`` alias."""
     grouped = set().union(*ca_catalog.APP_GROUPS.values())
     for sp in sorted(tenant.service_principals, key=lambda s: ((s.display_name or "").lower(), s.app_id or "")):

@@ -50,13 +50,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
-from ztconsole.engine.gaps import _Users, _loc_match
-from ztconsole.engine.whatif import Context, Scenario, evaluate
+from ztconsole.engine.ca.conditions import conditions_of, location_state, place_of, user_keys
+from ztconsole.engine.ca.context import Context
+from ztconsole.engine.ca.controls import Requirements
+from ztconsole.engine.ca.evaluation import evaluate
+from ztconsole.engine.ca.scenario import Scenario
 from ztconsole.model.ca import (
     AUTH_STRENGTH_MFA,
     LOCATION_ALL_TRUSTED,
+    ConditionalAccessConditionSet,
     ConditionalAccessPolicy,
 )
+from ztconsole.model.directory import DeviceDetail, SignIn, User
+from ztconsole.model.tenant import Tenant
 
 __all__ = [
     "CLIENT_APP_USED",
@@ -122,7 +128,7 @@ def platform_of(operating_system: str | None) -> str | None:
     return None
 
 
-def device_of(detail: Any) -> dict[str, Any] | None:
+def device_of(detail: DeviceDetail | None) -> dict[str, Any] | None:
     """Device filter properties from ``deviceDetail``; None for an unregistered device."""
     if detail is None:
         return None
@@ -130,8 +136,9 @@ def device_of(detail: Any) -> dict[str, Any] | None:
     if not (detail.device_id or "").strip() and not trust:
         return None
     out: dict[str, Any] = {}
-    if (detail.device_id or "").strip():
-        out["deviceId"] = detail.device_id.strip()
+    device_id = (detail.device_id or "").strip()
+    if device_id:
+        out["deviceId"] = device_id
     if detail.display_name:
         out["displayName"] = detail.display_name
     if detail.operating_system:
@@ -156,26 +163,26 @@ def _country(value: str | None) -> str | None:
     return value.strip().upper() if value and _COUNTRY.match(value.strip()) else None
 
 
-def _risk(si: Any) -> str:
+def _risk(si: SignIn) -> str:
     for level in (si.risk_level_during_sign_in, si.risk_level_aggregated):
-        if level in _RISK:
+        if level is not None and level in _RISK:
             return level
     return "none"
 
 
-def _app(si: Any) -> str:
+def _app(si: SignIn) -> str:
     for value in (si.resource_id, si.app_id):
         if value and _GUID.match(value.strip()):
             return value.strip().lower()
     return "All"
 
 
-def _auth_flow(si: Any) -> str | None:
+def _auth_flow(si: SignIn) -> str | None:
     protocol = si.unknown("authenticationProtocol")
     return "deviceCodeFlow" if isinstance(protocol, str) and protocol.lower() == "devicecode" else None
 
 
-def scenario_of(si: Any) -> Scenario:
+def scenario_of(si: SignIn) -> Scenario:
     """The What If scenario of one sign-in (see the module docstring)."""
     return Scenario(user_id=si.user_id or "", app=_app(si), client_app=client_app_type(si.client_app_used) or "browser",
                     platform=platform_of(si.device_detail.operating_system if si.device_detail else None),
@@ -186,7 +193,7 @@ def scenario_of(si: Any) -> Scenario:
 # --- who is touched ---------------------------------------------------------------------------------------------
 
 
-def service_account_reason(user: Any, ctx: Context, group_names: Mapping[str, str] | None = None) -> str | None:
+def service_account_reason(user: User, ctx: Context, group_names: Mapping[str, str] | None = None) -> str | None:
     """Why a directory user looks like a service (non-interactive) account, or None.
 
     Signs, in order: the Directory Synchronization Accounts role; membership of a group whose name says
@@ -315,7 +322,7 @@ def _iso(dt: datetime | None) -> str | None:
 # --- the replay -------------------------------------------------------------------------------------------------
 
 
-def find_policy(tenant: Any, ref: str) -> ConditionalAccessPolicy:
+def find_policy(tenant: Tenant, ref: str) -> ConditionalAccessPolicy:
     """A policy by id, by display name, or by the start of one display name (``CA025``), case-insensitive
     and unique; KeyError listing the choices."""
     value = ref.strip()
@@ -333,7 +340,7 @@ def find_policy(tenant: Any, ref: str) -> ConditionalAccessPolicy:
     raise KeyError(f"{ref!r} {why}; policies: {choices or 'none'}")
 
 
-def replay(tenant: Any, policy_id: str | ConditionalAccessPolicy, *, days: int | None = None, now: datetime,
+def replay(tenant: Tenant, policy_id: str | ConditionalAccessPolicy, *, days: int | None = None, now: datetime,
            ctx: Context | None = None, break_glass: Iterable[str] = ()) -> ImpactReport:
     """Replay the sign-in log as if ``policy_id`` (an id or name in the tenant, or a draft policy object)
     were enforced. ``days``: only sign-ins of the last N days before ``now`` (the tenant's ``captured_at``
@@ -348,18 +355,19 @@ def replay(tenant: Any, policy_id: str | ConditionalAccessPolicy, *, days: int |
     start = now - timedelta(days=days) if days is not None else None
 
     looks = _Looks(cond)
-    users = _Users(ctx, list(ctx.users))
-    included = users.applies(cond.users)[1] if cond is not None else set()
+    users = conditions_of(cond).users if cond is not None else None
+    included = ({uid for uid, facts in ctx.users.items() if users.holds(user_keys(facts))} if users is not None
+                else set())
     loc_ids = looks.location_ids(ctx)
-    loc_cache: dict[tuple[str | None, str | None], Any] = {}
+    loc_cache: dict[tuple[str | None, str | None], tuple[bool | None, ...]] = {}
     strengths = {p.id: p.grant_controls.authentication_strength.id for p in tenant.ca_policies
                  if p.grant_controls is not None and p.grant_controls.authentication_strength is not None}
 
-    verdicts: dict[tuple, tuple[bool, bool, tuple[tuple[str, ...], ...]]] = {}
+    verdicts: dict[tuple[Any, ...], tuple[bool, bool, Requirements]] = {}
     unmapped: dict[str, int] = {}
     considered = skipped = applies = blocked = challenged = satisfied = 0
     hits: list[ImpactedSignIn] = []
-    per_user: dict[str, list] = {}
+    per_user: dict[str, list[ImpactedSignIn]] = {}
     for si in tenant.sign_ins:
         created = si.created_date_time
         if start is not None and (created is None or created < start or created > now):
@@ -380,14 +388,12 @@ def replay(tenant: Any, policy_id: str | ConditionalAccessPolicy, *, days: int |
         platform = platform_of(detail.operating_system if detail else None) if looks.platform else "*"
         ip = _ip(si.ip_address)
         country = _country(si.country)
+        where: tuple[bool | None, ...] | str = "*"
         if looks.location:
-            key = (ip, country)
-            where = loc_cache.get(key)
-            if where is None:
-                where = _where(loc_ids, ip, country, ctx)
-                loc_cache[key] = where
-        else:
-            where = "*"
+            found = loc_cache.get((ip, country))
+            if found is None:
+                found = loc_cache[(ip, country)] = _where(loc_ids, ip, country, ctx)
+            where = found
         user_key: Any = (uid in included) if uid in ctx.users else ("?", uid)
         signature = (user_key, _app(si), client, platform, where,
                      _risk(si) if looks.risk else "*",
@@ -405,6 +411,7 @@ def replay(tenant: Any, policy_id: str | ConditionalAccessPolicy, *, days: int |
         if not ok:
             continue
         applies += 1
+        missing: tuple[str, ...]
         if blocks:
             outcome, missing = "block", ("block",)
         else:
@@ -452,7 +459,7 @@ def replay(tenant: Any, policy_id: str | ConditionalAccessPolicy, *, days: int |
 class _Looks:
     """Which sign-in properties a policy's conditions look at."""
 
-    def __init__(self, cond: Any):
+    def __init__(self, cond: ConditionalAccessConditionSet | None):
         self.cond = cond
         if cond is None:
             self.platform = self.location = self.risk = self.device = self.flow = False
@@ -467,33 +474,33 @@ class _Looks:
         self.flow = flows is not None and bool(flows.transfer_method_values)
 
     def location_ids(self, ctx: Context) -> tuple[str, ...]:
-        if not self.location:
+        loc = self.cond.locations if self.cond is not None and self.location else None
+        if loc is None:
             return ()
-        loc = self.cond.locations
         ids = set(loc.include_locations) | set(loc.exclude_locations)
         if LOCATION_ALL_TRUSTED in ids:
             ids |= set(ctx.trusted_location_ids)
         return tuple(sorted(ids))
 
 
-def _where(loc_ids: Sequence[str], ip: str | None, country: str | None, ctx: Context) -> tuple:
-    addr = ipaddress.ip_address(ip) if ip is not None else None
-    return tuple(_loc_match(i, addr, country, False, ctx) for i in loc_ids)
+def _where(loc_ids: Sequence[str], ip: str | None, country: str | None, ctx: Context) -> tuple[bool | None, ...]:
+    place = place_of(ip, country, False, ctx)
+    return tuple(location_state(i, place, ctx) for i in loc_ids)
 
 
-def _device_key(detail: Any) -> tuple:
+def _device_key(detail: DeviceDetail | None) -> tuple[tuple[str, Any], ...]:
     device = device_of(detail)
     return tuple(sorted(device.items())) if device is not None else ()
 
 
-def _scenario(si: Any, uid: str, client: str, ip: str | None, country: str | None) -> Scenario:
+def _scenario(si: SignIn, uid: str, client: str, ip: str | None, country: str | None) -> Scenario:
     detail = si.device_detail
     return Scenario(user_id=uid, app=_app(si), client_app=client,
                     platform=platform_of(detail.operating_system if detail else None), ip=ip, country=country,
                     sign_in_risk=_risk(si), device=device_of(detail), auth_flow=_auth_flow(si))
 
 
-def _mfa_done(si: Any) -> bool:
+def _mfa_done(si: SignIn) -> bool:
     if (si.unknown("authenticationRequirement") or "") == "multiFactorAuthentication":
         return True
     for ap in si.applied_conditional_access_policies:
@@ -507,14 +514,14 @@ def _names_mfa(control: str) -> bool:
     return folded in ("mfa", "requiremfa") or "multifactor" in folded or "authenticationstrength" in folded
 
 
-def _strength_done(strength: str, si: Any, strengths: Mapping[str, str]) -> bool:
+def _strength_done(strength: str, si: SignIn, strengths: Mapping[str, str]) -> bool:
     for ap in si.applied_conditional_access_policies:
         if ap.result == "success" and strengths.get(ap.id or "") == strength:
             return True
     return strength == AUTH_STRENGTH_MFA and _mfa_done(si)
 
 
-def _missing(requirements: Sequence[Sequence[str]], si: Any, strengths: Mapping[str, str]) -> tuple[str, ...]:
+def _missing(requirements: Sequence[Sequence[str]], si: SignIn, strengths: Mapping[str, str]) -> tuple[str, ...]:
     """The requirement lists (one string each, alternatives joined by ' or ') the sign-in satisfied nothing of."""
     detail = si.device_detail
     device = device_of(detail) or {}
