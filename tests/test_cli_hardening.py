@@ -15,10 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from test_cli_ca import cli
 from ztconsole.demo import demo_dir
 from ztconsole.safetext import clean, command_line
-
-from test_cli_ca import cli
 
 POLICIES = "graph/v1.0/identity/conditionalAccess/policies.json"
 LOCATIONS = "graph/v1.0/identity/conditionalAccess/namedLocations.json"
@@ -322,13 +321,12 @@ def test_no_tenant_value_makes_the_engine_raise(demo_files: dict[str, Any], data
 
 
 def test_an_internal_error_is_one_line_and_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
-    from ztconsole.commands import ca
 
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("bad state \x1b]52;c;aGk=\x07 in the engine")
 
     monkeypatch.delenv("ZTCONSOLE_DEBUG", raising=False)
-    monkeypatch.setattr(ca, "_gaps", boom)
+    monkeypatch.setattr("ztconsole.engine.gaps.find_gaps", boom)
     code, out, err = cli("gaps", "--demo")
     assert code == 70
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
@@ -343,8 +341,8 @@ def test_the_entry_point_exits_70_without_a_traceback() -> None:
     import os
     import sys
 
-    code = ("import ztconsole.commands.ca as ca\n"
-            "ca._gaps = lambda *a: 1 / 0\n"
+    code = ("import ztconsole.engine.gaps as gaps\n"
+            "gaps.find_gaps = lambda *a, **k: 1 / 0\n"
             "from ztconsole.__main__ import main\n"
             "raise SystemExit(main(['gaps', '--demo']))\n")
     env = {k: v for k, v in os.environ.items() if k != "ZTCONSOLE_DEBUG"}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ztconsole import paths
+from ztconsole.commands.config import locate_command, validate_command
 from ztconsole.config import (
     CLOUDS,
     Config,
@@ -21,9 +22,7 @@ from ztconsole.config import (
     Thresholds,
     UiConfig,
     load_config,
-    locate_command,
     parse_config,
-    validate_command,
     write_config,
 )
 
@@ -520,7 +519,7 @@ def test_validating_a_keymap_loads_the_action_registry_but_no_textual(tmp_path: 
     target = tmp_path / "config.toml"
     target.write_text('[keymap]\n"app.quit" = "ctrl+q"\n')
     script = (
-        "import sys\nfrom pathlib import Path\nfrom ztconsole.config import validate_command\n"
+        "import sys\nfrom pathlib import Path\nfrom ztconsole.commands.config import validate_command\n"
         f"assert validate_command(Path({str(target)!r})) == 0\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or m == 'ztconsole.ui.actions'))\n"
     )

@@ -596,4 +596,4 @@ def test_module_is_pure() -> None:
                 for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= {"__future__", "difflib", "dataclasses", "functools", "types", "typing"}
+    assert imported <= {"__future__", "collections", "difflib", "dataclasses", "functools", "types", "typing"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -28,7 +28,7 @@ from ztconsole.model.ca import ConditionalAccessPolicy
 from ztconsole.model.directory import SignIn, User
 from ztconsole.model.tenant import Tenant
 
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
 ANN, BOB, SVC, BG, ROBOT = (uid(i) for i in range(1, 6))

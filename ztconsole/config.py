@@ -24,7 +24,6 @@ import ipaddress
 import os
 import re
 import string
-import sys
 import tempfile
 import tomllib
 import unicodedata
@@ -33,7 +32,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Literal, TextIO, get_args
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 import msgspec
@@ -73,9 +72,8 @@ __all__ = [
     "UiConfig",
     "is_loopback_url",
     "load_config",
-    "locate_command",
     "parse_config",
-    "validate_command",
+    "summary",
     "write_config",
 ]
 
@@ -831,7 +829,7 @@ def write_config(config: Config, path: Path) -> None:
 # ------------------------------------------------------------------------------------------ commands
 
 
-def _summary(config: Config) -> list[str]:
+def summary(config: Config) -> list[str]:
     lines: list[str] = []
     if config.default_tenant:
         lines.append(f"default tenant: {config.default_tenant}")
@@ -870,47 +868,3 @@ def _summary(config: Config) -> list[str]:
     lines.append(f"ui: theme {config.ui.theme or 'default'}, refresh every {config.ui.refresh_interval:g} s")
     lines.append(f"keymap: {len(config.keymap)} override(s)")
     return lines
-
-
-def validate_command(
-    path: Path | None = None,
-    *,
-    env: Mapping[str, str] = os.environ,
-    out: TextIO | None = None,
-    err: TextIO | None = None,
-) -> int:
-    """``ztconsole config validate``: print a summary (exit 0) or every problem (exit 2)."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    target = path if path is not None else paths.config_path(env)
-    try:
-        config = load_config(path, env=env)
-    except ConfigErrors as errors:
-        for error in errors.errors:
-            print(error, file=err)
-        count = len(errors.errors)
-        print(f"{count} problem{'s' if count != 1 else ''} in {target}: not loaded", file=err)
-        return 2
-    except ConfigError as error:
-        print(error, file=err)
-        return 2
-    if config.source is None:
-        print(f"{target}: no config file; using the defaults", file=out)
-    else:
-        print(f"{target}: OK", file=out)
-    for line in _summary(config):
-        print(line, file=out)
-    return 0
-
-
-def locate_command(*, env: Mapping[str, str] = os.environ, out: TextIO | None = None) -> int:
-    """``ztconsole config locate``: print every path ztconsole reads and writes, and whether it exists."""
-    out = out or sys.stdout
-    locations = paths.all_paths(env)
-    label_width = max(len(location.label) for location in locations)
-    path_width = max(len(str(location.path)) for location in locations)
-    for location in locations:
-        state = "exists " if location.path.exists() else "missing"
-        label, where = f"{location.label:<{label_width}}", f"{str(location.path):<{path_width}}"
-        print(f"{label}  {where}  {state}  {location.purpose}", file=out)
-    return 0

@@ -20,8 +20,8 @@ Pure data: no imports beyond the model's constants.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 from ztconsole.model.ca import AZURE_MANAGEMENT_APP_ID, MICROSOFT_ADMIN_PORTALS, OFFICE_365
 

@@ -9,8 +9,9 @@ two judge differently; both sides' reasons are shown so an admin can see which o
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ztconsole.engine.ca.context import Context

@@ -26,7 +26,8 @@ Pure: no I/O. Caches are bounded (cleared when full).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple, Protocol, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
 
 from ztconsole.engine.ca.conditions import (
     DeviceCondition,

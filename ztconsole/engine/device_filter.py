@@ -39,10 +39,11 @@ Parsed rules are cached (:func:`parse_device_filter`), and a device can be prepa
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Iterable, Mapping, NamedTuple, Union, cast
+from typing import NamedTuple, cast
 
 __all__ = [
     "MAX_RULE_LENGTH",
@@ -209,7 +210,7 @@ class DeviceInputError(ValueError):
 # ------------------------------------------------------------------------------------------- the tree
 
 
-Value = Union[str, bool, None, tuple[str, ...]]
+Value = str | bool | None | tuple[str, ...]
 
 
 def _fold(text: str) -> str:
@@ -284,7 +285,7 @@ class Comparison:
 
 @dataclass(frozen=True, slots=True)
 class Not:
-    operand: "Node"
+    operand: Node
 
     def __str__(self) -> str:
         return f"{NOT} ({self.operand})"
@@ -297,10 +298,10 @@ class Not:
 class And:
     """Two or more operands; never directly holds another :class:`And` (see :meth:`of`)."""
 
-    operands: tuple["Node", ...]
+    operands: tuple[Node, ...]
 
     @staticmethod
-    def of(*operands: "Node") -> "Node":
+    def of(*operands: Node) -> Node:
         flat: list[Node] = []
         for node in operands:
             flat.extend(node.operands if isinstance(node, And) else (node,))
@@ -317,10 +318,10 @@ class And:
 class Or:
     """Two or more operands; never directly holds another :class:`Or` (see :meth:`of`)."""
 
-    operands: tuple["Node", ...]
+    operands: tuple[Node, ...]
 
     @staticmethod
-    def of(*operands: "Node") -> "Node":
+    def of(*operands: Node) -> Node:
         flat: list[Node] = []
         for node in operands:
             flat.extend(node.operands if isinstance(node, Or) else (node,))
@@ -333,7 +334,7 @@ class Or:
         return any(n.evaluate(props) for n in self.operands)
 
 
-Node = Union[Comparison, Not, And, Or]
+Node = Comparison | Not | And | Or
 
 
 def _walk(node: Node) -> Iterable[Comparison]:

@@ -40,10 +40,11 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_, or_
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from ztconsole.engine import ca_catalog
 from ztconsole.engine.ca.conditions import (

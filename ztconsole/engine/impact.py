@@ -46,9 +46,10 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 from ztconsole.engine.ca.conditions import conditions_of, location_state, place_of, user_keys
 from ztconsole.engine.ca.context import Context

@@ -20,7 +20,7 @@ import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self, TypeVar, cast
+from typing import Any, ClassVar, Self, TypeVar, cast, dataclass_transform
 
 __all__ = [
     "F",
@@ -547,6 +547,7 @@ def _compile(cls: type[Wire]) -> None:
 _W = TypeVar("_W", bound=type[Wire])
 
 
+@dataclass_transform(frozen_default=True, kw_only_default=True)
 def model(cls: _W) -> _W:
     """Class decorator: a frozen, slotted, keyword-only dataclass with compiled wire mapping.
 

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App
 from textual.screen import Screen
 
+from ztconsole import exitcodes
 from ztconsole.safetext import bug_report
 from ztconsole.ui import actions
 from ztconsole.ui.header import BADGES
@@ -58,9 +59,6 @@ __all__ = ["EXIT_GRACE", "EXIT_SIGNALS", "TenantSource", "ZtApp", "run_console"]
 
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP")
 """Signals that end the console with the terminal restored and status 128 + the signal."""
-
-EXIT_INTERNAL = 70
-"""The status after an unhandled exception (CONTRACTS §2)."""
 
 EXIT_GRACE = 2.0
 """Seconds an exit on a signal may take before the watchdog restores the terminal and ends the process."""
@@ -214,7 +212,7 @@ class ZtApp(actions.Guarded, App[int]):
         """Quit (status 0) at once, or, while a write is in flight, after a confirmation that starts on
         Cancel. Bound to the registry's quit keys and to Textual's ctrl+q."""
         if not self.write_in_flight:
-            self.exit(return_code=0)
+            self.exit(return_code=exitcodes.OK)
         elif not isinstance(self.screen, ConfirmQuitScreen):
             self.push_screen(ConfirmQuitScreen(), self._quit_confirmed)
 
@@ -224,7 +222,7 @@ class ZtApp(actions.Guarded, App[int]):
 
     def _quit_confirmed(self, confirmed: bool | None) -> None:
         if confirmed:
-            self.exit(return_code=0)
+            self.exit(return_code=exitcodes.OK)
 
     def action_suspend_process(self) -> None:
         """Suspend (ctrl+z) as Textual does, but only where a job-control shell can resume the console:
@@ -276,7 +274,7 @@ class ZtApp(actions.Guarded, App[int]):
         variables (they can hold tokens); ``ZTCONSOLE_DEBUG=1`` adds a traceback without them."""
         error = sys.exc_info()[1] or self._exception or RuntimeError("unknown error")
         self.bell()
-        self._return_code = EXIT_INTERNAL
+        self._return_code = exitcodes.INTERNAL
         self.crash_report = bug_report(error, debug=os.environ.get("ZTCONSOLE_DEBUG") == "1")
         self._close_messages_no_wait()
 
@@ -286,7 +284,7 @@ class ZtApp(actions.Guarded, App[int]):
         if self.exit_signal is not None:
             return
         self.exit_signal = signum
-        code = 128 + signum
+        code = exitcodes.signalled(signum)
         tty = self._tty if not self.is_headless else None
         watchdog = threading.Timer(EXIT_GRACE, _force_exit, (code, tty))
         watchdog.daemon = True

@@ -1,0 +1,37 @@
+"""``ztconsole [SOURCE]``: the console on the demo, a tenant directory or a live tenant profile."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any, TextIO
+
+NAME = ""  # no command word: what ``ztconsole`` alone runs
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ztconsole import config as cfgmod
+    from ztconsole.commands.source import recording
+    from ztconsole.paths import themes_dir
+
+    cfg = cfgmod.load_config(args.config, env=os.environ)
+    theme = args.theme or cfg.ui.theme
+    rec = recording(args)
+    source: Any
+    if rec is not None:
+        from ztconsole.sources.stack import RecordingSource
+
+        source = RecordingSource(rec[0])
+        badge = "DEMO" if rec[1] == "demo" else "OFFLINE"
+    else:
+        from ztconsole.sources.stack import LiveSource
+
+        profile = cfg.profile(args.tenant)
+        source = LiveSource(profile, break_glass=cfg.break_glass_for(profile))
+        badge = "LIVE"
+        theme = args.theme or profile.theme or cfg.ui.theme
+    from ztconsole.ui.app import run_console
+
+    # refresh re-reads a live tenant; a recording does not change by itself
+    return run_console(source, badge=badge, read_only=True, theme=theme, user_themes=themes_dir(os.environ),
+                       keymap=cfg.keymap, refresh_interval=cfg.ui.refresh_interval if badge == "LIVE" else None)

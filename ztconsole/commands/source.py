@@ -1,0 +1,135 @@
+"""What every command shares: its source (``--demo``, ``--tenant-dir``, a live profile), loading it, and
+the completeness of what an analysis answers with (CONTRACTS §2 "Incomplete sources").
+
+A recording (the demo, a tenant directory) is served by the emulator in process and read through the real
+adapters, as a live tenant is; only the data sets a command uses are read, so a command loads only the
+adapters it needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ztconsole.commands.failures import SourceUnreadable
+from ztconsole.safetext import clean, dump_json
+
+if TYPE_CHECKING:
+    from ztconsole.model.completeness import Incomplete
+    from ztconsole.model.tenant import Tenant
+
+__all__ = ["add_allow_partial", "add_source", "answerable", "device_code_prompt", "load_source", "print_json",
+           "print_text", "recording"]
+
+
+def add_source(p: argparse.ArgumentParser) -> None:
+    """The source options every command takes (CONTRACTS §2)."""
+    g = p.add_argument_group("source (one of; default: the live tenant from the config file)")
+    x = g.add_mutually_exclusive_group()
+    x.add_argument("--demo", action="store_true", help="the bundled demo tenant (Contoso)")
+    x.add_argument("--tenant-dir", metavar="DIR", type=Path, help="a recorded tenant directory")
+    x.add_argument("--tenant", metavar="NAME",
+                   help="the live tenant profile [tenants.NAME] (default: default_tenant in the config)")
+    p.add_argument("--config", metavar="FILE", type=Path,
+                   help="config file (default: $ZTCONSOLE_CONFIG, else ~/.config/ztconsole/config.toml)")
+
+
+def add_allow_partial(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--allow-partial", action="store_true",
+                   help="answer even when a data set it uses was not read completely (the answer says which; "
+                        "without it such a source exits 3)")
+
+
+def recording(args: argparse.Namespace) -> tuple[Path, str] | None:
+    """The recording a command reads (demo or tenant directory) and its kind, or None for the live tenant."""
+    if getattr(args, "demo", False):
+        from ztconsole.demo import demo_dir
+
+        return demo_dir(), "demo"
+    if getattr(args, "tenant_dir", None) is not None:
+        return Path(args.tenant_dir), "tenant-dir"
+    return None
+
+
+def device_code_prompt(err: TextIO) -> Callable[[str], None]:
+    """Show the identity service's sign-in instructions on ``err``, as data."""
+    def show(message: str) -> None:
+        err.write("\n".join(clean(line) for line in message.rstrip().splitlines()) + "\n")
+        err.flush()
+    return show
+
+
+def load_source(args: argparse.Namespace, err: TextIO, *, keys: Sequence[str] | None = None,
+                recorder: Any = None, after: Callable[[Any, Any], Any] | None = None) -> Any:
+    """The tenant of a command's source (only ``keys``, if given).
+
+    ``after(stack, tenant)``, a coroutine function, runs with the stack still open (for requests beyond the
+    reads, such as What If): then ``(tenant, its result)`` is returned. Raises what cannot be read
+    (:class:`~ztconsole.tenantdir.TenantDirError`, :class:`~ztconsole.sources.errors.SourceError`, a
+    :class:`~ztconsole.config.ConfigError` for a live profile) for the funnel to report.
+    """
+    import asyncio
+
+    rec = recording(args)
+    if rec is not None:
+        from ztconsole.sources.stack import open_recording
+
+        opening = open_recording(rec[0])
+    else:
+        from ztconsole import config as cfgmod
+        from ztconsole.sources.stack import open_live
+
+        cfg = cfgmod.load_config(args.config, env=os.environ)
+        profile = cfg.profile(getattr(args, "tenant", None))
+        opening = open_live(profile, break_glass=cfg.break_glass_for(profile),
+                            signin_days=getattr(args, "signin_days", 30), on_device_code=device_code_prompt(err))
+    return asyncio.run(_with_stack(opening, list(keys) if keys else None, recorder, after))
+
+
+async def _with_stack(opening: Any, keys: list[str] | None, recorder: Any,
+                      after: Callable[[Any, Any], Any] | None) -> Any:
+    from ztconsole.sources.loader import Loader
+
+    async with await opening as stack:
+        tenant = await Loader(stack.readers, stack.info, options=stack.options, recorder=recorder).load(keys)
+        return tenant if after is None else (tenant, await after(stack, tenant))
+
+
+def answerable(args: argparse.Namespace, tenant: Tenant, uses: Sequence[str], err: TextIO,
+               notes: Sequence[tuple[str, str]] = ()) -> list[Incomplete]:
+    """The data sets among ``uses`` not read completely, each named on ``err``: the answer carries them with
+    ``--allow-partial``, else there is no answer (exit 3). ``notes``: ``(data set, what is not shown)`` for
+    data sets read only to say more, which never decide the answer."""
+    from ztconsole.model.completeness import incomplete
+
+    prog = f"ztconsole {args.command}"
+    missing = incomplete(tenant, uses)
+    for item in missing:
+        err.write(f"{prog}: {item.data_set} is {item.status}: {clean(item.message)}\n")
+    for key, not_shown in notes:
+        for item in incomplete(tenant, [key]):
+            err.write(f"{prog}: note: {item.data_set} is {item.status} ({clean(item.message)}): {not_shown}\n")
+    if missing and not getattr(args, "allow_partial", False):
+        raise SourceUnreadable("no answer on incomplete data; --allow-partial answers anyway, marked as incomplete")
+    return missing
+
+
+def _banner(missing: Sequence[Incomplete]) -> list[str]:
+    """The first lines of a human answer computed on incomplete data (``--allow-partial``)."""
+    if not missing:
+        return []
+    return ["INCOMPLETE: answered without all of its data (--allow-partial); not read completely:",
+            *(f"  {m.data_set}: {m.status}: {m.message}" for m in missing), ""]
+
+
+def print_text(out: TextIO, lines: Sequence[str], missing: Sequence[Incomplete] = ()) -> None:
+    """A human answer: the incomplete banner first, every line cleaned of terminal sequences."""
+    out.write("\n".join(clean(x) for x in (*_banner(missing), *lines)) + "\n")
+
+
+def print_json(out: TextIO, doc: dict[str, Any], missing: Sequence[Incomplete] = ()) -> None:
+    """A JSON answer with its ``incomplete`` list (always present, empty when complete)."""
+    out.write(dump_json({**doc, "incomplete": [m.to_json() for m in missing]}))
