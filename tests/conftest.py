@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,16 @@ def stop(proc: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float, every: float = 0.1) -> bool:
+    """Poll ``predicate`` until it holds or ``seconds`` pass (a loaded machine: wait for the state, not a
+    fixed time); its last answer."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return predicate()

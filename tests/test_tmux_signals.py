@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import wait_for
 from ztconsole.demo import demo_dir
 from ztconsole.tenantdir import TenantDir
 from ztconsole.ui import actions, screens
@@ -65,14 +66,6 @@ from ztconsole.__main__ import main
 sys.exit(main(["--demo"]))
 """
 
-
-def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return predicate()
 
 
 class Terminal:

@@ -8,11 +8,11 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from conftest import wait_for
 
 pytestmark = pytest.mark.tmux
 
@@ -23,14 +23,6 @@ if TMUX is None and not os.environ.get("CI"):
 REPO = Path(__file__).resolve().parents[1]
 COUNT = re.compile(r"\s[1-9][\d,]*\s+(\d+\s+)?[✓◐] ")  # a non-zero count followed by its status
 
-
-def wait_for(predicate: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return predicate()
 
 
 def test_demo_console_in_tmux(tmp_path: Path) -> None:
