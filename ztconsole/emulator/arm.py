@@ -192,12 +192,8 @@ class ArmApi:
 
     def _page(self, req: Req, segs: list[str], view: View) -> Reply:
         chunk, link = page_cut(req, view.indices(), self.emu.page_size, "/".join(segs), _bad_skiptoken)
-        raws = view.coll.raws
-        parts = ['{"value":[', ",".join(raws[i] for i in chunk), "]"]
-        if link is not None:
-            parts += [',"nextLink":', json.dumps(link)]
-        parts.append("}")
-        return Reply(200, utf8("".join(parts)), ARM_JSON)
+        tail = "]" + (f',"nextLink":{json.dumps(link)}' if link is not None else "") + "}"
+        return Reply(200, b"".join((b'{"value":[', view.coll.joined(chunk), utf8(tail))), ARM_JSON)
 
     # --- writes ------------------------------------------------------------------------------------
     @staticmethod

@@ -203,7 +203,7 @@ class GraphApi:
                 raws.append(dump(obj))
                 rows.append(row_of(obj))
                 continue
-            raw, row = groups.coll.raws[i], groups.coll.rows[i]
+            raw, row = groups.coll.raw(i), groups.coll.rows[i]
             at = FIELD["@odata.type"]
             if row[at] is None:
                 raw = prepend(raw, f'"@odata.type":"{_GROUP_TYPE}"')
@@ -290,17 +290,17 @@ class GraphApi:
         coll = view.coll
         select = self._select(req)
         if select:
-            items = [dump(project(json.loads(coll.raws[i]), select)) for i in chunk]
+            items = utf8(",".join([dump(project(json.loads(raw), select)) for raw in coll.texts(chunk)]))
         else:
-            items = [coll.raws[i] for i in chunk]
+            items = coll.joined(chunk)
         parts = ['{"@odata.context":', json.dumps(self._context(req, ver, view.context, select))]
         directory = view.ds is not None and view.ds.key in DIRECTORY
         if req.params.get("$count", "").lower() == "true" and (not directory or self._advanced(req)):
             parts += [',"@odata.count":', str(len(positions))]
         if link is not None:
             parts += [',"@odata.nextLink":', json.dumps(link)]
-        parts += [',"value":[', ",".join(items), "]}"]
-        return Reply(200, utf8("".join(parts)), GRAPH_JSON)
+        parts.append(',"value":[')
+        return Reply(200, b"".join((utf8("".join(parts)), items, b"]}")), GRAPH_JSON)
 
     def _item(self, req: Req, ver: str, ref: ItemRef) -> Reply:
         select = self._select(req)

@@ -309,6 +309,8 @@ class ArmReader:
         except AzureError as exc:
             await response.close()
             return response.status_code, headers, b"", exc
+        finally:
+            _unbind(response)
         return response.status_code, headers, body, None
 
     def _follow(self, link: str, url: str) -> str:
@@ -320,6 +322,19 @@ class ArmReader:
             raise errors.bad_payload(url, f"a 'nextLink' to another host ({parts.netloc or link!r}); "
                                           "not followed with the ARM token")
         return absolute
+
+
+_NO_STREAM = httpx.ByteStream(b"")
+
+
+def _unbind(response: Any) -> None:
+    """Free the httpx response under a pipeline response (read, or given up) from the reference cycle
+    httpx's client ties it in (the response holds its stream, the stream its response, to time it), so
+    that it and the body it holds go as soon as they are dropped. The loader pauses the cyclic collector
+    for a whole load: otherwise every page body read would live until the load ends."""
+    inner = getattr(response, "internal_response", None)
+    if isinstance(inner, httpx.Response):
+        inner.stream = _NO_STREAM
 
 
 def _subscription(ds: DataSet, sub: str, parent: str) -> str:
