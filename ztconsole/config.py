@@ -36,7 +36,6 @@ from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 import msgspec
-import tomli_w
 from msgspec import Meta
 
 from ztconsole import paths
@@ -810,6 +809,8 @@ def write_config(config: Config, path: Path) -> None:
 
     The text is validated before it is written, so a file this writes always loads.
     """
+    import tomli_w  # writing only: the console and the commands read the file at start-up
+
     text = tomli_w.dumps(_to_document(config))
     parse_config(text, str(path))
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any, TextIO
 
 NAME = ""  # no command word: what ``ztconsole`` alone runs
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ztconsole.gcpause import gc_paused
+
+    # Start-up makes a few hundred thousand objects that live as long as the console (modules, classes,
+    # Textual's widgets): the cyclic garbage collector would walk them again and again before the first
+    # frame (a tenth of the time to it). It is paused until the first frame is on screen, then what
+    # start-up made is frozen out of its reach (gc_paused) and it runs again.
+    with ExitStack() as starting:
+        starting.enter_context(gc_paused())
+        return _run(args, on_first_frame=starting.close)
+
+
+def _run(args: argparse.Namespace, *, on_first_frame: Callable[[], object]) -> int:
     from ztconsole import config as cfgmod
     from ztconsole.commands.source import recording
     from ztconsole.paths import themes_dir
@@ -34,4 +48,5 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     # refresh re-reads a live tenant; a recording does not change by itself
     return run_console(source, badge=badge, read_only=True, theme=theme, user_themes=themes_dir(os.environ),
-                       keymap=cfg.keymap, refresh_interval=cfg.ui.refresh_interval if badge == "LIVE" else None)
+                       keymap=cfg.keymap, refresh_interval=cfg.ui.refresh_interval if badge == "LIVE" else None,
+                       on_first_frame=on_first_frame)

@@ -73,11 +73,12 @@ def load_source(args: argparse.Namespace, err: TextIO, *, keys: Sequence[str] | 
     """
     import asyncio
 
+    wanted = list(keys) if keys else None
     rec = recording(args)
     if rec is not None:
         from ztconsole.sources.stack import open_recording
 
-        opening = open_recording(rec[0])
+        opening = open_recording(rec[0], keys=wanted)
     else:
         from ztconsole import config as cfgmod
         from ztconsole.sources.stack import open_live
@@ -85,8 +86,9 @@ def load_source(args: argparse.Namespace, err: TextIO, *, keys: Sequence[str] | 
         cfg = cfgmod.load_config(args.config, env=os.environ)
         profile = cfg.profile(getattr(args, "tenant", None))
         opening = open_live(profile, break_glass=cfg.break_glass_for(profile),
-                            signin_days=getattr(args, "signin_days", 30), on_device_code=device_code_prompt(err))
-    return asyncio.run(_with_stack(opening, list(keys) if keys else None, recorder, after))
+                            signin_days=getattr(args, "signin_days", 30), on_device_code=device_code_prompt(err),
+                            keys=wanted)
+    return asyncio.run(_with_stack(opening, wanted, recorder, after))
 
 
 async def _with_stack(opening: Any, keys: list[str] | None, recorder: Any,

@@ -13,15 +13,14 @@ import struct
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus, urlsplit
 
 from ztconsole.safetext import clean
 
-from .arm import ArmApi
 from .faults import ConnectionResetFault, Fault, FaultPlan
-from .graph import GraphApi
 from .store import Store, StoreError
 from .wire import (
     GRAPH_WWW_AUTH,
@@ -38,6 +37,10 @@ from .wire import (
     retry_after_header,
     utf8,
 )
+
+if TYPE_CHECKING:
+    from .arm import ArmApi
+    from .graph import GraphApi
 
 log = logging.getLogger(__name__)
 # ASGI (what uvicorn and httpx.ASGITransport call the app with)
@@ -122,9 +125,21 @@ class Emulator:
         self.requests: deque[RequestRecord] = deque(maxlen=REQUEST_LOG_SIZE)
         self.state = EmulatorState()
         self._token = token.encode()
-        self._graph = GraphApi(self)
-        self._arm = ArmApi(self)
         self.app = _App(self)
+
+    # Each API's half is set up (and its module imported: ARM's compiles a pattern per resource type) on
+    # the first request for it: an emulator read only as Graph (whatif, gaps, impact) never sets up ARM.
+    @cached_property
+    def _graph(self) -> GraphApi:
+        from .graph import GraphApi
+
+        return GraphApi(self)
+
+    @cached_property
+    def _arm(self) -> ArmApi:
+        from .arm import ArmApi
+
+        return ArmApi(self)
 
     # --- one request -------------------------------------------------------------------------------
     async def handle(self, req: Req, *, batch: bool = False, receive: Receive | None = None) -> Reply:

@@ -8,16 +8,26 @@ Two ways, one stack:
   loopback) is read with the profile's credential and cloud endpoints.
 
 Everything heavy (msgraph-sdk, azure-mgmt-network, azure-identity) is imported here, when a stack is
-opened, never at start-up.
+opened, never at start-up; and only for the APIs read: a stack opened for some data sets (``keys``) builds,
+and imports, only the readers of their APIs (``DataSet.api``), so ``whatif``, ``gaps`` and ``impact``, which
+read Graph alone, never load azure-mgmt-network (a quarter of a second), and the emulator serving them
+never sets up its ARM half.
+
+The SDKs, adapters and emulator are imported, and set up, with the cyclic garbage collector paused
+(:func:`ztconsole.gcpause.gc_paused`, which then freezes what they made out of later collections: they live
+as long as the process). Otherwise the collector walks the new modules again and again while they are
+imported, and the loader's one collection at the end of a load walks every one of them (a fifth of a
+million objects): together a tenth of a one-shot command's time.
 """
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from ztconsole.model.tenant import TenantInfo
@@ -25,6 +35,55 @@ from ztconsole.sources.base import Reader, ReadOptions
 from ztconsole.sources.errors import SourceError
 
 HTTP_TIMEOUT = 60.0
+
+
+def apis_for(keys: Iterable[str] | None) -> frozenset[str]:
+    """The APIs (``"graph"``, ``"arm"``) that reading the data sets ``keys`` (None: every one) takes: theirs
+    and those of the data sets the loader reads first for them (parents, and what chooses the parents)."""
+    from ztconsole.datasets import BY_KEY, DATASETS
+    from ztconsole.sources.loader import SELECTED_BY
+
+    if keys is None:
+        return frozenset(ds.api for ds in DATASETS)
+    todo = list(keys)
+    seen: set[str] = set()
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        ds = BY_KEY[key]
+        todo.extend(((ds.parent,) if ds.parent else ()) + SELECTED_BY.get(key, ()))
+    return frozenset(BY_KEY[key].api for key in seen)
+
+
+def import_httpx() -> ModuleType:
+    """``httpx``, without its command-line client.
+
+    ``import httpx`` imports ``httpx._main`` only to offer ``httpx.main`` (the ``httpx`` command), and with
+    it click, pygments and rich's console, progress and syntax modules: two thirds of httpx's import time,
+    a tenth of ``whatif --demo``. httpx falls back to a stub ``main`` when that import fails, so it is made
+    to fail while httpx itself is imported (a ``None`` in ``sys.modules`` stops an import); afterwards
+    ``httpx._main`` imports as usual for whoever asks for it. ztconsole's modules that import httpx (the
+    adapters, the emulator's transport) are imported after this, when a stack is opened.
+    """
+    if "httpx" in sys.modules:
+        return sys.modules["httpx"]
+    blocked = "httpx._main" not in sys.modules
+    if blocked:
+        sys.modules["httpx._main"] = None  # type: ignore[assignment]
+    try:
+        import httpx
+    except ImportError:  # a release that needs its client after all: import it the plain way
+        if not blocked:
+            raise
+        del sys.modules["httpx._main"]
+        blocked = False
+        import httpx
+    finally:
+        if blocked and sys.modules.get("httpx._main", "") is None:
+            del sys.modules["httpx._main"]
+    return httpx
 
 
 class Stack:
@@ -50,32 +109,42 @@ class Stack:
 
 
 async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any = None,
-                         retry_delay: float = 1.0) -> Stack:
-    """The recording in ``tenant_dir`` through the in-process emulator and the real adapters.
+                         retry_delay: float = 1.0, keys: Iterable[str] | None = None) -> Stack:
+    """The recording in ``tenant_dir`` through the in-process emulator and the real adapters: the readers
+    of the APIs that the data sets ``keys`` (None: every one) are read from.
 
     Without injected ``faults`` nothing in process is transient: an error is a file the emulator cannot
     serve, and it stays so, so the readers do not retry (retrying a broken file cost seconds each).
     """
-    import httpx
+    import secrets
 
-    from ztconsole.emulator import Emulator, EmulatorTransport
-    from ztconsole.sources.arm import ArmReader
-    from ztconsole.sources.graph import GraphReader
-    from ztconsole.sources.static_token import StaticTokenCredential
-    from ztconsole.tenantdir import TenantDir
+    from ztconsole.gcpause import gc_paused
 
-    info = TenantDir.open(tenant_dir).info
-    token = secrets.token_urlsafe(32)
-    stack = Stack()
-    stack.emulator = Emulator(Path(tenant_dir), token=token, page_size=page_size, faults=faults,
-                              what_if=recorded_what_if(Path(tenant_dir)))
-    http = httpx.AsyncClient(transport=EmulatorTransport(stack.emulator), timeout=HTTP_TIMEOUT)
-    stack._exit.push_async_callback(http.aclose)
-    credential = StaticTokenCredential(token)
-    retries = 3 if faults is not None else 0
-    stack.readers = {"graph": GraphReader(http, credential, retry_delay=retry_delay, max_retries=retries),
-                     "arm": ArmReader(http, credential, retry_backoff=retry_delay, max_retries=retries)}
-    stack.info = info
+    apis = apis_for(keys)
+    with gc_paused():  # the imports (see the module docstring)
+        httpx = import_httpx()
+
+        from ztconsole.emulator.app import Emulator
+        from ztconsole.emulator.transport import EmulatorTransport
+        from ztconsole.sources.static_token import StaticTokenCredential
+
+        token = secrets.token_urlsafe(32)
+        stack = Stack()
+        stack.emulator = Emulator(Path(tenant_dir), token=token, page_size=page_size, faults=faults,
+                                  what_if=recorded_what_if(Path(tenant_dir)))
+        http = httpx.AsyncClient(transport=EmulatorTransport(stack.emulator), timeout=HTTP_TIMEOUT)
+        stack._exit.push_async_callback(http.aclose)
+        credential = StaticTokenCredential(token)
+        retries = 3 if faults is not None else 0
+        if "graph" in apis:
+            from ztconsole.sources.graph import GraphReader
+
+            stack.readers["graph"] = GraphReader(http, credential, retry_delay=retry_delay, max_retries=retries)
+        if "arm" in apis:
+            from ztconsole.sources.arm import ArmReader
+
+            stack.readers["arm"] = ArmReader(http, credential, retry_backoff=retry_delay, max_retries=retries)
+    stack.info = stack.emulator.store.info  # tenant.toml, as the emulator read it
     stack.options = ReadOptions(signins_since=None)  # a recording: everything it holds
     return stack
 
@@ -105,31 +174,37 @@ def recorded_what_if(tenant_dir: Path) -> Callable[[Any], list[dict[str, Any]]]:
 
 async def open_live(profile: Any, *, break_glass: tuple[str, ...] = (), signin_days: int = 30,
                     on_device_code: Callable[[str], None] | None = None,
-                    now: datetime | None = None) -> Stack:
-    """A live tenant (or a ``custom`` cloud) from a config profile."""
+                    now: datetime | None = None, keys: Iterable[str] | None = None) -> Stack:
+    """A live tenant (or a ``custom`` cloud) from a config profile: the Graph reader (the tenant's
+    organization is read with it) and the ARM reader if the data sets ``keys`` (None: every one) need it."""
     import os
     from datetime import timedelta
 
-    import httpx
-
     from ztconsole.datasets import BY_KEY
-    from ztconsole.sources.arm import ArmReader
-    from ztconsole.sources.credentials import credential_for
-    from ztconsole.sources.graph import GraphReader
+    from ztconsole.gcpause import gc_paused
 
+    apis = apis_for(keys)
     endpoints = profile.endpoints
-    credential = credential_for(profile, env=os.environ, on_device_code=on_device_code)
-    stack = Stack()
-    http = httpx.AsyncClient(timeout=httpx.Timeout(HTTP_TIMEOUT, connect=15.0))
-    stack._exit.push_async_callback(http.aclose)
-    close = getattr(credential, "close", None)
-    if close is not None:
-        stack._exit.push_async_callback(close)
-    stack.readers = {
-        "graph": GraphReader(http, credential, graph_url=endpoints.graph_url,
-                             scopes=[endpoints.graph_scope]),
-        "arm": ArmReader(http, credential, arm_url=endpoints.arm_url, scopes=[endpoints.arm_scope]),
-    }
+    with gc_paused():  # the imports (see the module docstring)
+        httpx = import_httpx()
+
+        from ztconsole.sources.credentials import credential_for
+        from ztconsole.sources.graph import GraphReader
+
+        credential = credential_for(profile, env=os.environ, on_device_code=on_device_code)
+        stack = Stack()
+        http = httpx.AsyncClient(timeout=httpx.Timeout(HTTP_TIMEOUT, connect=15.0))
+        stack._exit.push_async_callback(http.aclose)
+        close = getattr(credential, "close", None)
+        if close is not None:
+            stack._exit.push_async_callback(close)
+        stack.readers["graph"] = GraphReader(http, credential, graph_url=endpoints.graph_url,
+                                             scopes=[endpoints.graph_scope])
+        if "arm" in apis:
+            from ztconsole.sources.arm import ArmReader
+
+            stack.readers["arm"] = ArmReader(http, credential, arm_url=endpoints.arm_url,
+                                             scopes=[endpoints.arm_scope])
     moment = now or datetime.now(UTC)
     stack.options = ReadOptions(signins_since=moment - timedelta(days=signin_days), max_items=200_000)
     try:
@@ -178,7 +253,7 @@ class RecordingSource:
         from ztconsole.sources.loader import Loader
 
         async with await open_recording(self.tenant_dir, page_size=self.page_size, faults=self.faults,
-                                        retry_delay=self.retry_delay) as stack:
+                                        retry_delay=self.retry_delay, keys=keys) as stack:
             loader = Loader(stack.readers, stack.info, options=stack.options, recorder=recorder)  # type: ignore[arg-type]
             return await loader.load(keys, on_result=on_result, on_start=on_start)
 
@@ -210,8 +285,8 @@ class LiveSource:
         from ztconsole.sources.loader import Loader
 
         async with await open_live(self.profile, break_glass=self.break_glass,
-                                   signin_days=self.signin_days,
-                                   on_device_code=self.on_device_code) as stack:
+                                   signin_days=self.signin_days, on_device_code=self.on_device_code,
+                                   keys=keys) as stack:
             self.info = stack.info  # type: ignore[assignment]
             loader = Loader(stack.readers, stack.info, options=stack.options, recorder=recorder)  # type: ignore[arg-type]
             return await loader.load(keys, on_result=on_result, on_start=on_start)

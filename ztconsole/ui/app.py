@@ -44,10 +44,8 @@ from ztconsole import exitcodes
 from ztconsole.safetext import bug_report
 from ztconsole.ui import actions
 from ztconsole.ui.header import BADGES
-from ztconsole.ui.palette import ActionCommands
 from ztconsole.ui.panes import PANES, Pane
 from ztconsole.ui.safe import clean
-from ztconsole.ui.screens import ConfirmQuitScreen, HelpScreen, SignInScreen
 from ztconsole.ui.store import TenantSource, TenantStore
 from ztconsole.ui.theme import DEFAULT_THEME, load_themes
 
@@ -69,12 +67,19 @@ _TERMINAL_RESET = ("\x1b[<u\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?101
                    "\x1b[?1004l\x1b[?7h\x1b[?1049l\x1b[?25h")
 
 
+def _action_commands() -> type[Provider]:
+    """The palette's provider (the registry's actions), imported when the palette first opens."""
+    from ztconsole.ui.palette import ActionCommands
+
+    return ActionCommands
+
+
 class ZtApp(actions.Guarded, App[int]):
     """The ztconsole console: the tenant's header, its panes, the load status and the footer."""
 
     TITLE = "ztconsole"
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: a subclass elsewhere finds it too
-    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {ActionCommands}  # registry only
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {_action_commands}  # registry only
     ACTION_SCOPE = "app"
     BINDINGS = actions.bindings("app")
     PANES: ClassVar[tuple[type[Pane], ...]] = PANES
@@ -98,10 +103,13 @@ class ZtApp(actions.Guarded, App[int]):
         user_themes: Path | None = None,
         keymap: Mapping[str, str] | None = None,
         refresh_interval: float | None = None,
+        on_first_frame: Callable[[], object] | None = None,
     ) -> None:
         """``badge`` is one of :data:`BADGES`; ``clock`` times the loads (tests pass a constant one);
         ``keymap`` maps action ids to keys (``{"app.quit": "ctrl+q"}``, the config's ``[keymap]``);
-        ``refresh_interval`` reloads that many seconds after each load has finished (None: never)."""
+        ``refresh_interval`` reloads that many seconds after each load has finished (None: never);
+        ``on_first_frame`` is called once the first frame is on screen, before the first load starts (what
+        start-up deferred until then, see :func:`run_console`)."""
         if badge not in BADGES:
             raise ValueError(f"badge must be one of {', '.join(BADGES)}, not {badge!r}")
         themes = load_themes(user_themes)
@@ -122,12 +130,27 @@ class ZtApp(actions.Guarded, App[int]):
         self.exit_signal: int | None = None
         """The signal that ended the console (SIGTERM, SIGHUP), or None."""
         self._tty: tuple[int, list[Any]] | None = None
+        self._on_first_frame = on_first_frame
         self.crash_report = ""
         """What an unhandled exception left to tell the user (see :meth:`_fatal_error`)."""
         for t in themes.themes:
             self.register_theme(t)
         self._unknown_theme = theme if theme and theme not in self.available_themes else None
-        self.theme = DEFAULT_THEME if theme is None or self._unknown_theme else theme
+        self._set_first_theme(DEFAULT_THEME if theme is None or self._unknown_theme else theme)
+
+    def _set_first_theme(self, name: str) -> None:
+        """Make ``name`` the theme before the app runs. Nothing is styled yet, so its colours go straight
+        into the style sheet, which is parsed once at start. Setting ``theme`` would run Textual's theme
+        watcher, which parses every style sheet again and restyles every widget, twice, before the first
+        frame. A theme that is light where Textual's default is dark (or the reverse) goes through the
+        watcher, which also switches the ANSI colour mapping."""
+        theme = self.get_theme(name)
+        if theme is None or theme.dark != self.current_theme.dark:
+            self.theme = name
+            return
+        self.set_reactive(App.theme, name)
+        self.set_class(True, f"-theme-{name}", update=False)  # what the watcher adds
+        self.stylesheet.set_variables(self.get_css_variables())
 
     @property
     def tenant(self) -> TenantSource:
@@ -151,7 +174,13 @@ class ZtApp(actions.Guarded, App[int]):
         self.app_resume_signal.subscribe(self, self._repaint)
         self.store.subscribe(self)
         # start loading once the first frame is on screen: the load imports the SDKs in its thread
-        self.call_after_refresh(self.action_reload)
+        self.call_after_refresh(self._first_frame_shown)
+
+    def _first_frame_shown(self) -> None:
+        if self._on_first_frame is not None:
+            done, self._on_first_frame = self._on_first_frame, None
+            done()
+        self.action_reload()
 
     def on_unmount(self) -> None:
         self.store.close()
@@ -171,6 +200,8 @@ class ZtApp(actions.Guarded, App[int]):
         return bool(self.screen_stack) and not self.screen.is_modal
 
     def on_tenant_store_sign_in(self, message: TenantStore.SignIn) -> None:
+        from ztconsole.ui.screens import SignInScreen
+
         self.push_screen(SignInScreen(message.message))
 
     def on_tenant_store_loaded(self, _message: TenantStore.Loaded) -> None:
@@ -180,12 +211,16 @@ class ZtApp(actions.Guarded, App[int]):
         self._close_sign_in()  # a sign-in that failed or timed out: the rows say so
 
     def _close_sign_in(self) -> None:
+        from ztconsole.ui.screens import SignInScreen
+
         if isinstance(self.screen, SignInScreen):
             self.pop_screen()
 
     # --- keys -----------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from ztconsole.ui.screens import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -213,7 +248,10 @@ class ZtApp(actions.Guarded, App[int]):
         Cancel. Bound to the registry's quit keys and to Textual's ctrl+q."""
         if not self.write_in_flight:
             self.exit(return_code=exitcodes.OK)
-        elif not isinstance(self.screen, ConfirmQuitScreen):
+            return
+        from ztconsole.ui.screens import ConfirmQuitScreen
+
+        if not isinstance(self.screen, ConfirmQuitScreen):
             self.push_screen(ConfirmQuitScreen(), self._quit_confirmed)
 
     async def action_interrupt(self) -> None:
@@ -340,10 +378,11 @@ def _force_exit(code: int, tty: tuple[int, list[Any]] | None) -> None:
 
 def run_console(source: TenantSource, *, badge: str, read_only: bool = True, theme: str | None = None,
                 user_themes: Path | None = None, keymap: Mapping[str, str] | None = None,
-                refresh_interval: float | None = None) -> int:
+                refresh_interval: float | None = None, on_first_frame: Callable[[], object] | None = None) -> int:
     """Run the console on ``source`` until the user quits or a signal ends it; the process exit code
-    (0 after a quit, 128 + the signal after SIGTERM or SIGHUP). ``keymap`` and ``refresh_interval`` as
-    :class:`ZtApp` takes them.
+    (0 after a quit, 128 + the signal after SIGTERM or SIGHUP). ``keymap``, ``refresh_interval`` and
+    ``on_first_frame`` (what start-up put off until the first frame is on screen: the command line pauses
+    the garbage collector until then) as :class:`ZtApp` takes them.
 
     Recordings (demo, tenant directories) come as a
     :class:`~ztconsole.sources.stack.RecordingSource`: served by the built-in emulator in process and read
@@ -351,7 +390,7 @@ def run_console(source: TenantSource, *, badge: str, read_only: bool = True, the
     :class:`~ztconsole.sources.stack.LiveSource`) is read.
     """
     app = ZtApp(source, badge=badge, read_only=read_only, theme=theme, user_themes=user_themes, keymap=keymap,
-                refresh_interval=refresh_interval)
+                refresh_interval=refresh_interval, on_first_frame=on_first_frame)
     if os.environ.get("ZTCONSOLE_DEBUG") != "1":
         # asyncio's complaints (a task left pending by a crash) would only scribble over the screen or
         # bury the one line a crash prints

@@ -11,7 +11,6 @@ from textual.widgets import DataTable
 from ztconsole.datasets import BY_KEY, DATASETS
 from ztconsole.ui.datasets_view import DataSetTable, RowState
 from ztconsole.ui.panes.base import Pane
-from ztconsole.ui.screens import DetailsScreen
 
 if TYPE_CHECKING:
     from ztconsole.model.tenant import DataSetResult, Tenant
@@ -55,6 +54,8 @@ class DataPane(Pane):
         self._spinner.pause()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        from ztconsole.ui.screens import DetailsScreen  # the dialogs wait until one is opened
+
         key = event.row_key.value
         if key is not None:
             self.app.push_screen(DetailsScreen(BY_KEY[key], self._table.state(key)))
