@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from tenants import make_tenant as tenant_of
 from tenants import member, policy_json, uid
 from ztconsole.engine import ca_catalog
+from ztconsole.engine import gaps as gaps_module
 from ztconsole.engine.ca.scenario import CLIENT_APPS, PLATFORMS
 from ztconsole.engine.gaps import (
     covers,
@@ -393,6 +394,51 @@ ALL_POINTS = _all_points()
 def test_classes_agree_with_the_evaluator(specs: list[tuple], rnd: random.Random) -> None:
     tenant = make_tenant([_wire(i, s) for i, s in enumerate(specs)])
     _agree(tenant, rnd.sample(ALL_POINTS, 120))
+
+
+def _one_by_one(masks: list[list[int]]) -> tuple[gaps_module.Row, ...]:
+    """The search as it was first written: each value of each dimension tried on its own (the order of the
+    rows and of the values in each row included), the yardstick of the split the solver makes."""
+    memo: dict[tuple[int, int], tuple[gaps_module.Row, ...]] = {}
+    full = tuple(frozenset(range(len(m))) for m in masks)
+
+    def solve(level: int, live: int) -> tuple[gaps_module.Row, ...]:
+        if live == 0:
+            return (full[level:],)
+        if level == len(masks):
+            return ()
+        if (level, live) not in memo:
+            by_sub: dict[gaps_module.Row, set[int]] = {}
+            for v, mask in enumerate(masks[level]):
+                for row in solve(level + 1, live & mask):
+                    by_sub.setdefault(row, set()).add(v)
+            memo[level, live] = gaps_module._coalesce([(frozenset(vs),) + r for r, vs in by_sub.items()])
+        return memo[level, live]
+
+    return solve(0, (1 << 12) - 1)
+
+
+def _random_mask(rnd: random.Random, policies: int, dense: float) -> int:
+    """Some of the first ``policies`` bits (each with probability ``dense``), and now and then bit 11."""
+    return sum(1 << b for b in range(policies) if rnd.random() < dense) | rnd.choice([0, 1 << 11])
+
+
+@pytest.mark.parametrize("split", ["by bits", "by masks", "as it chooses"])
+def test_the_solver_splits_as_one_value_at_a_time(split: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Taking values with the same live policies together (by their masks, or by the few live bits that tell
+    them apart) gives the rows of trying every value on its own: the same rows, in the same order, with the
+    values of each in the same order (so the gaps' texts and examples cannot change)."""
+    if split != "as it chooses":
+        monkeypatch.setattr(gaps_module, "_split_by_bits", lambda bits, masks: split == "by bits")
+    rnd = random.Random(11)
+    for _ in range(150):
+        policies, dense = rnd.randint(1, 12), rnd.random()
+        masks = [[_random_mask(rnd, policies, dense) for _ in range(rnd.randint(1, n))] for n in (40, 30, 4, 7, 20)]
+        want = _one_by_one(masks)
+        got = gaps_module._Solver(masks).solve(0, (1 << 12) - 1)
+        assert got == want
+        assert [[list(values) for values in row] for row in got] == [[list(values) for values in row]
+                                                                     for row in want]
 
 
 def test_demo_classes_agree_with_the_evaluator(demo_tenant: Tenant) -> None:

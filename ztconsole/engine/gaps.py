@@ -29,9 +29,10 @@ insider risk, an unregistered device, no authentication flow): a policy that nee
 policy, a device code flow block) covers nothing here. Every condition, for a class as for the plain
 sign-in, is decided by the fast face of the rule book (:mod:`ztconsole.engine.ca.conditions`), the rules
 ``whatif`` gives its reasons by. Then, one dimension after the other, the covering policies still possible
-are narrowed with bitmasks (each subproblem solved once); where none is left the remaining product is
-uncovered. Uncovered products are coalesced into rows and each row gets a concrete example, which is re-run
-through the reference evaluator (``confirmed``).
+are narrowed with bitmasks (each subproblem solved once, the values that leave the same policies possible
+taken together); where none is left the remaining product is uncovered. Uncovered products are coalesced
+into rows and each row gets a concrete example, which is re-run through the reference evaluator
+(``confirmed``).
 
 Pure: no I/O.
 """
@@ -42,7 +43,7 @@ import dataclasses
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cached_property, reduce
 from operator import and_, or_
 from typing import Any
 
@@ -57,7 +58,7 @@ from ztconsole.engine.ca.conditions import (
     place_of,
     user_keys,
 )
-from ztconsole.engine.ca.context import Context, IPNetwork, IpTable
+from ztconsole.engine.ca.context import Context, IPNetwork, IpTable, UserFacts
 from ztconsole.engine.ca.controls import policy_requirements
 from ztconsole.engine.ca.evaluation import WhatIfResult, what_if
 from ztconsole.engine.ca.scenario import CLIENT_APPS, ENABLED, PLATFORMS, REPORT_ONLY, UNKNOWN_COUNTRY, Scenario
@@ -395,13 +396,41 @@ Row = tuple[frozenset[int], ...]
 
 
 class _Solver:
-    """Narrow the set of covering policies (a bitmask) one dimension after the other, each subproblem once."""
+    """Narrow the set of covering policies (a bitmask) one dimension after the other, each subproblem once.
+
+    Values of a dimension that leave the same policies live give the same rows, so they are taken together:
+    the values with one mask at once and, when few of the live policies tell the values apart (a user class
+    is in the scope of a handful of policies), the values split by those policies' bits alone, so that no
+    class of one dimension meets every class of the next one by one. Sets of values are bitsets until a
+    row is written."""
 
     def __init__(self, masks: Sequence[Sequence[int]]):
         self.masks = masks
         self.n = len(masks)
         self.full = tuple(frozenset(range(len(m))) for m in masks)
         self.memo: dict[tuple[int, int], tuple[Row, ...]] = {}
+        #: per dimension: (mask, the values with it as a bitset), in the order of their first value
+        self.distinct: list[list[tuple[int, int]]] = []
+        #: per dimension: the bits every value has, the bits some value has, and bit -> the values with it
+        self.every: list[int] = []
+        self.some: list[int] = []
+        self.holders: list[dict[int, int]] = []
+        for values in masks:
+            by_mask: dict[int, int] = {}
+            for v, mask in enumerate(values):
+                by_mask[mask] = by_mask.get(mask, 0) | 1 << v
+            every = reduce(and_, by_mask, -1) if by_mask else 0
+            holders: dict[int, int] = {}
+            for mask, vs in by_mask.items():
+                rest = mask & ~every
+                while rest:
+                    low = rest & -rest
+                    holders[low] = holders.get(low, 0) | vs
+                    rest ^= low
+            self.distinct.append(list(by_mask.items()))
+            self.every.append(every)
+            self.some.append(reduce(or_, by_mask, 0))
+            self.holders.append(holders)
 
     def solve(self, level: int, live: int) -> tuple[Row, ...]:
         if live == 0:
@@ -412,13 +441,64 @@ class _Solver:
         hit = self.memo.get(key)
         if hit is not None:
             return hit
-        by_sub: dict[Row, set[int]] = {}
-        for v, mask in enumerate(self.masks[level]):
-            for row in self.solve(level + 1, live & mask):
-                by_sub.setdefault(row, set()).add(v)
-        rows = _coalesce([(frozenset(vs),) + r for r, vs in by_sub.items()])
+        by_sub: dict[Row, int] = {}  # in the order of the first value giving the row; the values as a bitset
+        for sub, vs in self._split(level, live):
+            for row in self.solve(level + 1, sub):
+                by_sub[row] = by_sub.get(row, 0) | vs
+        rows = _coalesce([(frozenset(_members(vs)),) + r for r, vs in by_sub.items()])
         self.memo[key] = rows
         return rows
+
+    def _split(self, level: int, live: int) -> list[tuple[int, int]]:
+        """The values of dimension ``level`` grouped by the policies they leave live (``live & mask``): (those
+        policies, the values as a bitset), in the order of the groups' first value."""
+        every = self.every[level]
+        varying = live & self.some[level] & ~every
+        if _split_by_bits(varying.bit_count(), len(self.distinct[level])):
+            return self._split_by_bits(level, live & every, varying)
+        groups: dict[int, int] = {}
+        for mask, vs in self.distinct[level]:
+            sub = live & mask
+            groups[sub] = groups.get(sub, 0) | vs
+        return list(groups.items())
+
+    def _split_by_bits(self, level: int, base: int, varying: int) -> list[tuple[int, int]]:
+        """:meth:`_split` by the bits of ``varying`` (the live policies some values have and others lack) one
+        after the other; ``base``: the live policies every value has."""
+        parts = [(base, (1 << len(self.masks[level])) - 1)]
+        holders = self.holders[level]
+        while varying:
+            low = varying & -varying
+            varying ^= low
+            held = holders[low]
+            split: list[tuple[int, int]] = []
+            for sub, vs in parts:
+                inside = vs & held
+                if inside:
+                    split.append((sub | low, inside))
+                    if inside != vs:
+                        split.append((sub, vs ^ inside))
+                else:
+                    split.append((sub, vs))
+            parts = split
+        parts.sort(key=lambda part: part[1] & -part[1])  # by the first value of each part
+        return parts
+
+
+def _split_by_bits(bits: int, masks: int) -> bool:
+    """Whether splitting by ``bits`` live policies (``bits`` passes over at most ``2 ** bits`` parts) is
+    cheaper than one pass over ``masks`` distinct masks."""
+    return bits < 32 and bits << bits < masks
+
+
+def _members(bitset: int) -> set[int]:
+    """The indexes of the bits set, added in ascending order (as the values were met one by one)."""
+    out: set[int] = set()
+    while bitset:
+        low = bitset & -bitset
+        out.add(low.bit_length() - 1)
+        bitset ^= low
+    return out
 
 
 def _coalesce(rows: Iterable[Row]) -> tuple[Row, ...]:
@@ -444,6 +524,18 @@ def _coalesce(rows: Iterable[Row]) -> tuple[Row, ...]:
 # --- describing ---------------------------------------------------------------------------------------------
 
 
+@dataclass
+class _UserClass:
+    """The users in play for whom the user conditions of the same covering policies hold."""
+
+    #: the policies whose user condition holds for them (a bitmask)
+    applies: int
+    #: (UPN lowercased, else the id; the id) of each, in no order: sorted only where a gap shows them
+    members: list[tuple[str, str]]
+    #: for each of them, the policies whose include side names them
+    includes: list[int]
+
+
 def _few(items: Sequence[str], limit: int = 6) -> str:
     items = list(items)
     if len(items) <= limit:
@@ -453,19 +545,19 @@ def _few(items: Sequence[str], limit: int = 6) -> str:
 
 class _Describer:
     def __init__(self, ctx: Context, policies: Sequence[ConditionalAccessPolicy],
-                 user_masks: Mapping[str, tuple[int, int]], app_classes: Sequence[frozenset[str]],
+                 user_classes: Sequence[_UserClass], app_classes: Sequence[frozenset[str]],
                  app_universe: set[str], locs: Sequence[_Loc]):
         self.ctx = ctx
         self.policies = policies
-        #: user id -> (the policies whose include side names the user, those whose user condition holds)
-        self.user_masks = user_masks
+        self.user_classes = user_classes
         self.app_classes = app_classes
         self.app_universe = app_universe
         self.locs = locs
         self.named_groups = {g for p in policies for g in _named_app_groups(p)}
 
     # users
-    def user_text(self, uids: Sequence[str]) -> str:
+    def user_text(self, uids: Sequence[str], classes: Iterable[int]) -> str:
+        """The users ``uids``, the members of the user classes ``classes``, in words."""
         facts = [self.ctx.users[u] for u in uids]
         kinds = {f.external_type for f in facts}
         if kinds == {None}:
@@ -474,8 +566,8 @@ class _Describer:
             population = f"guests ({', '.join(sorted(k for k in kinds if k))})"
         else:
             population = "users (members and guests)"
-        included_all = reduce(and_, (self.user_masks[u][0] for u in uids))
-        applies_any = reduce(or_, (self.user_masks[u][1] for u in uids))
+        included_all = reduce(and_, (inc for c in classes for inc in self.user_classes[c].includes))
+        applies_any = reduce(or_, (self.user_classes[c].applies for c in classes))
         causes: dict[str, list[str]] = {}
         scoped = False
         for bit, p in enumerate(self.policies):
@@ -626,13 +718,18 @@ def _pick(values: Iterable[Any], order: Sequence[Any]) -> Any:
 class _Space:
     """The way from a scenario to its classes (user, app, client app, platform, location)."""
 
-    def __init__(self, user_class: Mapping[str, int], app_class: Mapping[str, int], other: int,
+    def __init__(self, user_classes: Sequence[_UserClass], app_class: Mapping[str, int], other: int,
                  locations: _LocationSpace, named: set[str]):
         self.named = named
-        self.user_class = user_class
+        self.user_classes = user_classes
         self.app_class = app_class
         self.other = other
         self.locations = locations
+
+    @cached_property
+    def user_class(self) -> dict[str, int]:
+        """User id -> its class (worked out on the first :meth:`cell`)."""
+        return {uid: i for i, c in enumerate(self.user_classes) for _, uid in c.members}
 
     def cell(self, scenario: Scenario) -> tuple[int, ...] | None:
         user = self.user_class.get(scenario.user_id)
@@ -673,25 +770,38 @@ def find_gaps(tenant: Tenant, *, include_report_only: bool = False, break_glass:
     policies = [p for p, _ in chosen]
     rules = [r for _, r in chosen]
 
-    enabled_flag = {u.id: u.account_enabled is not False for u in tenant.users}
-    emergency = tuple(EmergencyAccount(f.id, f.user_principal_name, f.display_name)
-                      for f in sorted(ctx.users.values(), key=lambda f: (f.user_principal_name or f.id).lower())
-                      if f.break_glass)
-    disabled = sum(1 for f in ctx.users.values() if not f.break_glass and not enabled_flag.get(f.id, True))
-    in_play = sorted((f.id for f in ctx.users.values() if not f.break_glass and enabled_flag.get(f.id, True)),
-                     key=lambda i: ((ctx.users[i].user_principal_name or i).lower(), i))
+    disabled_ids: set[str] = set()  # the users whose (last) record says accountEnabled false
+    for u in tenant.users:
+        if u.account_enabled is False:
+            disabled_ids.add(u.id)
+        else:
+            disabled_ids.discard(u.id)
 
-    # users: one bit per policy whose include side names them, and per policy whose user condition holds
+    # users, in one pass over the facts in the order they were built: one bit per policy whose include side
+    # names them, and per policy whose user condition holds
     user_index = SidesIndex(3)
     for bit, r in enumerate(rules):
         user_index.add(1 << bit, r.users.sides)
-    user_masks: dict[str, tuple[int, int]] = {}
-    classes: dict[int, list[str]] = {}
-    for uid in in_play:
-        inc, exc = user_index.masks(user_keys(ctx.users[uid]))
-        user_masks[uid] = (inc, inc & ~exc)
-        classes.setdefault(inc & ~exc, []).append(uid)
-    user_classes = sorted(classes.items(), key=lambda kv: kv[1][0])
+    masks_of = user_index.masks
+    breakglass: list[UserFacts] = []
+    disabled = considered = 0
+    by_applies: dict[int, _UserClass] = {}
+    for f in ctx.users.values():
+        if f.break_glass:
+            breakglass.append(f)
+        elif f.id in disabled_ids:
+            disabled += 1
+        else:
+            inc, exc = masks_of(user_keys(f))
+            same = by_applies.get(inc & ~exc)
+            if same is None:
+                same = by_applies[inc & ~exc] = _UserClass(inc & ~exc, [], [])
+            same.members.append(((f.user_principal_name or f.id).lower(), f.id))
+            same.includes.append(inc)
+            considered += 1
+    breakglass.sort(key=lambda f: (f.user_principal_name or f.id).lower())
+    emergency = tuple(EmergencyAccount(f.id, f.user_principal_name, f.display_name) for f in breakglass)
+    user_classes = sorted(by_applies.values(), key=lambda c: min(c.members)[1])  # by their first user's id
 
     # applications
     candidates = {a for r in rules for a in _named_apps(r.target.apps) if _looks_like_app_id(a)}
@@ -714,21 +824,23 @@ def find_gaps(tenant: Tenant, *, include_report_only: bool = False, break_glass:
     space = _LocationSpace(policies, ctx)
     locs = space.values
     places = [place_of(v.ip, v.country, v.ip_kind == "gsa", ctx) for v in locs]
-    loc_masks = [sum(1 << bit for bit, r in enumerate(rules) if r.locations.holds(place)) for place in places]
+    location_index = SidesIndex()  # the policies' location conditions at once (LocationCondition.holds)
+    for bit, r in enumerate(rules):
+        location_index.add(1 << bit, r.locations.sides)
+    loc_masks = [location_index.mask((place.keys,)) for place in places]
 
-    solver = _Solver([[m for m, _ in user_classes], [m for m, _ in app_items], client_masks, platform_masks,
+    solver = _Solver([[c.applies for c in user_classes], [m for m, _ in app_items], client_masks, platform_masks,
                       loc_masks])
     full = (1 << len(policies)) - 1
-    rows = solver.solve(0, full) if in_play else ()
+    rows = solver.solve(0, full) if considered else ()
 
-    describer = _Describer(ctx, policies, user_masks, app_classes, candidates | {OTHER_APP}, locs)
+    describer = _Describer(ctx, policies, user_classes, app_classes, candidates | {OTHER_APP}, locs)
     other_app = _other_app_id(tenant, candidates)
     gaps: list[Gap] = []
     for row in rows:
         ucls, acls, clients, plats, locset = row
-        uids = sorted((u for c in ucls for u in user_classes[c][1]),
-                      key=lambda i: ((ctx.users[i].user_principal_name or i).lower(), i))
-        utext = describer.user_text(uids)
+        uids = [uid for _, uid in sorted(m for c in ucls for m in user_classes[c].members)]
+        utext = describer.user_text(uids, ucls)
         atext = describer.app_text(acls)
         apps = set().union(*(app_classes[c] for c in acls))
         app = other_app if OTHER_APP in apps else sorted(apps, key=lambda a: (ctx.app_name(a), a))[0]
@@ -745,13 +857,12 @@ def find_gaps(tenant: Tenant, *, include_report_only: bool = False, break_glass:
     gaps.sort(key=lambda g: (-len(g.user_ids), g.users, g.application, g.client_app_type, g.platform, g.location))
     if confirm and gaps:
         gaps = [_confirmed(g, all_policies, ctx, include_report_only) for g in gaps]
-    user_class = {u: i for i, (_, members) in enumerate(user_classes) for u in members}
     app_class = {a: i for i, apps in enumerate(app_classes) for a in apps if a != OTHER_APP}
     other = next(i for i, apps in enumerate(app_classes) if OTHER_APP in apps)
     return GapReport(mode="with-report-only" if include_report_only else "enforced", gaps=tuple(gaps),
                      emergency_accounts=emergency, disabled_users=disabled,
-                     policies=tuple(p.id for p in policies), users_considered=len(in_play),
-                     space=_Space(user_class, app_class, other, space, named))
+                     policies=tuple(p.id for p in policies), users_considered=considered,
+                     space=_Space(user_classes, app_class, other, space, named))
 
 
 def _confirmed(gap: Gap, policies: Sequence[ConditionalAccessPolicy], ctx: Context,

@@ -6,7 +6,8 @@ computed on first use, so loading stays as fast as parsing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -413,44 +414,51 @@ class Tenant:
                 out.setdefault(r.template_id, r)
         return out
 
+    # --- group membership: the recorded members read once, every group's ancestors in one pass ------------
     @cached_property
-    def _group_parents(self) -> dict[str, set[str]]:
-        """Group id -> ids of the groups it is a direct member of (from the group_members data set)."""
-        parents: dict[str, set[str]] = {}
+    def _membership(self) -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+        """(group id -> the groups it is a direct member of, other member id -> the groups holding it
+        directly), from one pass over the group_members data set."""
+        parents: defaultdict[str, list[str]] = defaultdict(list)
+        direct: defaultdict[str, list[str]] = defaultdict(list)
         for gid, members in self.group_members.items():
-            for m in members:
-                if _is_group(m):
-                    parents.setdefault(m.id, set()).add(gid)
-        return parents
+            ids = [m.id for m in members if not _is_group(m)]
+            if len(ids) < len(members):
+                for m in members:
+                    if _is_group(m):
+                        parents[m.id].append(gid)
+            for member in ids:
+                direct[member].append(gid)
+        return ({k: frozenset(v) for k, v in parents.items()}, {k: frozenset(v) for k, v in direct.items()})
+
+    @property
+    def group_parents(self) -> Mapping[str, frozenset[str]]:
+        """Group id -> ids of the groups it is a direct member of (from the group_members data set)."""
+        return self._membership[0]
+
+    @property
+    def direct_groups(self) -> Mapping[str, frozenset[str]]:
+        """Member (user, service principal, device) id -> ids of the groups holding it directly."""
+        return self._membership[1]
 
     @cached_property
-    def _direct_groups(self) -> dict[str, set[str]]:
-        """Member (user, service principal, device) id -> ids of groups holding it directly."""
-        direct: dict[str, set[str]] = {}
-        for gid, members in self.group_members.items():
-            for m in members:
-                if not _is_group(m):
-                    direct.setdefault(m.id, set()).add(gid)
-        return direct
+    def _ancestors(self) -> dict[str, frozenset[str]]:
+        """Group id -> every group containing it, directly or through nesting, for each group that is in
+        one: :func:`_ancestor_sets` over the whole group graph at once."""
+        return _ancestor_sets(self.group_parents)
 
     def group_ancestors(self, group_id: str) -> frozenset[str]:
-        """Every group that contains ``group_id``, directly or through nesting (cycle-safe)."""
-        cache: dict[str, frozenset[str]] = self.__dict__.setdefault("_ancestor_cache", {})
-        hit = cache.get(group_id)
-        if hit is not None:
-            return hit
-        parents = self._group_parents
-        seen: set[str] = set()
-        stack = list(parents.get(group_id, ()))
-        while stack:
-            g = stack.pop()
-            if g in seen:
-                continue
-            seen.add(g)
-            stack.extend(parents.get(g, ()))
-        result = frozenset(seen)
-        cache[group_id] = result
-        return result
+        """Every group that contains ``group_id``, directly or through nesting (cycle-safe: a group in a
+        cycle contains itself)."""
+        return self._ancestors.get(group_id, _NO_GROUPS)
+
+    def _derived_groups(self, direct: frozenset[str]) -> frozenset[str]:
+        """The groups held directly and every group containing one of them (``direct`` itself, shared, when
+        none of them is nested in another group)."""
+        ancestors = self._ancestors
+        if ancestors.keys().isdisjoint(direct):
+            return direct
+        return direct.union(*[ancestors[g] for g in direct if g in ancestors])
 
     def transitive_groups(self, member_id: str) -> frozenset[str]:
         """The ids of every group a user (or service principal) belongs to, nested groups followed.
@@ -461,11 +469,20 @@ class Tenant:
         recorded = self.user_member_of.get(member_id) if self.user_member_of else None
         if recorded is not None:
             return frozenset(m.id for m in recorded if _is_group(m))
-        out: set[str] = set()
-        for g in self._direct_groups.get(member_id, ()):
-            out.add(g)
-            out |= self.group_ancestors(g)
-        return frozenset(out)
+        return self._derived_groups(self.direct_groups.get(member_id, _NO_GROUPS))
+
+    @cached_property
+    def transitive_memberships(self) -> Mapping[str, frozenset[str]]:
+        """:meth:`transitive_groups` of every member at once: member id -> its groups, for each member that
+        the recorded members or a recorded ``transitiveMemberOf`` name (anyone else is in no group). One
+        pass: every group's ancestors are worked out once, and a member of no nested group shares its
+        direct set."""
+        nested = self._ancestors.keys()
+        out = {member: direct if nested.isdisjoint(direct) else self._derived_groups(direct)
+               for member, direct in self.direct_groups.items()}
+        for member, recorded in self.user_member_of.items():  # the recorded reading takes precedence
+            out[member] = frozenset(m.id for m in recorded if _is_group(m))
+        return out
 
     @cached_property
     def active_roles_by_principal(self) -> dict[str, set[str]]:
@@ -496,8 +513,72 @@ class Tenant:
         return found
 
 
+_NO_GROUPS: frozenset[str] = frozenset()
+
+
 def _is_group(obj: Any) -> bool:
     return (getattr(obj, "odata_type", None) or "").endswith("group")
+
+
+def _ancestor_sets(parents: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
+    """Group id -> the groups reachable from it through one or more parent links, for every group with a
+    parent; linear in the graph plus the sets written. The groups are taken in strongly connected
+    components (Tarjan's algorithm, iterative), which come out in reverse topological order: every
+    component above a group is done before it, so a component's set is its parents' sets joined, once, and
+    shared by its members. A component with a cycle (or a group in itself) contains its own members."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    out: dict[str, frozenset[str]] = {}
+    for root in parents:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(parents.get(root, ())))]
+        while work:
+            node, todo = work[-1]
+            for p in todo:
+                if p not in index:
+                    index[p] = low[p] = len(index)
+                    stack.append(p)
+                    on_stack.add(p)
+                    work.append((p, iter(parents.get(p, ()))))
+                    break
+                if p in on_stack and index[p] < low[node]:
+                    low[node] = index[p]
+            else:
+                work.pop()
+                if work and low[node] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[node]
+                if low[node] != index[node]:
+                    continue
+                component: list[str] = []
+                while True:
+                    g = stack.pop()
+                    on_stack.discard(g)
+                    component.append(g)
+                    if g == node:
+                        break
+                members = frozenset(component)
+                cyclic = len(component) > 1
+                reach: set[str] = set()
+                for g in component:
+                    for p in parents.get(g, ()):
+                        if p in members:
+                            cyclic = True
+                        else:
+                            reach.add(p)
+                            reach |= out.get(p, _NO_GROUPS)
+                if cyclic:
+                    reach |= members
+                if reach:
+                    shared = frozenset(reach)
+                    for g in component:
+                        out[g] = shared
+    return out
 
 
 def _canonical(value: Any) -> Any:

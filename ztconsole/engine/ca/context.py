@@ -21,11 +21,12 @@ from __future__ import annotations
 import ipaddress
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from types import MappingProxyType
 
 from ztconsole.engine import ca_catalog
+from ztconsole.gcpause import gc_paused
 from ztconsole.model.ca import (
     LOCATION_ALL,
     LOCATION_ALL_TRUSTED,
@@ -48,6 +49,8 @@ IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 #: location tokens with a meaning of their own: a named location with such an id is never matched by its ranges
 _TOKENS = frozenset({LOCATION_ALL, LOCATION_ALL_TRUSTED, LOCATION_MFA_TRUSTED_IPS})
 _EXTERNAL_ISSUERS = frozenset({"externalazuread", "microsoftaccount", "mail", "facebook.com", "google.com"})
+_NO_GROUPS: frozenset[str] = frozenset()
+_NO_ROLES: Mapping[str, str | None] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -171,14 +174,6 @@ class Context:
         ``mfa_trusted_ips``: the legacy MFA service settings' trusted IPs (CIDRs), part of ``AllTrusted``.
         """
         group_names = {g.id: g.display_name or g.id for g in tenant.groups}
-        parents: dict[str, set[str]] = {}
-        direct: dict[str, set[str]] = {}
-        for gid, members in tenant.group_members.items():
-            for m in members:
-                if (m.odata_type or "").endswith("group"):
-                    parents.setdefault(m.id, set()).add(gid)
-                else:
-                    direct.setdefault(m.id, set()).add(gid)
 
         role_names: dict[str, str] = {}
         template_of: dict[str, str] = {}
@@ -202,28 +197,39 @@ class Context:
                 eligible.setdefault(e.principal_id, set()).add(
                     template_of.get(e.role_definition_id, e.role_definition_id))
 
-        bg_ids = {u.id for u in tenant.break_glass_users(tuple(break_glass))}
+        # every user's groups from one pass over the group graph; most users hold no role and no eligibility
+        # and share the empty values; one linear pass over the users, the collector paused
+        holders = frozenset(active) | frozenset(eligible)  # the users and groups holding a role
         users: dict[str, UserFacts] = {}
         by_upn: dict[str, str] = {}
-        for u in tenant.users:
-            groups = tenant.transitive_groups(u.id)
-            roles: dict[str, str | None] = {}
-            for gid in sorted(groups):  # roles assigned to a (role-assignable) group the user is in
-                for template in active.get(gid, {}):
-                    roles.setdefault(template, gid)
-            roles.update(active.get(u.id, {}))
-            elig = set(eligible.get(u.id, ()))
-            for gid in groups:
-                elig |= eligible.get(gid, set())
-            ext, basis = classify_external(u)
-            users[u.id] = UserFacts(
-                id=u.id, user_principal_name=u.user_principal_name, display_name=u.display_name,
-                user_type=u.user_type, groups=frozenset(groups), roles=MappingProxyType(roles),
-                eligible_roles=frozenset(elig - set(roles)), external_type=ext, external_basis=basis,
-                break_glass=u.id in bg_ids,
-            )
-            if u.user_principal_name:
-                by_upn[u.user_principal_name.lower()] = u.id
+        with gc_paused():
+            memberships = tenant.transitive_memberships
+            for u in tenant.users:
+                groups = memberships.get(u.id, _NO_GROUPS)
+                roles_proxy, elig_roles = _NO_ROLES, _NO_GROUPS
+                if u.id in holders or not holders.isdisjoint(groups):
+                    roles: dict[str, str | None] = {}
+                    for gid in sorted(g for g in groups if g in active):  # roles held through a group
+                        for template in active[gid]:
+                            roles.setdefault(template, gid)
+                    roles.update(active.get(u.id, {}))
+                    if roles:
+                        roles_proxy = MappingProxyType(roles)
+                    elig = set(eligible.get(u.id, ()))
+                    for gid in groups:
+                        elig |= eligible.get(gid, _NO_GROUPS)
+                    if elig:
+                        elig_roles = frozenset(elig.difference(roles))
+                ext, basis = classify_external(u)
+                users[u.id] = _user_facts(u.id, u.user_principal_name, u.display_name, u.user_type, groups,
+                                          roles_proxy, elig_roles, ext, basis)
+                if u.user_principal_name:
+                    by_upn[u.user_principal_name.lower()] = u.id
+        # the declared emergency access accounts, by id or UPN (as Tenant.break_glass_users finds them)
+        for ref in (*tenant.info.break_glass, *break_glass):
+            uid = ref if ref in users else by_upn.get(ref.lower())
+            if uid is not None:
+                users[uid] = replace(users[uid], break_glass=True)
 
         locations = {n.id: _location_facts(n) for n in tenant.named_locations}
         trusted = frozenset(i for i, loc in locations.items() if loc.trusted)
@@ -238,8 +244,7 @@ class Context:
         return cls(
             tenant_id=tenant.info.id, users=MappingProxyType(users), users_by_upn=MappingProxyType(by_upn),
             group_names=MappingProxyType(group_names),
-            group_parents=MappingProxyType({k: frozenset(v) for k, v in parents.items()}),
-            direct_groups=MappingProxyType({k: frozenset(v) for k, v in direct.items()}),
+            group_parents=MappingProxyType(tenant.group_parents), direct_groups=MappingProxyType(tenant.direct_groups),
             role_names=MappingProxyType(role_names), locations=MappingProxyType(locations),
             trusted_location_ids=trusted,
             mfa_trusted_ips=tuple(ipaddress.ip_network(c.strip(), strict=False) for c in mfa_trusted_ips),
@@ -309,6 +314,19 @@ class Context:
                     return tuple(reversed(path))
                 queue.append(p)
         return ()
+
+
+def _user_facts(uid: str, upn: str | None, display_name: str | None, user_type: str | None, groups: frozenset[str],
+                roles: Mapping[str, str | None], eligible_roles: frozenset[str], external_type: str | None,
+                external_basis: str) -> UserFacts:
+    """``UserFacts(...)`` of a directory user who is not an emergency access account, made without the frozen
+    dataclass's ``__init__`` (one ``object.__setattr__`` per field: a third of the time :meth:`Context.from_tenant`
+    spends per user); ``tests/test_engine_ca_context.py`` holds it equal to the constructor, field for field."""
+    facts = object.__new__(UserFacts)
+    facts.__dict__.update(id=uid, user_principal_name=upn, display_name=display_name, user_type=user_type,
+                          groups=groups, roles=roles, eligible_roles=eligible_roles, external_type=external_type,
+                          external_basis=external_basis, home_tenant=None, break_glass=False, in_directory=True)
+    return facts
 
 
 def classify_external(user: User) -> tuple[str | None, str]:
