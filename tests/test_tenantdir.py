@@ -219,6 +219,33 @@ def test_iter_json_array_reports_line_and_column() -> None:
         list(iter_json_array('[1,\n  x]'))
 
 
+def test_files_are_read_as_text_would_read_them(tdir: Path) -> None:
+    """The reader hands a file's bytes to msgspec (issue #11); what it reads, refuses and reports is what
+    reading the file as text and decoding it with the standard library gave."""
+    rel = BY_KEY["users"].file_path()
+    path = tdir / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # UTF-8 text beyond ASCII, Windows line ends, and values only the standard library takes (NaN)
+    body = "[\r\n" + json.dumps(user(1, displayName="Zoë 東京 😀"), ensure_ascii=False) + ",\r\n" + \
+        json.dumps(user(2)).replace('"accountEnabled"', '"weight": NaN, "accountEnabled"') + "\r\n]\r\n"
+    path.write_bytes(body.encode("utf-8"))
+    res = TenantDir.open(tdir).read(BY_KEY["users"])
+    assert res.status == "ok" and [u.display_name for u in res.value] == ["Zoë 東京 😀", "User 2"]
+    assert str(res.value[1].unknown("weight")) == "nan"
+    # bytes that are not UTF-8: the file cannot be read, as reading it as text says
+    path.write_bytes(b'[{"id": "x", "displayName": "\xff"}]')
+    res = TenantDir.open(tdir).read(BY_KEY["users"])
+    assert res.status == "failed"
+    assert res.message == (f"{rel}: cannot read: 'utf-8' codec can't decode byte 0xff in position 29: "
+                           "invalid start byte")
+    # a damage after old Mac line ends: the line numbers of the file read as text
+    path.write_bytes(("[\r" + json.dumps(user(1)) + ",\r\r  x]").encode())
+    res = TenantDir.open(tdir).read(BY_KEY["users"])
+    assert res.status == "partial" and res.count == 1
+    assert [str(i) for i in res.errors] == [f"{rel}: not valid JSON: line 4 column 3: expected a value",
+                                           f"{rel}: kept the 1 item(s) before the damage"]
+
+
 def test_reading_restores_the_garbage_collector(tdir: Path) -> None:
     import gc
 

@@ -70,6 +70,17 @@ APPS = (("00000002-0000-0ff1-ce00-000000000000", "Office 365 Exchange Online"),
         ("c44b4083-3bb0-49c1-b47d-974e53cbdf3c", "Azure Portal"),
         ("00000003-0000-0000-c000-000000000000", "Microsoft Graph"),
         ("2793995e-0a7d-40d7-bd35-6968ba142197", "My Apps"))
+#: ``conditions.devices.deviceFilter`` (mode, rule) of some generated policies: the grammar of
+#: ztconsole/engine/device_filter.py, a few shapes of rule (-or, -and, -in, -not, parentheses, string and
+#: boolean properties, an extension attribute) in both modes
+DEVICE_FILTERS = (
+    ("include", 'device.trustType -eq "AzureAD" -or device.isCompliant -eq True'),
+    ("exclude", 'device.isCompliant -eq True -and device.trustType -ne "Workplace"'),
+    ("include", 'device.operatingSystem -in ["iOS", "Android"] -and -not (device.isCompliant -eq True)'),
+    ("exclude", 'device.extensionAttribute1 -eq "kiosk" -or device.model -startsWith "Surface"'),
+    ("include", 'device.deviceOwnership -eq "Company" -and (device.manufacturer -ne "Samsung" -or '
+                'device.trustType -eq "AzureAD")'),
+)
 DEVICES = (("Windows10", "Edge 131.0.0", True, "Azure AD joined"),
            ("Windows10", "Edge 131.0.0", False, "Hybrid Azure AD joined"),
            ("MacOs", "Safari 18.1", True, "Azure AD registered"),
@@ -465,6 +476,7 @@ class _Synth:
         targets = [a["appId"] for a in self.pa_apps] + [s["appId"] for s in self.custom_sps] + ["Office365"]
         grants = (G("OR", ["mfa"]), G("OR", ["compliantDevice", "domainJoinedDevice"]),
                   G("AND", ["mfa", "compliantDevice"]), G("OR", ["block"]), G("OR", strength=strengths[1]))
+        device_rng = random.Random(self.seed * 1000 + 7)  # its own stream: the other draws stay as they were
         for i in range(len(pols), self.n_policies):
             state = rng.choices((E, R, D), (70, 20, 10))[0]
             created = rng.choice((2, 5, 10, 20, 40, 90, 200, 400, 800))
@@ -480,12 +492,19 @@ class _Synth:
                 extra["sign_in_risk"] = ["high"]
             if rng.random() < 0.1:
                 extra["session"] = S(sign_in_frequency=(rng.choice((1, 4, 8, 12)), "hours"), persistent_browser="never")
-            pols.append(P(pid(i), f"CA{i:03d}-{rng.choice(DEPARTMENTS).replace(' ', '')}-Apps-{i}", state,
-                          created=self.t(created), modified=self.t(created * rng.choice((0.1, 0.5, 1))),
-                          users=U(include_groups=[grp["id"] for grp in rng.sample(groups, min(2, len(groups)))],
-                                  exclude_users=bg2, exclude_groups=bg_excl),
-                          apps=A(rng.sample(targets, min(len(targets), rng.randint(1, 4)))),
-                          grant=rng.choice(grants), **extra))
+            name = f"CA{i:03d}-{rng.choice(DEPARTMENTS).replace(' ', '')}-Apps-{i}"
+            modified = self.t(created * rng.choice((0.1, 0.5, 1)))
+            users = U(include_groups=[grp["id"] for grp in rng.sample(groups, min(2, len(groups)))],
+                      exclude_users=bg2, exclude_groups=bg_excl)
+            apps = A(rng.sample(targets, min(len(targets), rng.randint(1, 4))))
+            grant = rng.choice(grants)
+            if device_rng.random() < 0.15:
+                extra["device_filter"] = device_rng.choice(DEVICE_FILTERS)
+                if device_rng.random() < 0.3:  # now and then for everyone on Office 365: filters decide sign-ins
+                    name = f"CA{i:03d}-Office365-DeviceFilter-{i}"
+                    users, apps, grant = all_but_bg, A(["Office365"]), device_rng.choice(grants[:3])
+            pols.append(P(pid(i), name, state, created=self.t(created), modified=modified, users=users, apps=apps,
+                          grant=grant, **extra))
         self.policies = pols
         self.add("ca_policies", pols)
         self.add("cae_policy", {"id": wb.CAE_POLICY_ID, "displayName": "Continuous Access Evaluation",

@@ -8,11 +8,21 @@ strings are interned and identical nested parts are shared between sign-ins.
 
 from __future__ import annotations
 
-import marshal
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from ztconsole.model.wire import F, JsonPath, Poly, Wire, WireError, WireNote, model, parse_time, polymorphic
+from ztconsole.model.wire import (
+    F,
+    JsonPath,
+    Poly,
+    Wire,
+    WireError,
+    WireNote,
+    model,
+    parse_time,
+    polymorphic,
+    share,
+)
 
 __all__ = [
     "AAD_PREMIUM",
@@ -244,13 +254,17 @@ def _check_activity_times(cls: type[Wire]) -> None:
     """Make ``cls.from_wire`` reject activity times that are neither "never" nor a timestamp."""
     generated = cls.from_wire.__func__  # type: ignore[attr-defined]
     checked = [(name, spec.key) for name, spec in cls.wire_fields if name.endswith("_date_time")]
+    fromisoformat = datetime.fromisoformat
 
     def from_wire(klass: type, d: Any, p: JsonPath = (), notes: list[WireNote] | None = None) -> Any:
         obj = generated(klass, d, p, notes)
         for name, key in checked:
             value = getattr(obj, name)
-            try:
-                _activity_time(value)
+            if not value or value.startswith("0001-01-01"):  # never (_activity_time)
+                continue
+            try:  # parse_time(value), inline: a UTC timestamp needs no conversion
+                if fromisoformat(value).tzinfo is not UTC:
+                    parse_time(value)
             except ValueError:
                 raise WireError(p + (key,), f"not a timestamp: {value[:40]!r}") from None
         return obj
@@ -629,38 +643,6 @@ class UserRegistrationDetails(Wire):
 # --- sign-ins ---------------------------------------------------------------------------------
 
 
-def _share(cls: type[Wire], limit: int = 4096) -> None:
-    """Let ``cls.from_wire`` return one shared object for equal wire objects.
-
-    Sign-ins repeat the same nested parts (a policy's result, a device, a city) thousands of times;
-    the objects are immutable, so equal ones can be one object. The key is the object's marshal
-    serialisation: fast, and exact (``true`` and ``1`` differ; equal bytes are equal JSON). Only
-    objects that parsed without a note are shared, so every unknown value is still noted at its own
-    path; a malformed object raises as usual. At most ``limit`` objects are remembered per class.
-    """
-    generated = cls.from_wire.__func__  # type: ignore[attr-defined]
-    cache: dict[bytes, Any] = {}
-    dumps = marshal.dumps
-
-    def from_wire(klass: type, d: Any, p: JsonPath = (), notes: list[WireNote] | None = None) -> Any:
-        if type(d) is not dict:
-            return generated(klass, d, p, notes)
-        key = dumps(d, 2)  # version 2: no back-references, so equal JSON gives equal bytes
-        hit = cache.get(key)
-        if hit is not None:
-            return hit
-        mine: list[WireNote] = []
-        obj = generated(klass, d, p, mine)
-        if mine:
-            if notes is not None:
-                notes.extend(mine)
-        elif len(cache) < limit:
-            cache[key] = obj
-        return obj
-
-    cls.from_wire = classmethod(from_wire)  # type: ignore[method-assign,assignment]
-
-
 @model
 class SignInStatus(Wire):
     error_code: int | None = F("errorCode", "int", doc="0 is success")
@@ -709,7 +691,7 @@ class AppliedConditionalAccessPolicy(Wire):
 
 
 for _cls in (SignInStatus, DeviceDetail, SignInLocation, AppliedConditionalAccessPolicy):
-    _share(_cls)
+    share(_cls)
 
 
 @model

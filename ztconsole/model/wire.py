@@ -8,7 +8,9 @@ class into a frozen, slotted dataclass and compiles two functions for it from th
 * ``obj.to_wire()`` gives the JSON object back (known fields plus everything kept in ``extra``).
 
 The functions are generated once per class (as ``dataclasses`` generates ``__init__``) because bulk reads
-parse hundreds of thousands of objects; a generic per-field interpreter was several times slower.
+parse hundreds of thousands of objects; a generic per-field interpreter was several times slower. Each is
+compiled on its first use. Classes whose objects repeat in bulk data (a sign-in's device, location,
+applied policies) are made shared with :func:`share`: equal wire objects give one model object.
 
 A malformed object raises :class:`WireError` carrying the JSON path inside the document, so a loader can
 report ``file $[12].conditions.users.includeUsers: expected a list of strings`` and go on with the rest.
@@ -21,6 +23,8 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Self, TypeVar, cast, dataclass_transform
+
+import msgspec
 
 __all__ = [
     "F",
@@ -37,6 +41,7 @@ __all__ = [
     "polymorphic",
     "parse_one",
     "parse_items",
+    "share",
 ]
 
 _intern = sys.intern
@@ -101,7 +106,11 @@ def _bad(path: JsonPath, key: str | int | tuple[str, ...], expected: str, value:
 
 def parse_time(value: str) -> datetime:
     """Parse a Graph/ARM timestamp (``2019-09-26T23:12:16.0792706Z``) to an aware UTC datetime."""
-    dt = datetime.fromisoformat(value)
+    return _to_utc(datetime.fromisoformat(value))
+
+
+def _to_utc(dt: datetime) -> datetime:
+    """A parsed timestamp in UTC: naive means UTC; a zero offset is kept as it is."""
     if dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC) if dt.utcoffset() else dt
@@ -115,21 +124,15 @@ def format_time(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _time(value: Any, path: JsonPath, key: tuple[str, ...]) -> datetime:
-    if type(value) is not str:
-        raise _bad(path, key, "a timestamp string", value)
-    try:
-        return parse_time(value)
-    except ValueError:
-        raise WireError(path + key, f"not a timestamp: {value[:40]!r}") from None
-
-
 def _str_tuple(value: Any, path: JsonPath, key: tuple[str, ...], intern: bool) -> tuple[str, ...]:
     if type(value) is not list:
         raise _bad(path, key, "a list of strings", value)
-    for i, item in enumerate(value):
-        if type(item) is not str:
-            raise _bad(path + key, i, "a string", item)
+    try:
+        "".join(value)  # every element a string (decoded JSON has no str subclasses), checked in C
+    except TypeError:
+        for i, item in enumerate(value):
+            if type(item) is not str:
+                raise _bad(path + key, i, "a string", item) from None
     if intern:
         return tuple(map(_intern, value))
     return tuple(value)
@@ -346,8 +349,12 @@ def _compile(cls: type[Wire]) -> None:
     ns: dict[str, Any] = {
         "_cls": cls,
         "_bad": _bad,
-        "_time": _time,
+        "_fromiso": datetime.fromisoformat,
+        "_UTC": UTC,
+        "_to_utc": _to_utc,
+        "_key": _share_key,
         "_strs": _str_tuple,
+        "_join": "".join,
         "_ints": _int_tuple,
         "_objs": _objs,
         "_note": _note_enum,
@@ -357,18 +364,24 @@ def _compile(cls: type[Wire]) -> None:
         "_format_time": format_time,
     }
     for c, names in containers.items():
-        ns[f"_known{cvar[c]}"] = frozenset(names)
+        ns[f"_known{cvar[c]}"] = known = frozenset(names)
+        ns[f"_all_known{cvar[c]}"] = known.issuperset  # every key known (faster than keys() <= known)
 
     lines = ["def from_wire(cls, d, p=(), notes=None):"]
     lines.append("    if type(d) is not dict:")
     lines.append("        raise WireError(p, 'expected an object, got ' + _describe(d))")
     lines.append("    _c0 = d")
-    # the OData type annotation is kept in ``extra`` but read by every typed object: a string or nothing
-    lines.append("    _t = d.get('@odata.type')")
-    lines.append("    if _t is not None and type(_t) is not str:")
-    lines.append("        raise _bad(p, '@odata.type', 'a string', _t)")
+    # the OData type annotation is kept in ``extra`` but read by every typed object: a string or nothing.
+    # Unless a field declares it, it is an unknown key: checked only when the object has unknown keys.
+    odata_check = ["_t = d.get('@odata.type')", "if _t is not None and type(_t) is not str:",
+                   "    raise _bad(p, '@odata.type', 'a string', _t)"]
+    declared = "@odata.type" in containers[""]
+    if declared:
+        lines.extend("    " + line for line in odata_check)
     lines.append("    extra = None")
-    lines.append("    if not d.keys() <= _known_c0:")
+    lines.append("    if not _all_known_c0(d):")
+    if not declared:
+        lines.extend("        " + line for line in odata_check)
     lines.append("        extra = {'': {k: d[k] for k in d if k not in _known_c0}}")
     # nested containers, parents before children
     for c in sorted(containers, key=lambda s: (s.count("."), s)):
@@ -382,7 +395,7 @@ def _compile(cls: type[Wire]) -> None:
         lines.append(f"    elif type({v}) is not dict:")
         lines.append(f"        raise _bad(p, {tuple(c.split('.'))!r}, 'an object', {v})")
         lines.append("    else:")
-        lines.append(f"        if not {v}.keys() <= _known{v}:")
+        lines.append(f"        if not _all_known{v}({v}):")
         lines.append("            if extra is None:")
         lines.append("                extra = {}")
         lines.append(f"            extra[{c!r}] = {{k: {v}[k] for k in {v} if k not in _known{v}}}")
@@ -400,11 +413,21 @@ def _compile(cls: type[Wire]) -> None:
             lines.append(f"        raise WireError(p + {key!r}, 'required property is missing')")
         k = spec.kind
         body: list[str] = []
+        cache = _shared(spec.sub)  # the sub-object's cache when its class is shared (share())
         if k == "str":
             body.append(f"if type({var}) is not str: raise _bad(p, {key!r}, 'a string', {var})")
-            if spec.intern:
+            if spec.intern and spec.enum is not None:
+                # a known value is its interned self, found with one look-up in a small table
+                ns[f"_canon{i}"] = {_intern(x): _intern(x) for x in spec.enum}
+                body.append(f"_c = _canon{i}.get({var})")
+                body.append("if _c is None:")
+                body.append(f"    {var} = _intern({var})")
+                body.append(f"    _note(notes, p, {key!r}, {var})")
+                body.append("else:")
+                body.append(f"    {var} = _c")
+            elif spec.intern:
                 body.append(f"{var} = _intern({var})")
-            if spec.enum is not None:
+            elif spec.enum is not None:
                 ns[f"_enum{i}"] = spec.enum
                 body.append(f"if {var} not in _enum{i}: _note(notes, p, {key!r}, {var})")
         elif k == "int":
@@ -418,16 +441,40 @@ def _compile(cls: type[Wire]) -> None:
             )
         elif k == "bool":
             body.append(f"if type({var}) is not bool: raise _bad(p, {key!r}, 'a boolean', {var})")
-        elif k == "time":
-            body.append(f"{var} = _time({var}, p, {key!r})")
+        elif k == "time":  # parse_time, inline: a UTC timestamp ("...Z") needs no conversion
+            body.append(f"if type({var}) is not str: raise _bad(p, {key!r}, 'a timestamp string', {var})")
+            body.append("try:")
+            body.append(f"    {var} = _fromiso({var})")
+            body.append("except ValueError:")
+            body.append(f"    raise WireError(p + {key!r}, 'not a timestamp: ' + repr({var}[:40])) from None")
+            body.append(f"if {var}.tzinfo is not _UTC: {var} = _to_utc({var})")
         elif k == "strs":
-            body.append(f"{var} = _strs({var}, p, {key!r}, {spec.intern!r})")
+            # inline: an empty list (ARM sends many) costs one test; a list of strings is checked in C
+            body.append(f"if type({var}) is not list: raise _bad(p, {key!r}, 'a list of strings', {var})")
+            body.append(f"if not {var}:")
+            body.append(f"    {var} = ()")
+            body.append("else:")
+            body.append("    try:")
+            body.append(f"        _join({var})")
+            body.append("    except TypeError:")
+            body.append(f"        _strs({var}, p, {key!r}, False)")
+            body.append(f"    {var} = tuple(map(_intern, {var}))" if spec.intern else f"    {var} = tuple({var})")
             if spec.enum is not None:
                 ns[f"_enum{i}"] = spec.enum
-                body.append(f"for _x in {var}:")
-                body.append(f"    if _x not in _enum{i}: _note(notes, p, {key!r}, _x)")
+                body.append(f"    if not _enum{i}.issuperset({var}):")
+                body.append(f"        for _x in {var}:")
+                body.append(f"            if _x not in _enum{i}: _note(notes, p, {key!r}, _x)")
         elif k == "ints":
             body.append(f"{var} = _ints({var}, p, {key!r})")
+        elif k == "obj" and cache is not None:
+            # a shared class (share()): look the wire object up in its cache, inline; parse on a miss
+            ns[f"_cls{i}"] = spec.sub
+            ns[f"_hit{i}"] = cache.get
+            body.append("try:")
+            body.append(f"    _h = _hit{i}(_key({var}))")
+            body.append("except Exception:")
+            body.append("    _h = None")
+            body.append(f"{var} = _cls{i}.from_wire({var}, p + {key!r}, notes) if _h is None else _h")
         elif k == "obj" and not isinstance(spec.sub, Poly):
             # call the nested class directly (looked up at call time: a class may wrap its from_wire)
             ns[f"_cls{i}"] = spec.sub
@@ -436,6 +483,17 @@ def _compile(cls: type[Wire]) -> None:
             assert spec.sub is not None  # F() refuses obj/objs without sub=
             ns[f"_sub{i}"] = _obj_parser(spec.sub)
             body.append(f"{var} = _sub{i}({var}, p + {key!r}, notes)")
+        elif k == "objs" and cache is not None:
+            # a list of a shared class: every item found in its cache (in C), or each parsed in turn
+            ns[f"_cls{i}"] = spec.sub
+            ns[f"_item{i}"] = cache.__getitem__
+            body.append(f"if type({var}) is not list: raise _bad(p, {key!r}, 'a list of objects', {var})")
+            body.append("try:")
+            body.append(f"    {var} = tuple(map(_item{i}, map(_key, {var})))")
+            body.append("except Exception:")
+            body.append(f"    _b = p + {key!r}")
+            body.append(f"    _f = _cls{i}.from_wire")
+            body.append(f"    {var} = tuple([_f(_x, _b + (_j,), notes) for _j, _x in enumerate({var})])")
         elif k == "objs" and not isinstance(spec.sub, Poly):
             ns[f"_cls{i}"] = spec.sub
             body.append(f"if type({var}) is not list: raise _bad(p, {key!r}, 'a list of objects', {var})")
@@ -469,7 +527,7 @@ def _compile(cls: type[Wire]) -> None:
     # Build without the frozen dataclass __init__ (one object.__setattr__ per field, a third of the
     # parse time of a sign-in): fill a twin of the class whose attribute writes are plain slot writes,
     # then give the object its real class. Fields that are not on the wire get their defaults.
-    lines.append("    o = _Twin.__new__(_Twin)")
+    lines.append("    o = _new(_Twin)")
     for name, var in args:
         lines.append(f"    o.{name} = {var}")
     for f in dataclasses.fields(cls):
@@ -486,8 +544,13 @@ def _compile(cls: type[Wire]) -> None:
     lines.append("    o.extra = extra")
     lines.append("    o.__class__ = _cls")
     lines.append("    return o")
-    ns["_Twin"] = type(f"_{cls.__name__}Builder", (cls,), {
-        "__slots__": (), "__setattr__": object.__setattr__, "__module__": cls.__module__})
+    # Both __setattr__ and __delattr__ must be object's: they share one type slot, and one Python-level
+    # override (the frozen dataclass's __delattr__) would route every write through a method lookup and
+    # keep the interpreter from specialising them to direct slot stores (five times slower).
+    ns["_Twin"] = twin = type(f"_{cls.__name__}Builder", (cls,), {
+        "__slots__": (), "__setattr__": object.__setattr__, "__delattr__": object.__delattr__,
+        "__module__": cls.__module__})
+    ns["_new"] = twin.__new__  # looked up once, not per object
 
     # to_wire
     tl = ["def to_wire(self):", "    out = {}"]
@@ -535,13 +598,47 @@ def _compile(cls: type[Wire]) -> None:
         tl.append(f"        {cvar[parent]}[{leaf!r}] = {cvar[c]}")
     tl.append("    return out")
 
-    source = "\n".join(lines) + "\n\n" + "\n".join(tl) + "\n"
-    code = compile(source, f"<wire model {cls.__module__}.{cls.__qualname__}>", "exec")
-    exec(code, ns)  # noqa: S102 - generated from our own field declarations, not from input
-    fw = ns["from_wire"]
-    cls.from_wire = classmethod(fw)  # type: ignore[method-assign,assignment]
-    cls.to_wire = ns["to_wire"]  # type: ignore[method-assign]
-    cls.__wire_source__ = source  # type: ignore[attr-defined]
+    from_source = "\n".join(lines) + "\n"
+    to_source = "\n".join(tl) + "\n"
+    filename = f"<wire model {cls.__module__}.{cls.__qualname__}>"
+    cls.from_wire = _LazyFromWire(cls, from_source, filename, ns)  # type: ignore[method-assign,assignment]
+    cls.to_wire = _lazy_to_wire(cls, to_source, filename, ns)  # type: ignore[method-assign,assignment]
+    cls.__wire_source__ = from_source + "\n" + to_source  # type: ignore[attr-defined]
+
+
+# The generated functions are compiled on first use: compiling all of them (180 classes) when the model is
+# imported cost a tenth of loading a large tenant, a load uses about half of the classes, and reading
+# never writes wire JSON back.
+
+
+class _LazyFromWire:
+    """``cls.from_wire`` until first looked up: the lookup compiles the generated source and puts the
+    compiled classmethod in this one's place, so every caller (and a wrapper such as :func:`share`)
+    gets the compiled function itself."""
+
+    def __init__(self, cls: type[Wire], source: str, filename: str, ns: dict[str, Any]):
+        self.cls, self.source, self.filename, self.ns = cls, source, filename, ns
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        ns = self.ns
+        exec(compile(self.source, self.filename, "exec"), ns)  # noqa: S102 - generated from our declarations
+        method: classmethod[Any, Any, Any] = classmethod(ns["from_wire"])
+        if self.cls.__dict__.get("from_wire") is self:  # not replaced meanwhile (another thread)
+            self.cls.from_wire = method
+        return method.__get__(obj, owner if owner is not None else type(obj))
+
+
+def _lazy_to_wire(cls: type[Wire], source: str, filename: str,
+                  ns: dict[str, Any]) -> Callable[[Wire], dict[str, Any]]:
+    """``cls.to_wire`` until first called: compiles the generated source, then takes its own place."""
+
+    def to_wire(self: Wire) -> dict[str, Any]:
+        exec(compile(source, filename, "exec"), ns)  # noqa: S102 - generated from our own declarations
+        fn: Callable[[Wire], dict[str, Any]] = ns["to_wire"]
+        cls.to_wire = fn  # type: ignore[method-assign,assignment]
+        return fn(self)
+
+    return to_wire
 
 
 _W = TypeVar("_W", bound=type[Wire])
@@ -581,6 +678,54 @@ def unwrap_single(body: Any) -> Any:
         return body["value"]
     return body
 
+
+
+#: The key of a shared object (:func:`share`): the wire object's msgpack encoding. Exact: equal bytes are
+#: equal JSON values of the same types (``true`` and ``1``, ``1`` and ``1.0`` differ), keys in the same order.
+_share_key = msgspec.msgpack.Encoder().encode
+
+
+def _shared(sub: type[Wire] | Poly | None) -> dict[bytes, Any] | None:
+    """The cache of a class made shared by :func:`share`, or None."""
+    return getattr(sub, "__wire_shared__", None) if isinstance(sub, type) else None
+
+
+def share(cls: type[Wire], limit: int = 4096) -> None:
+    """Let ``cls.from_wire`` return one shared object for equal wire objects.
+
+    Bulk data (sign-ins) repeats the same nested parts (a policy's result, a device, a city) thousands
+    of times; the objects are immutable, so equal ones can be one object. The key is the wire object's
+    msgpack encoding: fast, and exact. Only objects that parsed without a note are shared, so every
+    unknown value is still noted at its own path; a malformed object raises as usual. At most ``limit``
+    objects are remembered per class. Model classes declared after this call that embed ``cls`` look
+    the shared objects up inline (no call per nested object), so ``share`` is the last wrapper put on
+    ``cls.from_wire``.
+    """
+    generated = cls.from_wire.__func__  # type: ignore[attr-defined]
+    cache: dict[bytes, Any] = {}
+    key_of = _share_key
+
+    def from_wire(klass: type, d: Any, p: JsonPath = (), notes: list[WireNote] | None = None) -> Any:
+        if type(d) is not dict:
+            return generated(klass, d, p, notes)
+        try:
+            key = key_of(d)
+        except (OverflowError, ValueError, RecursionError):  # an integer beyond 64 bits, a lone surrogate
+            return generated(klass, d, p, notes)
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
+        mine: list[WireNote] = []
+        obj = generated(klass, d, p, mine)
+        if mine:
+            if notes is not None:
+                notes.extend(mine)
+        elif len(cache) < limit:
+            cache[key] = obj
+        return obj
+
+    cls.from_wire = classmethod(from_wire)  # type: ignore[method-assign,assignment]
+    cls.__wire_shared__ = cache  # type: ignore[attr-defined]
 
 
 def polymorphic(base: type[Wire], poly: Poly) -> None:

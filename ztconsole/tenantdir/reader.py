@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import msgspec
 from msgspec import Meta
@@ -30,7 +30,7 @@ from msgspec import Meta
 from ztconsole import tomlschema
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 from ztconsole.gcpause import gc_paused
-from ztconsole.jsonscan import JsonArrayError, crash_reason, iter_json_array, skip_ws
+from ztconsole.jsonscan import JsonArrayError, as_text, crash_reason, iter_json_array, skip_ws
 from ztconsole.model.tenant import (
     MAX_ISSUES,
     RECORDED_STATUSES,
@@ -117,6 +117,19 @@ def _could_hold(ds: DataSet, rel_dir: str) -> bool:
     if len(parts) >= len(segs):
         return False
     return all(t == "*" or t == d for t, d in zip(segs, parts))
+
+
+#: :data:`~ztconsole.jsonscan.skip_ws` for bytes
+_skip_ws_bytes = cast(Callable[[bytes, int], "re.Match[bytes]"], re.compile(rb"[ \t\n\r]*").match)
+
+
+def _first_char(data: str | bytes) -> str:
+    """The first character of ``data`` that is not JSON white space ("" when there is none)."""
+    if isinstance(data, str):
+        i = skip_ws(data, 0).end()
+        return data[i:i + 1]
+    i = _skip_ws_bytes(data, 0).end()
+    return data[i:i + 1].decode("latin-1")
 
 
 class _Notes(list[WireNote]):
@@ -247,10 +260,14 @@ class TenantDir:
     def safe_path(self, rel: str) -> Path:
         """The path of the indexed file ``rel``; raises :class:`LinkOutside` when it resolves outside the
         tenant directory. The one check of every reader of the directory (this one and the emulator's)."""
+        return Path(self._safe(rel))
+
+    def _safe(self, rel: str) -> str:
+        """:meth:`safe_path` as a string (no path object for each of thousands of files)."""
         self._files()
         if rel in self._outside:
             raise LinkOutside(f"{rel}: {OUTSIDE}")
-        return self.root / rel
+        return os.path.join(self.root, rel)
 
     def refused_dir(self, rel: str) -> tuple[str, str] | None:
         """``(directory, why)`` when the file ``rel`` (not indexed) would lie in a directory that was
@@ -367,7 +384,7 @@ class TenantDir:
     def _read_file(self, rel: str, ds: DataSet, cls: type[Wire], issues: IssueLog) -> Any:
         """Parse one file; None when nothing in it could be read."""
         try:
-            text = self._text(rel)
+            data = self._data(rel)
         except LinkOutside:
             issues.append(LoadIssue(rel, "", OUTSIDE))
             return None
@@ -378,7 +395,7 @@ class TenantDir:
         try:
             if ds.shape == "singleton":
                 try:
-                    body = json.loads(text)
+                    body = json.loads(as_text(data))
                 except json.JSONDecodeError as e:
                     issues.append(LoadIssue(rel, "", f"line {e.lineno} column {e.colno}: {e.msg}"))
                     return None
@@ -387,7 +404,7 @@ class TenantDir:
                 except WireError as e:
                     issues.append(LoadIssue(rel, jsonpath(e.path), e.message))
                     return None
-            return self._read_collection(rel, text, cls, issues, notes)
+            return self._read_collection(rel, data, cls, issues, notes)
         except RecursionError as e:  # JSON nested deeper than the decoder follows: this file only
             issues.append(LoadIssue(rel, "", f"not valid JSON: {crash_reason(e)}"))
             return None
@@ -396,17 +413,22 @@ class TenantDir:
             if notes.dropped:
                 issues.drop(rel, "note", notes.dropped)
 
-    def _text(self, rel: str) -> str:
-        return self.safe_path(rel).read_text(encoding="utf-8")
+    def _data(self, rel: str) -> str | bytes:
+        """The file's content: its bytes, checked to be UTF-8 (``UnicodeDecodeError`` as reading it as
+        text would raise). The bytes go to the decoder as they are: no copy of the text is made."""
+        with open(self._safe(rel), "rb") as f:
+            data = f.read()
+        if not data.isascii():
+            data.decode("utf-8")  # the check only (ASCII, the usual case, is UTF-8 as it is)
+        return data
 
-    def _read_collection(self, rel: str, text: str, cls: type[Wire], issues: IssueLog,
+    def _read_collection(self, rel: str, data: str | bytes, cls: type[Wire], issues: IssueLog,
                          notes: list[WireNote]) -> list[Any] | None:
         out: list[Any] = []
-        head = skip_ws(text, 0).end()
-        if text[head:head + 1] == "{":
+        if _first_char(data) == "{":
             # a raw Graph/ARM page saved as is: accept its "value" array
             try:
-                items, base = unwrap_collection(json.loads(text))
+                items, base = unwrap_collection(json.loads(as_text(data)))
             except json.JSONDecodeError as e:
                 issues.append(LoadIssue(rel, "", f"line {e.lineno} column {e.colno}: {e.msg}"))
                 return None
@@ -416,15 +438,16 @@ class TenantDir:
             source: Any = iter(items)
         else:
             base = ()
-            source = iter_json_array(text)
+            source = iter_json_array(data)
         poly = getattr(cls, "__wire_poly__", None)
         build: Callable[..., Any] = cls.from_wire if poly is None else (
             lambda obj, p, n: parse_one(cls, obj, p, n))
+        append = out.append
         i = -1
         try:
             for i, item in enumerate(source):
                 try:
-                    out.append(build(item, base + (i,), notes))
+                    append(build(item, base + (i,) if base else (i,), notes))
                 except WireError as e:
                     if issues.room():
                         issues.append(LoadIssue(rel, jsonpath(e.path), e.message))
@@ -452,7 +475,7 @@ class TenantFiles(TenantDir):
             if rel.endswith(".json") and rel.split("/", 1)[0] in ("graph", "arm"):
                 self._index.setdefault(rel.lower(), rel)
 
-    def _text(self, rel: str) -> str:
+    def _data(self, rel: str) -> str | bytes:
         return json.dumps(self._values[rel])
 
 
