@@ -11,10 +11,13 @@ of the two when other work competes for the two cores):
 * ``ztconsole whatif --demo --user AdeleV@contoso.com --app Office365`` (target: <= 8x ``--version``);
 * ``ztconsole gaps --demo``;
 * the first frame of ``ztconsole --demo`` against a bare Textual app with one ``Static``, both in a
-  pseudo-terminal of 120x40: the time from starting the process to the first screen being on the terminal,
-  i.e. the console's data sets table (its first row) and the bare app's text (target: <= 1.3x);
-* for scale, the first frame of the console's first screen built with Textual alone (no ztconsole code):
-  what that screen costs before ztconsole adds anything.
+  pseudo-terminal of 120x40: the time from starting the process to its first frame being on the terminal,
+  i.e. the console's layout (the header with its badges and the footer with its keys, the first paint) and
+  the bare app's text (target: <= 1.3x);
+* the first full screen of ``ztconsole --demo``: until the data sets table shows its first row, against the
+  same bare app;
+* for scale, both for the console's first screen built with Textual alone (no ztconsole code): what that
+  screen costs before ztconsole adds anything.
 
 Issue #11. Each child runs with an empty home (no user config), as a first run would, and with its byte code
 cached (in a private ``PYTHONPYCACHEPREFIX``, written by the warm-up round), as an installed package has it:
@@ -111,7 +114,9 @@ class SameScreen(App):
 
 SameScreen().run()
 """
-# the first row of the console's first screen (the Data pane's table of data sets)
+# the console's first frame: its layout, i.e. the header (its right end, the mode badge) and the footer (a key)
+LAYOUT_MARKERS = (b"READ-ONLY", b"Quit")
+# the console's first full screen: the first row of the Data pane's table of data sets
 CONSOLE_MARKER = DATASETS[0].title.encode()
 DEMO_USER = "AdeleV@contoso.com"
 
@@ -119,13 +124,16 @@ PYTHON, VERSION = "python -c pass", "ztconsole --version"
 WHATIF, GAPS = f"whatif --demo --user {DEMO_USER} --app Office365", "gaps --demo"
 BARE_FRAME, CONSOLE_FRAME = "first frame: bare Textual app", "first frame: ztconsole --demo"
 SAME_FRAME = "first frame: the same screen, Textual only"
-MEASUREMENTS = (PYTHON, VERSION, WHATIF, GAPS, BARE_FRAME, CONSOLE_FRAME, SAME_FRAME)
+CONSOLE_FULL, SAME_FULL = "first full screen: ztconsole --demo", "first full screen: same screen, Textual"
+MEASUREMENTS = (PYTHON, VERSION, WHATIF, GAPS, BARE_FRAME, CONSOLE_FRAME, CONSOLE_FULL, SAME_FRAME, SAME_FULL)
 SHORT = {PYTHON: "python -c pass", VERSION: "--version", WHATIF: "whatif --demo", GAPS: "gaps --demo",
-         BARE_FRAME: "bare app", CONSOLE_FRAME: "console first frame", SAME_FRAME: "same screen"}
+         BARE_FRAME: "bare app", CONSOLE_FRAME: "console first frame", SAME_FRAME: "same screen frame",
+         CONSOLE_FULL: "console full screen", SAME_FULL: "same screen full"}
 #: (measurement, reference, target ratio or None)
 RATIOS: tuple[tuple[str, str, float | None], ...] = (
     (VERSION, PYTHON, 1.75), (WHATIF, VERSION, 8.0), (GAPS, VERSION, None), (WHATIF, PYTHON, None),
-    (CONSOLE_FRAME, BARE_FRAME, 1.3), (SAME_FRAME, BARE_FRAME, None))
+    (CONSOLE_FRAME, BARE_FRAME, 1.3), (CONSOLE_FULL, BARE_FRAME, 1.3), (SAME_FRAME, BARE_FRAME, None),
+    (SAME_FULL, BARE_FRAME, None))
 _ESCAPE = re.compile(rb"\x1b(\[[0-9;?<>=$ ]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()][0-9A-Za-z]|[=>78DEHMc])")
 
 
@@ -163,11 +171,12 @@ def cpu_seconds(pid: int) -> float:
     return total / 1e9
 
 
-def first_frame(argv: list[str], marker: bytes, env: dict[str, str], cwd: str,
+def first_frame(argv: list[str], marker: bytes | tuple[bytes, ...], env: dict[str, str], cwd: str,
                 timeout: float = 60.0) -> tuple[float, float]:
-    """Seconds from starting ``argv`` in a 120x40 pseudo-terminal until ``marker`` is on its screen (the
-    terminal's output with escape sequences removed), and the CPU seconds its threads had used by then;
-    then the process is killed."""
+    """Seconds from starting ``argv`` in a 120x40 pseudo-terminal until ``marker`` (every one of several) is
+    on its screen (the terminal's output with escape sequences removed), and the CPU seconds its threads had
+    used by then; then the process is killed."""
+    markers = (marker,) if isinstance(marker, bytes) else marker
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     started = time.perf_counter()
@@ -192,7 +201,8 @@ def first_frame(argv: list[str], marker: bytes, env: dict[str, str], cwd: str,
                 sys.exit(f"{' '.join(argv)} ended before its first frame (exit {proc.wait()}); it wrote:\n"
                          f"{_ESCAPE.sub(b'', seen).decode(errors='replace')[-2000:]}")
             seen += chunk
-            if marker in _ESCAPE.sub(b"", seen):
+            shown = _ESCAPE.sub(b"", seen)
+            if all(m in shown for m in markers):
                 return time.perf_counter() - started, cpu_seconds(proc.pid)
     finally:
         proc.kill()
@@ -213,8 +223,10 @@ def measurements(tree: Path | None, env: dict[str, str], cwd: str) -> dict[str, 
         WHATIF: lambda: run_once([*zt, "whatif", "--demo", "--user", DEMO_USER, "--app", "Office365"], zenv, cwd),
         GAPS: lambda: run_once([*zt, "gaps", "--demo"], zenv, cwd),
         BARE_FRAME: lambda: first_frame([sys.executable, "-c", BARE], BARE_MARKER, env, cwd),
-        CONSOLE_FRAME: lambda: first_frame([*zt, "--demo"], CONSOLE_MARKER, zenv, cwd),
-        SAME_FRAME: lambda: first_frame(same, CONSOLE_MARKER, env, cwd),
+        CONSOLE_FRAME: lambda: first_frame([*zt, "--demo"], LAYOUT_MARKERS, zenv, cwd),
+        CONSOLE_FULL: lambda: first_frame([*zt, "--demo"], CONSOLE_MARKER, zenv, cwd),
+        SAME_FRAME: lambda: first_frame(same, LAYOUT_MARKERS, env, cwd),
+        SAME_FULL: lambda: first_frame(same, CONSOLE_MARKER, env, cwd),
     }
 
 
@@ -263,11 +275,12 @@ def report(wall: dict[str, list[float]], cpu: dict[str, list[float]]) -> None:
     print(f"{'what':<{width}}  {'median':>7}  {'min':>7}  {'max':>7}  {'CPU median':>10}")
     for name, values in wall.items():
         print(f"{name:<{width}}  {ms(med[name])}  {ms(min(values))}  {ms(max(values))}  {ms(med_cpu[name]):>10}")
-    print(f"\n{'ratio':<31}  {'wall':>6}  {'CPU':>6}  target")
+    print(f"\n{'ratio':<40}  {'wall':>6}  {'CPU':>6}  target")
     for a, b, target in RATIOS:
         wall_ratio, cpu_ratio = med[a] / med[b], med_cpu[a] / med_cpu[b]
-        verdict = "" if target is None else f"<= {target}x: {'met' if wall_ratio <= target else 'MISSED'}"
-        print(f"{SHORT[a] + ' / ' + SHORT[b]:<31}  {wall_ratio:5.2f}x  {cpu_ratio:5.2f}x  {verdict}")
+        verdict = "" if target is None else (f"<= {target}x: wall {'met' if wall_ratio <= target else 'MISSED'}, "
+                                             f"CPU {'met' if cpu_ratio <= target else 'MISSED'}")
+        print(f"{SHORT[a] + ' / ' + SHORT[b]:<40}  {wall_ratio:5.2f}x  {cpu_ratio:5.2f}x  {verdict}")
 
 
 def ms(seconds: float) -> str:

@@ -64,6 +64,7 @@ def test_version_loads_no_sdk(tmp_path: Path) -> None:
     modules = loaded_modules("from ztconsole.cli import run\nrun(['--version'])\nreport()\n", tmp_path)
     assert "ztconsole.cli" in modules
     assert heavy(modules, SDKS_AND_UI) == []
+    assert "ztconsole.commands.whatif" not in modules  # no command named, no command's module
 
 
 @pytest.mark.parametrize("argv", [
@@ -75,7 +76,7 @@ def test_ca_commands_load_graph_only(tmp_path: Path, argv: list[str]) -> None:
     """The Conditional Access commands read Graph alone: on the demo (the emulator in process and the real
     adapters, as a live tenant is read) they import the Graph adapter and never azure-mgmt-network, the
     azure-core pieces only its client uses, the ARM adapter or the emulator's ARM half; nor the loopback
-    server (uvicorn, starlette), nor httpx's command-line client."""
+    server (uvicorn, starlette), nor httpx's command-line client; nor the other commands."""
     needs_cli()
     script = f"""
 import io
@@ -88,6 +89,9 @@ report()
     assert "ztconsole.sources.graph" in modules and "msgraph" in modules  # read through the real adapter
     assert heavy(modules, ARM_ONLY) == []
     assert heavy(modules, ("uvicorn", "starlette", "httpx._main", "textual")) == []
+    from ztconsole.commands import NAMES
+
+    assert heavy(modules, tuple(f"ztconsole.commands.{name}" for name in NAMES if name != argv[0])) == []
 
 
 def test_a_stack_builds_the_readers_of_the_apis_read() -> None:

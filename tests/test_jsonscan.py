@@ -6,13 +6,27 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ztconsole import jsonscan
 from ztconsole.jsonscan import JsonArrayError, as_text, iter_json_array, iter_json_array_spans
+
+
+@pytest.fixture(autouse=True, scope="module", params=["whole", "cut"])
+def array_size(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test twice: as a small array is read (decoded whole first) and as a large one is (cut into
+    its elements first)."""
+    was = jsonscan._WHOLE
+    jsonscan._WHOLE = was if request.param == "whole" else -1
+    try:
+        yield request.param
+    finally:
+        jsonscan._WHOLE = was
 
 
 def stdlib(text: str) -> list[Any]:

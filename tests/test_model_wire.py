@@ -190,3 +190,58 @@ def test_parsers_are_compiled_on_first_use_and_objects_stay_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.location.city = "Paris"  # type: ignore[misc]
     assert SignIn.from_wire(s.to_wire()) == s
+
+
+def test_model_classes_behave_as_the_standard_librarys_frozen_dataclasses() -> None:
+    """@model makes __init__, __repr__, __eq__ and __hash__ on first use (not when the class is created);
+    they, the docstring and the signature are those dataclasses gives the same class body."""
+    import inspect
+
+    def body() -> dict[str, Any]:
+        calls: list[str] = []
+
+        def __post_init__(self: Any) -> None:
+            calls.append(self.name)
+
+        return {
+            "__annotations__": {"name": "str | None", "ports": "tuple[int, ...]", "tags": "list[str]",
+                                "hidden": "int"},
+            "__module__": __name__,
+            "name": F("name"),
+            "ports": F("ports", "ints"),
+            "tags": dataclasses.field(default_factory=list),
+            "hidden": dataclasses.field(default=3, repr=False, compare=False),
+            "__post_init__": __post_init__,
+            "calls": calls,
+        }
+
+    ours = model(type("Thing", (Wire,), body()))
+    theirs = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(type("Thing", (Wire,), body()))
+    assert not isinstance(ours.__dict__["__repr__"], type(theirs.__repr__))  # not made yet
+    assert ours.__doc__ == theirs.__doc__
+    assert str(inspect.signature(ours)) == str(inspect.signature(theirs))
+    def described(cls: type) -> list[tuple[Any, ...]]:
+        return [(f.name, f.default, f.default_factory, f.repr, f.compare, f.hash, f.kw_only)
+                for f in dataclasses.fields(cls)]
+
+    assert described(ours) == described(theirs)
+    assert repr(ours.__dataclass_params__) == repr(theirs.__dataclass_params__)  # type: ignore[attr-defined]
+    assert ours.__slots__ == theirs.__slots__ and ours.__match_args__ == theirs.__match_args__  # type: ignore[attr-defined]
+    for cls in (ours, theirs):
+        a, b = cls(name="a", ports=(1,), hidden=4), cls(name="a", ports=(1,))
+        assert cls.calls == ["a", "a"]  # type: ignore[attr-defined]  # __post_init__ ran
+        assert repr(a) == "Thing(name='a', ports=(1,), tags=[])"
+        assert a == b and not a != b and a != cls(name="b") and a.__eq__(5) is NotImplemented
+        with pytest.raises(TypeError, match="unhashable type: 'list'"):
+            hash(a)
+        assert hash(cls(name="a", tags=None)) == hash(cls(name="a", tags=None, hidden=9))  # type: ignore[arg-type]
+        assert cls(name="x").tags is not cls(name="x").tags  # a new list each time
+        assert copy.deepcopy(a) == a and dataclasses.replace(a, name="c").name == "c"
+        with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'name'"):
+            a.name = "z"  # type: ignore[misc]
+        with pytest.raises(TypeError, match="unexpected keyword argument 'zzz'"):
+            cls(zzz=1)
+        with pytest.raises(TypeError, match="takes 1 positional argument but 2 were given"):
+            cls("a")
+    assert isinstance(ours.__dict__["__repr__"], type(theirs.__dict__["__repr__"]))  # made, in place
+    assert ours.__init__.__qualname__ == theirs.__init__.__qualname__ == "Thing.__init__"

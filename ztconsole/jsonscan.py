@@ -49,15 +49,19 @@ class JsonArrayError(ValueError):
 #: and decodes one element's text; both are several times faster than the standard library's scanner
 _split_array = msgspec.json.Decoder(list[msgspec.Raw]).decode
 _decode = msgspec.json.Decoder().decode
+#: a small array (most files of a tenant directory) is decoded whole, in one pass instead of two
+_decode_array = msgspec.json.Decoder(list).decode
+_WHOLE = 2 << 20  # bytes (or characters): a tree of some 10 MB at most, freed when its file is read
 _MSGSPEC_ERRORS = (msgspec.DecodeError, RecursionError)
 
 
 def iter_json_array(data: str | bytes) -> Iterator[Any]:
-    """Decode a JSON array element by element; the array is never whole as one tree of values.
+    """Decode a JSON array element by element; a large array is never whole as one tree of values.
 
     ``data`` is the text, or a file's UTF-8 bytes (read as :func:`as_text` reads them). msgspec cuts
     the array into its elements' raw text in one pass and decodes each element on its own (the list of
-    raw spans is small: a reference into ``data`` per element). msgspec is stricter than the standard
+    raw spans is small: a reference into ``data`` per element); an array of up to two megabytes is decoded
+    whole (one pass; on any error it is read as a large one is). msgspec is stricter than the standard
     library (it refuses ``NaN`` and ``Infinity``, lone surrogate escapes, numbers beyond a float's range
     or with more than 4,300 digits) and names its errors by byte offset; so on any error the array is
     read by the standard library's scanner (:func:`iter_json_array_spans`) instead, the elements already
@@ -67,6 +71,14 @@ def iter_json_array(data: str | bytes) -> Iterator[Any]:
     nesting limit (the interpreter's recursion limit, about 990 levels) msgspec goes a level or two
     deeper, so an element nested exactly that deep is read where the standard library refuses it.
     """
+    if len(data) <= _WHOLE:
+        try:
+            values: list[Any] = _decode_array(data)
+        except _MSGSPEC_ERRORS:
+            pass  # read as a large one is: the elements before the error, then the standard library
+        else:
+            yield from values
+            return
     try:
         raws: list[msgspec.Raw] | None = _split_array(data)
     except _MSGSPEC_ERRORS:

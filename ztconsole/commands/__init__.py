@@ -3,14 +3,27 @@
 :func:`ztconsole.commands.failures.report` turns it into its message and exit code. ``ztconsole`` without a
 command runs :mod:`ztconsole.commands.console`.
 
+A command's module is imported when a command line names it (:func:`command`): ``ztconsole whatif ...``
+imports neither the other commands nor what they import (start-up, #11).
+
 Shared: :mod:`~ztconsole.commands.source` (the source options, loading, the completeness of an answer),
 :mod:`~ztconsole.commands.text` (plain tables), :mod:`~ztconsole.commands.ca_data` (what the Conditional
 Access commands read).
 """
 
-from ztconsole.commands import config, emulator, gaps, generate, impact, snapshot, whatif
+from __future__ import annotations
 
-#: the commands with a command word, in the order ``--help`` lists them
-COMMANDS = (config, emulator, snapshot, whatif, gaps, impact, generate)
+import importlib
+from types import ModuleType
 
-__all__ = ["COMMANDS"]
+#: the command words, in the order ``--help`` lists them; each is its module's name in this package
+NAMES = ("config", "emulator", "snapshot", "whatif", "gaps", "impact", "generate")
+
+__all__ = ["NAMES", "command"]
+
+
+def command(name: str) -> ModuleType:
+    """The module of command ``name`` (one of :data:`NAMES`), imported on first use."""
+    if name not in NAMES:
+        raise KeyError(name)
+    return importlib.import_module(f"{__name__}.{name}")

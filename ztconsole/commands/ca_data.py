@@ -1,6 +1,12 @@
 """The data sets the Conditional Access commands (``whatif``, ``gaps``, ``impact``) decide with, and their
 load: only those data sets are read (so only the Graph adapter is loaded), and an answer is given only on
-complete data unless ``--allow-partial`` (CONTRACTS §2 "Incomplete sources")."""
+complete data unless ``--allow-partial`` (CONTRACTS §2 "Incomplete sources").
+
+Start-up (#11): each command imports the engine (and with it the model classes of the data sets it reads)
+with the cyclic garbage collector paused (:func:`ztconsole.gcpause.gc_paused`, which then freezes what the
+imports made), as :func:`~ztconsole.commands.source.load_source` does the event loop and the source's
+adapters: they live as long as the process, and the collector would otherwise walk them again and again
+while they are imported, and once more at the end of the load."""
 
 from __future__ import annotations
 

@@ -28,8 +28,11 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ztconsole.engine.gaps import find_gaps
-    from ztconsole.engine.whatif import Context
+    from ztconsole.gcpause import gc_paused
+
+    with gc_paused():  # modules and classes that live as long as the process (see the ca_data module)
+        from ztconsole.engine.gaps import find_gaps
+        from ztconsole.engine.whatif import Context
 
     tenant, missing = load_ca(args, err)
     ctx = Context.from_tenant(tenant)

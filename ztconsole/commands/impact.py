@@ -26,8 +26,11 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ztconsole.engine.impact import find_policy, replay
-    from ztconsole.engine.whatif import Context
+    from ztconsole.gcpause import gc_paused
+
+    with gc_paused():  # modules and classes that live as long as the process (see the ca_data module)
+        from ztconsole.engine.impact import find_policy, replay
+        from ztconsole.engine.whatif import Context
 
     if args.days is not None and args.days < 0:
         raise UsageError(f"--days must be zero or more, got {args.days}")

@@ -71,17 +71,18 @@ def load_source(args: argparse.Namespace, err: TextIO, *, keys: Sequence[str] | 
     (:class:`~ztconsole.tenantdir.TenantDirError`, :class:`~ztconsole.sources.errors.SourceError`, a
     :class:`~ztconsole.config.ConfigError` for a live profile) for the funnel to report.
     """
-    import asyncio
+    from ztconsole.gcpause import gc_paused
 
+    with gc_paused():  # modules that live as long as the process (see the ca_data module)
+        import asyncio
+
+        from ztconsole.sources.stack import open_live, open_recording
     wanted = list(keys) if keys else None
     rec = recording(args)
     if rec is not None:
-        from ztconsole.sources.stack import open_recording
-
         opening = open_recording(rec[0], keys=wanted)
     else:
         from ztconsole import config as cfgmod
-        from ztconsole.sources.stack import open_live
 
         cfg = cfgmod.load_config(args.config, env=os.environ)
         profile = cfg.profile(getattr(args, "tenant", None))

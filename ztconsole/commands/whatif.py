@@ -58,8 +58,10 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.compare_server:
         return _compare(args, out, err)
-    from ztconsole.engine.whatif import Context, what_if
+    from ztconsole.gcpause import gc_paused
 
+    with gc_paused():  # modules and classes that live as long as the process (see the ca_data module)
+        from ztconsole.engine.whatif import Context, what_if
     tenant, missing = load_ca(args, err)
     ctx = Context.from_tenant(tenant)
     result = what_if(tenant.ca_policies, scenario_of(args, ctx), ctx)

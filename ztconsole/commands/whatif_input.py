@@ -4,7 +4,6 @@ message that names the option for anything it cannot use (CONTRACTS §2)."""
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -62,6 +61,7 @@ def resolve_scenario(
     found = ctx.find_user(user.strip())
     if found is None:
         known = sorted(ctx.users_by_upn)
+        import difflib  # a spelling to suggest: imported only when one is needed
         close = difflib.get_close_matches(user.strip().lower(), known, n=3, cutoff=0.6)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise ValueError(f"--user {user!r}: no user has that object id or UPN{hint}")
@@ -125,6 +125,7 @@ def _resolve_app(ctx: Context, app: str) -> str:
         listed = "; ".join(f"{ctx.app_name(a)} ({a})" for a in exact)
         raise ValueError(f"--app {app!r} matches {len(exact)} service principals: {listed}; give the app id")
     names = sorted({n for _, n in ctx.service_principals if n})
+    import difflib  # a spelling to suggest: imported only when one is needed
     close = difflib.get_close_matches(value, names, n=5, cutoff=0.5)
     close += [n for n in names if value.lower() in n.lower() and n not in close][: 5 - len(close)]
     hint = ("; candidates: " + "; ".join(f"{n} ({a})" for a, n in ctx.service_principals if n in close)

@@ -38,7 +38,6 @@ Parsed rules are cached (:func:`parse_device_filter`), and a device can be prepa
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -645,6 +644,7 @@ class _Parser:
                 hint = (f"device.{name} is a dynamic group property; device filters use "
                         f"device.{renamed}")
             else:
+                import difflib  # a spelling to suggest: imported only when one is needed
                 close = difflib.get_close_matches(name.lower(), list(_CANONICAL), n=1, cutoff=0.75)
                 hint = (f"did you mean device.{_CANONICAL[close[0]]}? " if close else "") + \
                     f"expected one of {_property_list()}"
@@ -668,6 +668,7 @@ class _Parser:
             elif spelled in (AND, OR, NOT):
                 message = f"expected an operator after device.{prop}, found {_describe(tok)}"
             else:
+                import difflib  # a spelling to suggest: imported only when one is needed
                 close = difflib.get_close_matches(spelled, [o.lower() for o in allowed], n=1,
                                                   cutoff=0.6)
                 guess = f"did you mean {_OPERATOR_BY_LOWER[close[0]]}? " if close else ""
@@ -822,6 +823,7 @@ def canonical_property(name: str) -> str:
         key = key[len("device."):]
     found = _CANONICAL.get(key.lower())
     if found is None:
+        import difflib  # a spelling to suggest: imported only when one is needed
         close = difflib.get_close_matches(key.lower(), list(_CANONICAL), n=1, cutoff=0.75)
         guess = f"did you mean {_CANONICAL[close[0]]}? " if close else ""
         raise DeviceInputError(f"unknown device property {name!r} ({guess}valid: {_property_list()})")

@@ -18,7 +18,9 @@ report ``file $[12].conditions.users.includeUsers: expected a list of strings`` 
 
 from __future__ import annotations
 
+import _thread
 import dataclasses
+import functools
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -316,9 +318,10 @@ def _parts(key: str) -> list[str]:
     return parts
 
 
-def _allowed_names(key: str) -> set[str]:
+@functools.cache
+def _allowed_names(key: str) -> frozenset[str]:
     parts = [p for p in _parts(key) if p != "properties"]
-    return {"_".join(snake(p) for p in parts[i:]) for i in range(len(parts))}
+    return frozenset("_".join(snake(p) for p in parts[i:]) for i in range(len(parts)))
 
 
 def _compile(cls: type[Wire]) -> None:
@@ -336,7 +339,30 @@ def _compile(cls: type[Wire]) -> None:
                 )
             specs.append((f.name, spec))
     cls.wire_fields = tuple(specs)
+    # a nested class made shared (share()) before this one was declared is looked up inline
+    caches = [_shared(spec.sub) for _, spec in specs]
+    source = _Source(cls, caches)
+    cls.from_wire = _LazyFromWire(cls, source)  # type: ignore[method-assign,assignment]
+    cls.to_wire = _lazy_to_wire(cls, source)  # type: ignore[method-assign,assignment]
 
+
+class _Source:
+    """The generated source of a class's ``from_wire`` and ``to_wire``, written on first use."""
+
+    def __init__(self, cls: type[Wire], caches: list[dict[bytes, Any] | None]):
+        self.cls, self.caches = cls, caches
+        self.made: tuple[str, str, str, dict[str, Any]] | None = None
+
+    def get(self) -> tuple[str, str, str, dict[str, Any]]:
+        """``(from_wire source, to_wire source, file name, namespace)``."""
+        if self.made is None:
+            self.made = _generate(self.cls, self.caches)
+        return self.made
+
+
+def _generate(cls: type[Wire], caches: list[dict[bytes, Any] | None]) -> tuple[str, str, str, dict[str, Any]]:
+    """Write the source of ``from_wire`` and ``to_wire`` for a model class from its field declarations."""
+    specs = list(cls.wire_fields)
     # containers: "" plus every dotted prefix ("properties", "properties.x")
     containers: dict[str, set[str]] = {"": set()}
     for _, spec in specs:
@@ -413,7 +439,7 @@ def _compile(cls: type[Wire]) -> None:
             lines.append(f"        raise WireError(p + {key!r}, 'required property is missing')")
         k = spec.kind
         body: list[str] = []
-        cache = _shared(spec.sub)  # the sub-object's cache when its class is shared (share())
+        cache = caches[i]  # the sub-object's cache when its class is shared (share())
         if k == "str":
             body.append(f"if type({var}) is not str: raise _bad(p, {key!r}, 'a string', {var})")
             if spec.intern and spec.enum is not None:
@@ -600,15 +626,13 @@ def _compile(cls: type[Wire]) -> None:
 
     from_source = "\n".join(lines) + "\n"
     to_source = "\n".join(tl) + "\n"
-    filename = f"<wire model {cls.__module__}.{cls.__qualname__}>"
-    cls.from_wire = _LazyFromWire(cls, from_source, filename, ns)  # type: ignore[method-assign,assignment]
-    cls.to_wire = _lazy_to_wire(cls, to_source, filename, ns)  # type: ignore[method-assign,assignment]
     cls.__wire_source__ = from_source + "\n" + to_source  # type: ignore[attr-defined]
+    return from_source, to_source, f"<wire model {cls.__module__}.{cls.__qualname__}>", ns
 
 
-# The generated functions are compiled on first use: compiling all of them (180 classes) when the model is
-# imported cost a tenth of loading a large tenant, a load uses about half of the classes, and reading
-# never writes wire JSON back.
+# The generated functions are written and compiled on first use: compiling all of them (180 classes) when
+# the model is imported cost a tenth of loading a large tenant, a load uses about half of the classes, and
+# reading never writes wire JSON back.
 
 
 class _LazyFromWire:
@@ -616,24 +640,24 @@ class _LazyFromWire:
     compiled classmethod in this one's place, so every caller (and a wrapper such as :func:`share`)
     gets the compiled function itself."""
 
-    def __init__(self, cls: type[Wire], source: str, filename: str, ns: dict[str, Any]):
-        self.cls, self.source, self.filename, self.ns = cls, source, filename, ns
+    def __init__(self, cls: type[Wire], source: _Source):
+        self.cls, self.source = cls, source
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
-        ns = self.ns
-        exec(compile(self.source, self.filename, "exec"), ns)  # noqa: S102 - generated from our declarations
+        from_source, _, filename, ns = self.source.get()
+        exec(compile(from_source, filename, "exec"), ns)  # noqa: S102 - generated from our declarations
         method: classmethod[Any, Any, Any] = classmethod(ns["from_wire"])
         if self.cls.__dict__.get("from_wire") is self:  # not replaced meanwhile (another thread)
             self.cls.from_wire = method
         return method.__get__(obj, owner if owner is not None else type(obj))
 
 
-def _lazy_to_wire(cls: type[Wire], source: str, filename: str,
-                  ns: dict[str, Any]) -> Callable[[Wire], dict[str, Any]]:
+def _lazy_to_wire(cls: type[Wire], source: _Source) -> Callable[[Wire], dict[str, Any]]:
     """``cls.to_wire`` until first called: compiles the generated source, then takes its own place."""
 
     def to_wire(self: Wire) -> dict[str, Any]:
-        exec(compile(source, filename, "exec"), ns)  # noqa: S102 - generated from our own declarations
+        _, to_source, filename, ns = source.get()
+        exec(compile(to_source, filename, "exec"), ns)  # noqa: S102 - generated from our own declarations
         fn: Callable[[Wire], dict[str, Any]] = ns["to_wire"]
         cls.to_wire = fn  # type: ignore[method-assign,assignment]
         return fn(self)
@@ -652,9 +676,138 @@ def model(cls: _W) -> _W:
     (``displayName`` -> ``display_name``, ``@odata.type`` -> ``odata_type``), or of its dotted path
     without ARM's ``properties`` (``properties.sku.tier`` -> ``tier`` or ``sku_tier``).
     """
-    dc = cast(_W, dataclasses.dataclass(frozen=True, slots=True, kw_only=True)(cls))  # slots: a new class
+    own_doc = cls.__dict__.get("__doc__")
+    if own_doc is None:  # else dataclasses writes one from the signature of the __init__ it did not make
+        cls.__doc__ = "-"
+    dc = cast(_W, _dataclass(cls))  # slots: a new class
+    params = dc.__dataclass_params__  # type: ignore[attr-defined]
+    params.init = params.repr = params.eq = True  # as the class has them: made on first use (below)
+    _dataclass_methods(dc, own_doc is None)
     _compile(dc)
     return dc
+
+
+# The methods a frozen dataclass has, made on first use. ``dataclasses`` compiles each class's __init__,
+# __repr__, __eq__ and __hash__ from source when the class is created (with __setattr__ and __delattr__,
+# which it still makes): about half the cost of importing the model, while a load or a command uses few of
+# them (model objects are built by ``from_wire``). The source is the one dataclasses writes (Python 3.11);
+# tests/test_model_wire.py holds them to the standard library's behaviour.
+_dataclass = dataclasses.dataclass(frozen=True, slots=True, kw_only=True, init=False, repr=False, eq=False)
+
+
+class _FirstUse:
+    """A method of ``cls`` until first looked up: the lookup compiles it and puts it in its own place."""
+
+    __slots__ = ("cls", "name")
+
+    def __init__(self, cls: type, name: str):
+        self.cls, self.name = cls, name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        fn = _dataclass_method(self.cls, self.name)
+        if self.cls.__dict__.get(self.name) is self:
+            setattr(self.cls, self.name, fn)
+        return fn.__get__(obj, owner if owner is not None else type(obj))
+
+
+def _dataclass_methods(cls: type, doc: bool) -> None:
+    """Give ``cls`` the dataclass methods it does not define itself (each made on first use), and the
+    docstring dataclasses writes for a class without one: its name and its __init__'s signature."""
+    for name in ("__init__", "__repr__", "__eq__"):
+        if name not in cls.__dict__:
+            setattr(cls, name, _FirstUse(cls, name))
+    own_hash = cls.__dict__.get("__hash__", dataclasses.MISSING)
+    if own_hash is dataclasses.MISSING or (own_hash is None and "__eq__" in cls.__dict__):
+        cls.__hash__ = _FirstUse(cls, "__hash__")  # type: ignore[assignment,method-assign]
+    if doc:
+        params = []
+        for f in dataclasses.fields(cls):
+            text = f"{f.name}: {f.type!r}" if isinstance(f.type, str) else f"{f.name}: {_type_name(f.type)}"
+            if f.default is not dataclasses.MISSING:
+                text += f" = {f.default!r}"
+            elif f.default_factory is not dataclasses.MISSING:
+                text += " = <factory>"
+            params.append(text)
+        cls.__doc__ = f"{cls.__name__}({', '.join(['*', *params]) if params else ''})"
+
+
+def _type_name(tp: Any) -> str:
+    """An annotation as ``inspect`` writes it in a signature."""
+    import inspect
+
+    return inspect.formatannotation(tp)
+
+
+def _dataclass_method(cls: type, name: str) -> Callable[..., Any]:
+    """Compile one dataclass method of ``cls`` (frozen, keyword-only fields), as dataclasses writes it."""
+    fields = dataclasses.fields(cls)
+    ns: dict[str, Any] = {"_setattr": object.__setattr__, "_HAS_DEFAULT_FACTORY": _HAS_DEFAULT_FACTORY}
+    if name == "__init__":
+        params, body = [], []
+        for f in fields:
+            if f.default is not dataclasses.MISSING:
+                ns[f"_dflt_{f.name}"] = f.default
+                params.append(f"{f.name}=_dflt_{f.name}")
+                value = f.name
+            elif f.default_factory is not dataclasses.MISSING:
+                ns[f"_dflt_{f.name}"] = f.default_factory
+                params.append(f"{f.name}=_HAS_DEFAULT_FACTORY")
+                value = f"_dflt_{f.name}() if {f.name} is _HAS_DEFAULT_FACTORY else {f.name}"
+            else:
+                params.append(f.name)
+                value = f.name
+            body.append(f"    _setattr(self, {f.name!r}, {value})")
+        if hasattr(cls, "__post_init__"):
+            body.append("    self.__post_init__()")
+        source = f"def __init__(self{', *, ' + ', '.join(params) if params else ''}):\n"
+        source += "\n".join(body or ["    pass"]) + "\n"
+    elif name == "__repr__":
+        shown = ", ".join(f"{f.name}={{self.{f.name}!r}}" for f in fields if f.repr)
+        source = f"def __repr__(self):\n    return self.__class__.__qualname__ + f\"({shown})\"\n"
+    elif name == "__eq__":
+        mine = "".join(f"self.{f.name}," for f in fields if f.compare)
+        theirs = "".join(f"other.{f.name}," for f in fields if f.compare)
+        source = (f"def __eq__(self, other):\n    if other.__class__ is self.__class__:\n"
+                  f"        return ({mine})==({theirs})\n    return NotImplemented\n")
+    else:
+        hashed = "".join(f"self.{f.name}," for f in fields if (f.compare if f.hash is None else f.hash))
+        source = f"def __hash__(self):\n    return hash(({hashed}))\n"
+    exec(compile(source, f"<dataclass {cls.__module__}.{cls.__qualname__}.{name}>", "exec"), ns)  # noqa: S102
+    fn: Callable[..., Any] = ns[name]
+    fn.__qualname__ = f"{cls.__qualname__}.{name}"
+    if name == "__init__":
+        fn.__annotations__ = {**{f.name: f.type for f in fields}, "return": None}
+    if name == "__repr__":
+        fn = _recursive_repr(fn)
+    return fn
+
+
+class _HasDefaultFactory:
+    """The default of a field with a default factory, in __init__'s signature (as dataclasses shows it)."""
+
+    def __repr__(self) -> str:
+        return "<factory>"
+
+
+_HAS_DEFAULT_FACTORY = _HasDefaultFactory()
+
+
+def _recursive_repr(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    """``...`` for an object met again inside its own repr (as dataclasses' __repr__ does)."""
+    running: set[tuple[int, int]] = set()
+
+    @functools.wraps(fn)
+    def __repr__(self: Any) -> str:
+        key = id(self), _thread.get_ident()
+        if key in running:
+            return "..."
+        running.add(key)
+        try:
+            return fn(self)
+        finally:
+            running.discard(key)
+
+    return __repr__
 
 
 def unwrap_collection(body: Any, path: JsonPath = ()) -> tuple[list[Any], JsonPath]:
