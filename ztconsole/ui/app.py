@@ -213,7 +213,8 @@ class ZtApp(actions.Guarded, App[int]):
     def _close_sign_in(self) -> None:
         from ztconsole.ui.screens import SignInScreen
 
-        if isinstance(self.screen, SignInScreen):
+        # the store's messages can still arrive while the console ends, its screens already gone
+        if self.screen_stack and isinstance(self.screen, SignInScreen):
             self.pop_screen()
 
     # --- keys -----------------------------------------------------------------------------------

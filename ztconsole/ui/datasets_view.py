@@ -1,13 +1,23 @@
-"""The data-set table: one row per data set, from queued through loading to its count or failure."""
+"""The data-set table: one row per data set, from queued through loading to its count or failure.
+
+A load changes a few cells at a time (a row's status, its count; the spinner of the rows being read, ten
+times a second), while it runs in a thread that competes with the console for the interpreter. Textual's
+``DataTable.update_cell`` throws away what it rendered of *every* cell and repaints the whole table, so
+each spinner frame rendered all forty-odd rows again: on the large tenant that was most of the console's
+own CPU time during a load, taken from the load. :meth:`DataSetTable.show` and :meth:`DataSetTable.spin`
+change only the cells whose text changed, forget only what was rendered of those cells, and repaint only
+their rows; a change of a column's width (which moves every row) still repaints everything.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.widgets import DataTable
+from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
 from ztconsole.datasets import DataSet
 from ztconsole.ui import actions
@@ -15,6 +25,8 @@ from ztconsole.ui.safe import text
 from ztconsole.ui.status import LOOKS, SPINNER, Status, final, style
 
 if TYPE_CHECKING:
+    from textual.cache import LRUCache
+
     from ztconsole.tenantdir import DataSetResult, LoadIssue
 
 __all__ = ["DataSetTable", "RowState", "Status", "SPINNER", "file_template"]
@@ -64,6 +76,7 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
         self._datasets = tuple(datasets)
         self._states: dict[str, RowState] = {}
         self._frame = 0
+        self._in_place = _renders_in_place(self)
 
     def on_mount(self) -> None:
         for key, label in _COLUMNS:
@@ -79,16 +92,18 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
         return self._states.get(key)
 
     def show(self, key: str, state: RowState) -> None:
-        """Show ``state`` on row ``key``."""
+        """Show ``state`` on row ``key`` (nothing is redrawn when the row shows it already)."""
+        if self._states.get(key) == state:
+            return
         self._states[key] = state
         variables = self.app.theme_variables
         count = "" if state.count is None or not LOOKS[state.status].counted else f"{state.count:,}"
         issues = f"{len(state.issues):,}" if state.issues else ""
         errors = any(i.severity == "error" for i in state.issues)
         issues_style = variables.get("warning", "") if errors else "dim"
-        self.update_cell(key, "count", Text(count, justify="right"))
-        self.update_cell(key, "issues", Text(issues, style=issues_style, justify="right"))
-        self.update_cell(key, "status", self._status_text(state), update_width=True)
+        self._put(key, {"count": Text(count, justify="right"),
+                        "issues": Text(issues, style=issues_style, justify="right"),
+                        "status": self._status_text(state)}, widen="status")
 
     def on_resize(self) -> None:
         # Status messages are cut to the room left; rows shown before the first layout had no room.
@@ -100,7 +115,68 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
         self._frame = (self._frame + 1) % len(SPINNER)
         for key, state in self._states.items():
             if state.status == "loading":
-                self.update_cell(key, "status", self._status_text(state))
+                self._put(key, {"status": self._status_text(state)})
+
+    def _put(self, key: str, cells: dict[str, Text], *, widen: str | None = None) -> None:
+        """Put ``cells`` (column key: text) on row ``key``, forgetting and repainting only what changed;
+        ``widen``: the column whose width follows its cells (measured when the table is idle)."""
+        if not self._in_place:
+            for column, value in cells.items():
+                self.update_cell(key, column, value, update_width=column == widen)
+            return
+        row_key = RowKey(key)
+        row = self._data[row_key]
+        changed = set()
+        for column, value in cells.items():
+            column_key = ColumnKey(column)
+            old = row.get(column_key)
+            if not isinstance(old, Text) or not _same_text(old, value):
+                row[column_key] = value
+                changed.add(column_key)
+        if not changed:
+            return
+        if widen is not None and ColumnKey(widen) in changed:
+            self._updated_cells.add(CellKey(row_key, ColumnKey(widen)))
+            self._require_update_dimensions = True
+        self._forget(row_key, changed)
+
+    def _forget(self, row_key: RowKey, columns: set[ColumnKey]) -> None:
+        """Drop what was rendered of ``columns`` on row ``row_key`` (and the row's lines made of them),
+        and repaint that row alone. Textual's own caches are keyed by its update count, which every
+        ``update_cell`` bumps; here only the entries of the changed cells go."""
+        row_index = self._row_locations.get(row_key)
+        if row_index is None:
+            return
+        key, names = row_key.value, {column.value for column in columns}
+        try:
+            header = self.header_height if self.show_header else 0
+            lines = {header + y for y, (line_row, _) in enumerate(self._y_offsets) if line_row.value == key}
+            _prune(self._cell_render_cache, lambda k: k[0].value == key and k[1].value in names)
+            _prune(self._row_render_cache, lambda k: k[0].value == key)
+            _prune(self._row_renderable_cache, lambda k: k[1] == row_index)
+            _prune(self._line_cache, lambda k: k[0] in lines)
+        except (AttributeError, IndexError, TypeError):  # a Textual that keys its caches otherwise
+            self._in_place = False
+            self._update_count += 1  # what update_cell does: everything is rendered again
+            self.refresh()
+            return
+        self.refresh_row(row_index)
+
+    def _update_column_widths(self, updated_cells: set[CellKey]) -> None:
+        # A column that grew or shrank pads each of its cells anew and moves the columns after it: its
+        # cells are rendered again, and every row and line is put together again from the cells.
+        widths = {key: column.content_width for key, column in self.columns.items()}
+        super()._update_column_widths(updated_cells)
+        resized = {key.value for key, column in self.columns.items() if column.content_width != widths.get(key)}
+        if self._in_place and resized:
+            try:
+                _prune(self._cell_render_cache, lambda k: k[1].value in resized)
+            except (AttributeError, IndexError, TypeError):
+                self._in_place = False
+                self._update_count += 1
+            self._row_render_cache.clear()
+            self._line_cache.clear()
+            self.refresh()
 
     def _status_text(self, state: RowState) -> Text:
         shown = style(state.status, self.app.theme_variables)
@@ -119,3 +195,27 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
         rather than pushing the table into horizontal scrolling."""
         others = sum(c.get_render_width(self) for k, c in self.columns.items() if k != "status")
         return max(24, self.scrollable_content_region.width - others - 2 * self.cell_padding)
+
+
+def _same_text(a: Text, b: Text) -> bool:
+    """Whether two cells look the same (``Text.__eq__`` ignores the style and the justification)."""
+    return (a.plain == b.plain and a.style == b.style and a.spans == b.spans and a.justify == b.justify
+            and a.overflow == b.overflow and a.no_wrap == b.no_wrap)
+
+
+def _prune(cache: LRUCache[Any, Any], stale: Callable[[Any], bool]) -> None:
+    for key in [key for key in cache.keys() if stale(key)]:
+        cache.discard(key)
+
+
+_CACHES = ("_cell_render_cache", "_row_render_cache", "_row_renderable_cache", "_line_cache")
+
+
+def _renders_in_place(table: DataTable[Text]) -> bool:
+    """Whether this Textual's DataTable keeps what :meth:`DataSetTable._forget` prunes, where it prunes it
+    (else every change goes through ``update_cell``, as a Textual that renders differently needs)."""
+    caches = all(hasattr(getattr(table, name, None), "discard") and hasattr(getattr(table, name, None), "keys")
+                 for name in _CACHES)
+    state = all(hasattr(table, name) for name in ("_data", "_row_locations", "_updated_cells",
+                                                  "_require_update_dimensions", "_update_count"))
+    return caches and state and isinstance(getattr(type(table), "_y_offsets", None), property)

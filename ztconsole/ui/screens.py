@@ -10,11 +10,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from ztconsole.datasets import DataSet
 from ztconsole.ui import actions
 from ztconsole.ui.datasets_view import RowState, file_template
+from ztconsole.ui.footer import KeyFooter
 from ztconsole.ui.safe import text
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class DetailsScreen(_Dialog):
             yield Static(Text(f"Issues ({len(issues):,})", style="bold"), classes="section")
             with VerticalScroll(classes="issues"):
                 yield Static(self._issues(issues), id="issues")
-        yield Footer()
+        yield KeyFooter()
 
     @staticmethod
     def _facts(ds: DataSet, state: RowState | None) -> Table:
@@ -99,7 +100,7 @@ class HelpScreen(_Dialog):
             yield Static(Text("Keys", style="bold"), classes="dialog-title")
             with VerticalScroll(classes="issues"):
                 yield Static(self._keys(), id="help-keys")
-        yield Footer()
+        yield KeyFooter()
 
     def _keys(self) -> Table:
         read_only: bool = getattr(self.app, "read_only", True)
@@ -133,7 +134,7 @@ class SignInScreen(_Dialog):
             yield Static(text(self._message), id="device-code")
             yield Static(Text("Finish signing in in a browser on any device; the console carries on by "
                               "itself. Esc hides this dialog.", style="dim"), classes="section")
-        yield Footer()
+        yield KeyFooter()
 
 
 class ConfirmQuitScreen(actions.Guarded, ModalScreen[bool]):
@@ -152,7 +153,7 @@ class ConfirmQuitScreen(actions.Guarded, ModalScreen[bool]):
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel", variant="primary")
                 yield Button("Quit anyway", id="quit", variant="error")
-        yield Footer()
+        yield KeyFooter()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

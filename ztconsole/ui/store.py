@@ -4,7 +4,9 @@ Not a widget: panes come and go (and several may show the same data), while the 
 results and the load in progress belong to the console as a whole. The store tells whoever subscribed
 (:meth:`TenantStore.subscribe`: the app, each pane) what happens, as Textual messages, in order:
 :class:`~TenantStore.Started`, then per data set :class:`~TenantStore.Reading` and
-:class:`~TenantStore.Loaded`, then :class:`~TenantStore.Finished`; it never touches a screen itself (a
+:class:`~TenantStore.Loaded`, then :class:`~TenantStore.Finished`; while the load runs,
+:class:`~TenantStore.Progress` ten times a second, after what came in since the last one (the beat of
+spinners and clocks, so they move in the same frame as the rows). It never touches a screen itself (a
 sign-in that needs the user is a :class:`~TenantStore.SignIn` message, and the app decides how to ask).
 
 One load at a time: :meth:`TenantStore.reload` while a load runs is refused, not queued. The running
@@ -17,8 +19,11 @@ piling loads up.
 The load blocks, so it runs in a daemon thread (:func:`ztconsole.threads.in_daemon_thread`): Textual's
 thread workers run in the loop's default executor, whose threads the interpreter waits for at exit, so a
 slow load (or a sign-in waiting for the user) would hold the process after quitting or after SIGTERM.
-Its callbacks come from the reader threads and only hand the call to the event loop, never waiting for
-it (see :func:`_poster`).
+Its callbacks come from the reader threads and never wait for the console: a data set's start and end
+are put on a queue that the console takes up :data:`PROGRESS_INTERVAL` seconds at a time, in order, and
+once more as the load ends, before :class:`~TenantStore.Finished` (so every data set's final state is
+always shown). Handing each one to the event loop as it came woke the console, and took the interpreter
+from the load, once per data set; a sign-in prompt still goes at once (see :func:`_poster`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
@@ -43,7 +49,11 @@ if TYPE_CHECKING:
 
     from ztconsole.model.tenant import TenantInfo
 
-__all__ = ["TenantSource", "TenantStore", "describe"]
+__all__ = ["PROGRESS_INTERVAL", "TenantSource", "TenantStore", "describe"]
+
+PROGRESS_INTERVAL = 0.1
+"""Seconds between the batches in which a running load's progress reaches the console (the spinner's
+frame time: no row waits longer than a frame)."""
 
 
 class TenantSource(Protocol):
@@ -88,6 +98,10 @@ class TenantStore:
             super().__init__()
             self.result = result
 
+    class Progress(Message, bubble=False):
+        """The load runs on: sent every :data:`PROGRESS_INTERVAL` seconds while it does, after the
+        Reading and Loaded messages of what came in since the last one."""
+
     class Finished(Message, bubble=False):
         """The load ended: ``tenant`` holds every data set's result; ``error`` says why a load that
         raised ended early (its unread data sets have failed with that message)."""
@@ -125,6 +139,8 @@ class TenantStore:
         self._reading: set[str] = set()
         self._task: asyncio.Task[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self._progress: deque[tuple[Callable[..., None], object]] = deque()
+        self._progress_timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._context = contextvars.copy_context()
         self._started_at = 0.0
@@ -188,17 +204,19 @@ class TenantStore:
         self.loaded.clear()
         self._started_at = self._clock()
         post = _poster(self._loop, self._context)
+        progress = self._progress = deque()  # this load's: appended in its threads, taken up here
 
         def started(ds: DataSet) -> None:
-            post(self._read_started, ds.key)
+            progress.append((self._read_started, ds.key))
 
         def finished(result: DataSetResult) -> None:
-            post(self._read_finished, result)
+            progress.append((self._read_finished, result))
 
         if hasattr(self.source, "on_device_code"):  # a live tenant: sign-in may need the user
             self.source.on_device_code = lambda message: post(self._emit, self.SignIn, message)
         self._task = self._loop.create_task(self._run(started, finished))
         self._emit(self.Started)
+        self._progress_timer = self._loop.call_later(PROGRESS_INTERVAL, self._progress_due, context=self._context)
         return True
 
     async def _run(self, started: Callable[[DataSet], None], finished: Callable[[DataSetResult], None]) -> None:
@@ -211,7 +229,23 @@ class TenantStore:
                                               name="ztconsole-load")
         except Exception as e:  # noqa: BLE001 - a load that raised fails the data sets it had not read
             error = describe(e)
+        self._take_progress()  # what the load reported last, before it is said to have finished
         self._finish(returned, error)
+
+    def _progress_due(self) -> None:
+        self._progress_timer = None
+        self._take_progress()
+        if self._task is not None and self._loop is not None and not self._closed:
+            self._emit(self.Progress)
+            self._progress_timer = self._loop.call_later(PROGRESS_INTERVAL, self._progress_due,
+                                                         context=self._context)
+
+    def _take_progress(self) -> None:
+        """Handle what the running load has reported since the last time, in the order it came."""
+        progress = self._progress
+        while progress:
+            handle, arg = progress.popleft()
+            handle(arg)
 
     def _read_started(self, key: str) -> None:
         if self._task is not None and key not in self.results:
@@ -228,6 +262,9 @@ class TenantStore:
             if ds.key not in self.results:
                 self._read_finished(DataSetResult(ds.key, "failed", None, message=error or "not read"))
         self._task = None
+        if self._progress_timer is not None:
+            self._progress_timer.cancel()
+            self._progress_timer = None
         self._elapsed = self._clock() - self._started_at
         if isinstance(returned, Tenant) and error is None:
             self.tenant = returned  # the source's own: it may hold what its loader derived
@@ -263,13 +300,16 @@ class TenantStore:
         finish, or to die with the process (nothing waits for it)."""
         self._closed = True
         self._cancel_timer()
+        if self._progress_timer is not None:
+            self._progress_timer.cancel()
+            self._progress_timer = None
         if self._task is not None:
             self._task.cancel()
         self._subscribers.clear()
 
 
 def _poster(loop: asyncio.AbstractEventLoop, context: contextvars.Context) -> Callable[..., None]:
-    """A way for the load's threads to hand a call to the console without waiting for it. Textual's
+    """A way for the load's threads to hand a call to the console at once without waiting for it. Textual's
     ``call_from_thread`` waits for the result, and once the console has ended nothing gives one: a
     reader thread (which the interpreter joins at exit) would then hold the process for good."""
 

@@ -4,11 +4,12 @@ A pane is a Textual screen shown as an app mode (:class:`ztconsole.ui.app.ZtApp`
 so switching panes keeps each one's scroll position, cursor and filter, the way k9s keeps its views, and
 a dialog opened over one pane belongs to that pane. The base composes the shell every pane shares (the
 tenant header, the load status line, the footer) around the pane's own widgets, and turns the tenant
-store's messages into four hooks, called only for the data sets the pane declares:
+store's messages into five hooks, called only for the data sets the pane declares:
 
 * :meth:`Pane.load_started`: a load began (the previous tenant is still in ``self.store.tenant``);
 * :meth:`Pane.data_set_reading`: one of its data sets is being read;
 * :meth:`Pane.data_set_loaded`: one of its data sets has been read (or has failed), with its result;
+* :meth:`Pane.load_ticked`: the load runs on (ten times a second: a spinner's frame);
 * :meth:`Pane.tenant_loaded`: the load finished, with the whole tenant.
 
 A pane mounted after a load (the user switched to it later) gets the same calls at once, from what the
@@ -23,10 +24,11 @@ from typing import TYPE_CHECKING, ClassVar, cast
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from ztconsole.datasets import BY_KEY, DATASETS
 from ztconsole.ui import actions
+from ztconsole.ui.footer import KeyFooter
 from ztconsole.ui.header import TenantHeader
 from ztconsole.ui.status import FINAL, colour
 from ztconsole.ui.store import TenantStore
@@ -69,7 +71,7 @@ class Pane(actions.Guarded, Screen[None]):
         yield TenantHeader(self.store.info, badge=app.badge, read_only=app.read_only)
         yield from self.compose_pane()
         yield LoadSummary(self.store, id="summary")
-        yield Footer(show_command_palette=False)  # the registry puts the palette key among the others
+        yield KeyFooter(show_command_palette=False)  # the registry puts the palette key among the others
 
     def compose_pane(self) -> ComposeResult:
         """The pane's own widgets, between the header and the status line."""
@@ -85,6 +87,10 @@ class Pane(actions.Guarded, Screen[None]):
 
     def data_set_loaded(self, result: DataSetResult) -> None:
         """Data set ``result.key`` (one of ``DATASETS``) has been read, or has failed."""
+
+    def load_ticked(self) -> None:
+        """The load runs on: called every :data:`~ztconsole.ui.store.PROGRESS_INTERVAL` seconds while it
+        does (after the hooks for what came in meanwhile), so what moves moves in one frame."""
 
     def tenant_loaded(self, tenant: Tenant) -> None:
         """The load finished: every data set's result is in ``tenant.results``."""
@@ -129,6 +135,10 @@ class Pane(actions.Guarded, Screen[None]):
             self.data_set_loaded(message.result)
         self._show_load()
 
+    def _on_tenant_store_progress(self, _message: TenantStore.Progress) -> None:
+        self.load_ticked()
+        self._show_load()
+
     def _on_tenant_store_finished(self, message: TenantStore.Finished) -> None:
         self.query_one(TenantHeader).show_info(message.tenant.info)
         self.tenant_loaded(message.tenant)
@@ -140,23 +150,23 @@ class Pane(actions.Guarded, Screen[None]):
 
 class LoadSummary(Static):
     """The status line under every pane: ``43 data sets: 40 ok, 2 missing, 1 failed — 1.2 s``
-    (while loading: loaded, loading, queued, and the seconds so far)."""
+    (while loading: loaded, loading, queued, and the seconds so far, shown anew at each of the store's
+    :class:`~ztconsole.ui.store.TenantStore.Progress` beats)."""
+
+    DEFAULT_CSS = """
+    LoadSummary { width: 1fr; height: 1; }
+    """
+    """One line whatever it says: a new text repaints the line without a layout of the screen."""
 
     def __init__(self, store: TenantStore, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._store = store
-
-    def on_mount(self) -> None:
-        self._ticker = self.set_interval(0.1, self.show_load, pause=True)
+        self._drawn: tuple[object, ...] = ()
 
     def show_load(self) -> None:
         store = self._store
         if not store.loads:
             return
-        if store.loading:
-            self._ticker.resume()
-        else:
-            self._ticker.pause()
         counts = Counter(store.status(ds.key) for ds in DATASETS)
         out = Text(f"{len(DATASETS)} data sets: ", style="bold")
         if store.loading:
@@ -168,4 +178,7 @@ class LoadSummary(Static):
                 out.append(", " if i else "")
                 out.append(f"{counts[status]} {status}", style=colour(status, self.app.theme_variables))
         out.append(f" — {store.elapsed:.1f} s", style="dim")
-        self.update(out)
+        drawn = (out.plain, out.style, *out.spans)
+        if drawn != self._drawn:  # ten times a second while loading: repaint only what changed
+            self._drawn = drawn
+            self.update(out, layout=False)

@@ -13,7 +13,7 @@ from ztconsole.ui.datasets_view import DataSetTable, RowState
 from ztconsole.ui.panes.base import Pane
 
 if TYPE_CHECKING:
-    from ztconsole.model.tenant import DataSetResult, Tenant
+    from ztconsole.model.tenant import DataSetResult
 
 __all__ = ["DataPane"]
 
@@ -29,29 +29,22 @@ class DataPane(Pane):
     def compose_pane(self) -> ComposeResult:
         yield DataSetTable(DATASETS, id="datasets")
 
-    def on_mount(self) -> None:
-        self._spinner = self.set_interval(0.1, self._spin, pause=True)
-
     @property
     def _table(self) -> DataSetTable:
         return self.query_one(DataSetTable)
 
-    def _spin(self) -> None:
-        self._table.spin()
-
     def load_started(self) -> None:
         for key in self.DATASETS:
             self._table.show(key, RowState("queued"))
-        self._spinner.resume()
+
+    def load_ticked(self) -> None:
+        self._table.spin()
 
     def data_set_reading(self, key: str) -> None:
         self._table.show(key, RowState("loading"))
 
     def data_set_loaded(self, result: DataSetResult) -> None:
         self._table.show(result.key, RowState.of(result))
-
-    def tenant_loaded(self, tenant: Tenant) -> None:
-        self._spinner.pause()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         from ztconsole.ui.screens import DetailsScreen  # the dialogs wait until one is opened
