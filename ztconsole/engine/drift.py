@@ -293,6 +293,12 @@ class _Facts:
     """What judging needs from the current tenant: the groups an enforced policy excludes."""
 
     excluded_groups: Mapping[str, tuple[str, ...]]  # group id -> names of enforced policies excluding it
+    names: Mapping[str, str]  # object id -> UPN or display name (users, groups, named locations)
+
+    def name(self, value: Any) -> str:
+        """An id as an admin reads it: ``alice@contoso.com (id)``; anything else as it is."""
+        shown = self.names.get(value) if isinstance(value, str) else None
+        return f"{shown} ({value})" if shown else str(value)
 
 
 def _facts(tenant: Tenant) -> _Facts:
@@ -303,7 +309,17 @@ def _facts(tenant: Tenant) -> _Facts:
         users = p.conditions.users if p.conditions is not None else None
         for gid in (users.exclude_groups if users is not None else ()):
             excluded.setdefault(gid, []).append(p.display_name or p.id)
-    return _Facts({k: tuple(v) for k, v in excluded.items()})
+    names: dict[str, str] = {}
+    for u in tenant.users:
+        if u.user_principal_name or u.display_name:
+            names[u.id] = u.user_principal_name or u.display_name or u.id
+    for g in tenant.groups:
+        if g.display_name:
+            names[g.id] = g.display_name
+    for loc in tenant.named_locations:
+        if loc.display_name:
+            names[loc.id] = loc.display_name
+    return _Facts({k: tuple(v) for k, v in excluded.items()}, names)
 
 
 def _state(item: _Item | None) -> str | None:
@@ -321,7 +337,8 @@ def _judge_ca(action: Action, old: _Item | None, new: _Item | None, fields: tupl
         return _Verdict("medium", f"a {before} policy was deleted")
     exclusions = [f for f in fields if f.path.startswith("conditions.") and ".exclude" in f.path and f.added]
     if exclusions and after in ("enabled", "enabledForReportingButNotEnforced"):
-        what = "; ".join(f"{f.path.rsplit('.', 1)[-1]} + {', '.join(map(str, f.added))}" for f in exclusions)
+        what = "; ".join(f"{f.path.rsplit('.', 1)[-1]} + {', '.join(map(facts.name, f.added))}"
+                         for f in exclusions)
         severity: Severity = "high" if after == "enabled" else "medium"
         return _Verdict(severity, f"new exclusion: {what}", _EXCLUSION)
     if before == "enabled" and after != "enabled":
@@ -473,7 +490,7 @@ def _judge_group(action: Action, old: _Item | None, new: _Item | None, fields: t
         policies = facts.excluded_groups.get(item.id)
         if joined and policies:
             return _Verdict("high", f"new member of a group excluded by {', '.join(policies)}: "
-                            + ", ".join(map(str, joined[0].added)), _EXCLUSION)
+                            + ", ".join(map(facts.name, joined[0].added)), _EXCLUSION)
     return _Verdict("low", f"group {action}")
 
 
