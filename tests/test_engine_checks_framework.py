@@ -23,8 +23,10 @@ from ztconsole.engine.checks import (
     whatif_command,
 )
 
+#: every check id of CONTRACTS §6
 CATALOGUE = ([f"ZT-CA-{i:03d}" for i in range(1, 12)] + [f"ZT-BG-{i:03d}" for i in range(1, 9)]
-             + [f"ZT-CAE-{i:03d}" for i in range(1, 5)])
+             + [f"ZT-CAE-{i:03d}" for i in range(1, 5)] + [f"ZT-PA-{i:03d}" for i in range(1, 7)]
+             + [f"ZT-NET-{i:03d}" for i in range(1, 16)] + [f"ZT-MON-{i:03d}" for i in range(1, 4)])
 
 
 def test_registry_declares_the_catalogue_in_order() -> None:

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ztconsole import exitcodes
 from ztconsole.commands.failures import SourceUnreadable, UsageError
-from ztconsole.commands.source import add_allow_partial, add_source, load_source, print_json, print_text, recording
+from ztconsole.commands.source import (
+    add_allow_partial,
+    add_source,
+    check_settings,
+    load_source,
+    print_json,
+    print_text,
+    source_args,
+)
 
 if TYPE_CHECKING:
     from ztconsole.engine.drift import Change
@@ -48,8 +56,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     missing = _incomplete(args, baseline, current, USES, err)
 
     changes = compare(baseline, current)
-    before = run_all(CheckContext(baseline, source_args=("--tenant-dir", str(args.baseline))))
-    after = run_all(CheckContext(current, source_args=_source_args(args)))
+    settings = check_settings(args)  # the same limits on both sides, as assess has them
+    before = run_all(CheckContext(baseline, settings=settings, source_args=("--tenant-dir", str(args.baseline))))
+    after = run_all(CheckContext(current, settings=settings, source_args=source_args(args)))
     failing_before = {(f.check, f.resource.id) for f in before if f.status == "fail"}
     failing_after = {(f.check, f.resource.id) for f in after if f.status == "fail"}
     newly_failing = sorted(failing_after - failing_before)
@@ -66,13 +75,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         print_text(out, _text(args.baseline, baseline, current, changes, newly_failing, newly_passing), missing)
     return exitcodes.OK
-
-
-def _source_args(args: argparse.Namespace) -> tuple[str, ...]:
-    rec = recording(args)
-    if rec is None:
-        return ("--tenant", args.tenant) if getattr(args, "tenant", None) else ()
-    return ("--demo",) if rec[1] == "demo" else ("--tenant-dir", str(rec[0]))
 
 
 def _incomplete(args: argparse.Namespace, baseline: Tenant, current: Tenant, uses: tuple[str, ...],

@@ -18,11 +18,12 @@ from ztconsole.commands.failures import SourceUnreadable
 from ztconsole.safetext import clean, dump_json
 
 if TYPE_CHECKING:
+    from ztconsole.engine.checks.base import Settings
     from ztconsole.model.completeness import Incomplete
     from ztconsole.model.tenant import Tenant
 
-__all__ = ["add_allow_partial", "add_source", "answerable", "device_code_prompt", "load_source", "print_json",
-           "print_text", "recording"]
+__all__ = ["add_allow_partial", "add_source", "answerable", "check_settings", "device_code_prompt", "load_source",
+           "print_json", "print_text", "recording", "source_args"]
 
 
 def add_source(p: argparse.ArgumentParser) -> None:
@@ -136,3 +137,32 @@ def print_text(out: TextIO, lines: Sequence[str], missing: Sequence[Incomplete] 
 def print_json(out: TextIO, doc: dict[str, Any], missing: Sequence[Incomplete] = ()) -> None:
     """A JSON answer with its ``incomplete`` list (always present, empty when complete)."""
     out.write(dump_json({**doc, "incomplete": [m.to_json() for m in missing]}))
+
+
+def source_args(args: argparse.Namespace) -> tuple[str, ...]:
+    """The source options of this command line, as ``whatif`` takes them (reproduction lines)."""
+    if getattr(args, "demo", False):
+        return ("--demo",)
+    if getattr(args, "tenant_dir", None) is not None:
+        return ("--tenant-dir", str(args.tenant_dir))
+    out: tuple[str, ...] = ()
+    if getattr(args, "tenant", None):
+        out += ("--tenant", args.tenant)
+    if getattr(args, "config", None) is not None:
+        out += ("--config", str(args.config))
+    return out
+
+
+def check_settings(args: argparse.Namespace) -> Settings:
+    """The checks' limits: the config file's ``[thresholds]`` mapped by name (see the module)."""
+    import dataclasses
+
+    from ztconsole.engine.checks.base import Settings
+
+    if recording(args) is not None and getattr(args, "config", None) is None:
+        return Settings()
+    from ztconsole import config as cfgmod
+
+    thresholds = cfgmod.load_config(args.config, env=os.environ).thresholds
+    names = {f.name for f in dataclasses.fields(thresholds)}
+    return Settings(**{f.name: getattr(thresholds, f.name) for f in dataclasses.fields(Settings) if f.name in names})

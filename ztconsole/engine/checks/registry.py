@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from ztconsole.engine.checks import access as pa
 from ztconsole.engine.checks import breakglass as bg
 from ztconsole.engine.checks import ca, cae
+from ztconsole.engine.checks import monitoring as mon
+from ztconsole.engine.checks import network as net
 from ztconsole.engine.checks.base import Check, CheckContext, Finding, run_checks
 
 __all__ = ["REGISTRY", "BY_ID", "run_all"]
@@ -16,6 +19,8 @@ _EVALUATOR = ("ca_policies", "named_locations", "users", "groups", "group_member
               "role_assignments")
 _POLICIES = ("ca_policies",)
 _ACCOUNTS = ("users",)
+_FW_POLICIES = ("firewall_policies",)
+_FW_RULES = ("firewall_policies", "rule_collection_groups", "ip_groups")
 
 _CHECKS = (
     Check("ZT-CA-001", "MFA is required for all users on all resources", "identity", "critical",
@@ -95,6 +100,74 @@ _CHECKS = (
     Check("ZT-CAE-004", "Global Secure Access signalling is on when Private Access is used", "cae", "medium",
           "verify-explicitly", ("applications", "gsa_ca_settings"), cae.cae004,
           "Enable Global Secure Access signalling for Conditional Access."),
+    Check("ZT-MON-001", "Every Azure Firewall sends its logs to a Log Analytics workspace", "visibility", "high",
+          "assume-breach", ("firewalls", "firewall_diagnostics"), mon.mon001,
+          "Send the firewall's logs to a Log Analytics workspace through a diagnostic setting."),
+    Check("ZT-MON-002", "Flow logs with traffic analytics cover workload networks", "visibility", "medium",
+          "assume-breach", ("virtual_networks", "network_watchers", "flow_logs"), mon.mon002,
+          "Enable virtual network flow logs with traffic analytics."),
+    Check("ZT-MON-003", "Entra sign-in and audit logs are exported to a Log Analytics workspace", "visibility",
+          "high", "assume-breach", ("entra_diagnostics",), mon.mon003,
+          "Send SignInLogs and AuditLogs to a Log Analytics workspace through an Entra ID diagnostic setting."),
+    Check("ZT-NET-001", "Every firewall policy has threat intelligence in Deny", "network", "high", "assume-breach",
+          _FW_POLICIES, net.net001, "Set the policy's threat intelligence mode to 'Alert and deny'."),
+    Check("ZT-NET-002", "Premium firewall policies run IDPS in Deny", "network", "high", "assume-breach",
+          _FW_POLICIES, net.net002, "Set the Premium policy's IDPS mode to 'Alert and deny'."),
+    Check("ZT-NET-003", "Premium firewall policies inspect outbound TLS on application rules", "network", "medium",
+          "assume-breach", _FW_RULES, net.net003,
+          "Configure the policy's TLS inspection CA and enable TLS inspection on the application rules."),
+    Check("ZT-NET-004", "No any-to-any allow rule", "network", "critical", "least-privilege",
+          (*_FW_RULES, "firewalls"), net.net004, "Delete the any-to-any rule or narrow it."),
+    Check("ZT-NET-005", "Internet egress is allowed by FQDN application rules only", "network", "high",
+          "least-privilege", (*_FW_RULES, "firewalls"), net.net005,
+          "Allow internet egress with application rules naming FQDNs, not network rules to any destination."),
+    Check("ZT-NET-006", "No firewall rule is shadowed or redundant", "network", "medium", "verify-explicitly",
+          _FW_RULES, net.net006, "Delete or reorder the rule (see the covering rule in the evidence)."),
+    Check("ZT-NET-007", "No NSG admits management ports from the Internet", "network", "critical",
+          "least-privilege", ("nsgs", "virtual_networks"), net.net007,
+          "Remove Internet access to 22, 3389, 5985 and 5986; use Azure Bastion or just-in-time access."),
+    Check("ZT-NET-008", "No NSG admits cleartext legacy protocols", "network", "high", "least-privilege",
+          ("nsgs", "virtual_networks"), net.net008,
+          "Remove the rules admitting FTP, Telnet, HTTP, POP3, IMAP or SMB from outside the network."),
+    Check("ZT-NET-009", "Spoke egress is forced through the firewall; spokes peer only with the hub", "network",
+          "high", "assume-breach", ("virtual_networks", "route_tables", "firewalls"), net.net009,
+          "Route 0.0.0.0/0 of every workload subnet to the hub firewall and peer spokes only with the hub."),
+    Check("ZT-NET-010", "After ZTNA, NSGs no longer admit the VPN client pool to published destinations",
+          "network", "medium", "least-privilege",
+          ("nsgs", "virtual_networks", "vnet_gateways", "applications", "app_segments"), net.net010,
+          "Remove the NSG rules admitting the point-to-site pool to destinations Private Access publishes."),
+    Check("ZT-NET-011", "Every workload subnet has an NSG", "network", "medium", "assume-breach",
+          ("virtual_networks",), net.net011, "Associate a network security group with the subnet."),
+    Check("ZT-NET-012", "Virtual networks with public endpoints have DDoS protection", "network", "medium",
+          "assume-breach", ("virtual_networks", "firewalls", "app_gateways", "vnet_gateways"), net.net012,
+          "Link the virtual network to a DDoS Network Protection plan."),
+    Check("ZT-NET-013", "Application gateways allow only TLS 1.2 or later", "network", "high", "verify-explicitly",
+          ("app_gateways",), net.net013, "Use AppGwSslPolicy20220101S (or a custom policy, minimum TLSv1_2)."),
+    Check("ZT-NET-014", "Application gateway WAFs block, with current rule sets and bot protection", "network",
+          "high", "assume-breach", ("app_gateways", "waf_policies"), net.net014,
+          "Use a WAF policy in Prevention mode with DRS 2.1 and the bot manager rule set."),
+    Check("ZT-NET-015", "Every Azure Firewall is governed by a Firewall Policy", "network", "medium",
+          "verify-explicitly", ("firewalls",), net.net015,
+          "Migrate classic rule collections to a Firewall Policy."),
+    Check("ZT-PA-001", "Private Access apps require MFA and a compliant or hybrid-joined device", "private-access",
+          "high", "verify-explicitly", (*_EVALUATOR, "applications", "service_principals", "app_role_assignments"),
+          pa.pa001, "Enable a policy on the application that requires MFA and a compliant or hybrid-joined device."),
+    Check("ZT-PA-002", "Private Access segments are not over-broad", "private-access", "high", "least-privilege",
+          ("applications", "app_segments"), pa.pa002,
+          "Narrow the application's segments to the hosts and ports it uses."),
+    Check("ZT-PA-003", "Private Access apps are assigned to specific users or groups", "private-access", "high",
+          "least-privilege", ("applications", "service_principals", "app_role_assignments"), pa.pa003,
+          "Require assignment and assign only the users or groups that need the application."),
+    Check("ZT-PA-004", "Private Access apps use a dedicated connector group with two active connectors",
+          "private-access", "medium", "assume-breach",
+          ("applications", "app_connector_group", "connector_groups", "connector_group_members"), pa.pa004,
+          "Use a non-default connector group with at least two active connectors."),
+    Check("ZT-PA-005", "No destination is published by two Private Access apps", "private-access", "medium",
+          "least-privilege", ("applications", "app_segments"), pa.pa005,
+          "Publish each destination (host, port, protocol) through one application only."),
+    Check("ZT-PA-006", "Quick Access is not a whole-network VPN substitute", "private-access", "medium",
+          "least-privilege", ("applications", "app_segments"), pa.pa006,
+          "Move destinations from Quick Access to per-app Private Access applications."),
 )
 
 
