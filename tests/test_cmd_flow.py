@@ -70,6 +70,9 @@ def test_a_name_is_matched_against_private_access_segments_and_the_human_output_
     code, out, _ = flow("--demo", "--src", "10.1.1.4", "--dst", "10.3.1.10", "--port", "1433")
     assert code == 0 and "Verdict: DENY" in out and "PA - SQL Data Platform" in out
     assert max(len(line) for line in out.splitlines()) <= 80
+    # a person is not told a name is denied: the path was not traced
+    code, out, _ = flow("--demo", "--src", "10.1.1.4", "--dst", "sap-prd.corp.contoso.com", "--port", "3200")
+    assert code == 0 and "Verdict: no network path traced" in out and "Verdict: DENY" not in out
 
 
 @pytest.mark.parametrize(("argv", "option"), [

@@ -91,7 +91,11 @@ def _text(result: Any, tenant: Any) -> list[str]:
     lines.append("")
     d = result.decided_by
     by = f" by {_LAYERS[d.layer]} {d.resource_name}" + (f" (rule {d.rule})" if d.rule else "") if d else ""
-    lines += _wrap(f"Verdict: {result.verdict.upper()}{by}", "")
+    if _is_address(result.dst):
+        lines += _wrap(f"Verdict: {result.verdict.upper()}{by}", "")
+    else:  # JSON says deny (CONTRACTS §5a knows allow and deny only); a person is told what it means
+        lines += _wrap(f"Verdict: no network path traced to a DNS name (JSON: {result.verdict}); give --dst "
+                       "the address it resolves to", "")
     lines.append("")
     if result.private_access:
         names = {p.id: p.display_name or p.id for p in tenant.ca_policies}
@@ -103,3 +107,13 @@ def _text(result: Any, tenant: Any) -> list[str]:
     else:
         lines.append("No Private Access segment publishes this destination and port.")
     return lines
+
+
+def _is_address(value: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
