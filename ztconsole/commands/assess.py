@@ -66,7 +66,8 @@ def assess(args: argparse.Namespace, err: TextIO) -> Assessment:
     settings = check_settings(args)
     keys = tuple(dict.fromkeys(k for check in REGISTRY for k in check.datasets))
     tenant = load_source(args, err, keys=keys)
-    findings = run_all(CheckContext(tenant, settings=settings, source_args=source_args(args)))
+    with gc_paused():  # the checks build many objects and little cyclic garbage (as the loaders do)
+        findings = run_all(CheckContext(tenant, settings=settings, source_args=source_args(args)))
     rec = recording(args)
     return Assessment(tenant_id=tenant.info.id, tenant_name=tenant.info.display_name or tenant.info.id,
                       source=rec[1] if rec is not None else "live", generated_at=datetime.now(UTC),

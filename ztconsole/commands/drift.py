@@ -21,6 +21,7 @@ from ztconsole.commands.source import (
 )
 
 if TYPE_CHECKING:
+    from ztconsole.engine.checks import Finding
     from ztconsole.engine.drift import Change
     from ztconsole.model.completeness import Incomplete
     from ztconsole.model.tenant import Tenant
@@ -57,12 +58,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     changes = compare(baseline, current)
     settings = check_settings(args)  # the same limits on both sides, as assess has them
-    before = run_all(CheckContext(baseline, settings=settings, source_args=("--tenant-dir", str(args.baseline))))
-    after = run_all(CheckContext(current, settings=settings, source_args=source_args(args)))
+    with gc_paused():  # the checks build many objects and little cyclic garbage (as the loaders do)
+        before = run_all(CheckContext(baseline, settings=settings, source_args=("--tenant-dir", str(args.baseline))))
+        after = run_all(CheckContext(current, settings=settings, source_args=source_args(args)))
     failing_before = {(f.check, f.resource.id) for f in before if f.status == "fail"}
     failing_after = {(f.check, f.resource.id) for f in after if f.status == "fail"}
-    newly_failing = sorted(failing_after - failing_before)
-    newly_passing = sorted(failing_before - failing_after)
+    # a check not judged on one side (its data incomplete there, or it failed) is compared on neither:
+    # what it says on the other side is not "newly" anything
+    unjudged = _unjudged(baseline, before) | _unjudged(current, after)
+    newly_failing = sorted(x for x in failing_after - failing_before if x[0] not in unjudged)
+    newly_passing = sorted(x for x in failing_before - failing_after if x[0] not in unjudged)
 
     if args.json:
         print_json(out, {
@@ -95,6 +100,15 @@ def _incomplete(args: argparse.Namespace, baseline: Tenant, current: Tenant, use
     return missing
 
 
+def _unjudged(tenant: Tenant, findings: list[Finding]) -> set[str]:
+    """The checks that did not judge ``tenant``: some data set they use is not ``ok``, or they erred."""
+    from ztconsole.engine.checks import REGISTRY
+    from ztconsole.model.completeness import incomplete
+
+    out = {check.id for check in REGISTRY if incomplete(tenant, check.datasets)}
+    return out | {f.check for f in findings if f.status == "error"}
+
+
 def _when(tenant: Tenant) -> str | None:
     from ztconsole.model.wire import format_time
 
@@ -120,7 +134,7 @@ def _text(path: Path, baseline: Tenant, current: Tenant, changes: list[Change],
     lines.append(f"{len(changes)} change(s): {counts['high']} high, {counts['medium']} medium, {counts['low']} low")
     lines.append("")
     for change in changes[:SHOWN]:
-        lines.append(f"[{change.severity.upper()}] {change.kind} {change.action}: {change.name}")
+        lines.append(f"[{change.severity.upper()}] {change.kind} {change.action}: {_value(change.name)}")
         lines.append(f"    {change.why}")
         if change.id != change.name:
             lines.append(f"    id: {change.id}")
@@ -141,4 +155,19 @@ def _text(path: Path, baseline: Tenant, current: Tenant, changes: list[Change],
     lines += [f"  {check}  {resource}" for check, resource in newly_failing]
     lines.append(f"Findings newly passing: {len(newly_passing)}")
     lines += [f"  {check}  {resource}" for check, resource in newly_passing]
-    return lines
+    return [part for line in lines for part in _fit(line)]
+
+
+def _fit(line: str, width: int = 80) -> list[str]:
+    """One output line in an 80-column terminal: cleaned of terminal sequences first (so wrapping never
+    splits one), then wrapped under its own indent."""
+    import textwrap
+
+    from ztconsole.safetext import clean
+
+    text = clean(line)
+    if len(text) <= width:
+        return [text]
+    indent = " " * (len(text) - len(text.lstrip(" ")))
+    return textwrap.wrap(text.lstrip(" "), width=width, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_long_words=True, break_on_hyphens=False) or [""]

@@ -194,21 +194,34 @@ def _country_locations(ctx: CheckContext, ids: tuple[str, ...]) -> list[CountryN
     return [loc for i in ids if isinstance(loc := ctx.tenant.named_locations_by_id.get(i), CountryNamedLocation)]
 
 
+def _allow_list(p: ConditionalAccessPolicy) -> bool:
+    """Learn's other shape: block any location (``All``) except the countries the organisation operates in."""
+    locs = p.conditions.locations if p.conditions is not None else None
+    return locs is not None and LOCATION_ALL in locs.include_locations
+
+
 def ca005(ctx: CheckContext) -> Iterator[Outcome]:
     def shaped(p: ConditionalAccessPolicy, rules: PolicyConditions) -> bool:
         locs = p.conditions.locations if p.conditions is not None else None
-        return p.blocks and locs is not None and bool(_country_locations(ctx, locs.include_locations))
+        if not p.blocks or locs is None:
+            return False
+        if _allow_list(p):  # include any location, exclude the allowed countries
+            return bool(_country_locations(ctx, locs.exclude_locations))
+        return bool(_country_locations(ctx, locs.include_locations))
 
     def judge(p: ConditionalAccessPolicy, rules: PolicyConditions) -> list[str]:
         return [*user_scope_problems(p, rules, ctx), *all_resources_problems(rules, ctx),
                 *narrowing(rules, allow=("locations",))]
 
     met, notes = _candidates(ctx, shaped, judge)
-    countries = sorted({c for p in met for loc in _country_locations(
-        ctx, p.conditions.locations.include_locations if p.conditions and p.conditions.locations else ())
-        for c in loc.countries_and_regions})
-    if met:
+    locations = [(p, p.conditions.locations) for p in met if p.conditions and p.conditions.locations]
+    countries = sorted({c for p, locs in locations if not _allow_list(p)
+                        for loc in _country_locations(ctx, locs.include_locations) for c in loc.countries_and_regions})
+    allowed = [sorted({c for loc in _country_locations(ctx, locs.exclude_locations) for c in loc.countries_and_regions})
+               for p, locs in locations if _allow_list(p)]
+    if countries:
         notes = [f"countries blocked: {', '.join(countries)}", *notes]
+    notes = [f"every country blocked except: {', '.join(a) or '(none)'}" for a in allowed] + notes
     yield _verdict(ctx, met, notes, "Sign-ins from listed countries blocked for all users")
 
 

@@ -59,7 +59,7 @@ bot manager 1.x), Azure DDoS Protection.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, TypeVar
 
 from ztconsole.engine.checks.base import CheckContext, Outcome, Resource, Status
@@ -451,18 +451,52 @@ def _nsg_resource(nsg: NetworkSecurityGroup) -> Resource:
     return Resource("networkSecurityGroup", nsg.id, nsg.name or _leaf(nsg.id))
 
 
+def _subnet_index(ctx: CheckContext, routing: Routing) -> tuple[
+        list[tuple[str, VirtualNetwork, Any, str | None]], dict[str, list[int]], dict[str, list[int]]]:
+    """Every subnet of ``routing``'s networks in order (its key, network, subnet, attached NSG key), with the
+    positions of each subnet key and of each attached NSG key (shared by the checks of a run)."""
+    def build() -> tuple[list[tuple[str, VirtualNetwork, Any, str | None]], dict[str, list[int]],
+                         dict[str, list[int]]]:
+        entries: list[tuple[str, VirtualNetwork, Any, str | None]] = []
+        by_sid: dict[str, list[int]] = {}
+        by_nsg: dict[str, list[int]] = {}
+        for v in routing.vnets.values():
+            for s in v.subnets:
+                sid = _key(s.id or f"{v.id}/subnets/{s.name}")
+                att = _key(s.network_security_group.id) if s.network_security_group is not None else None
+                by_sid.setdefault(sid, []).append(len(entries))
+                if att is not None:
+                    by_nsg.setdefault(att, []).append(len(entries))
+                entries.append((sid, v, s, att))
+        return entries, by_sid, by_nsg
+    return _cached(ctx, f"subnets:{id(routing)}", build)
+
+
 def _nsg_view(ctx: CheckContext, nsg: NetworkSecurityGroup, routing: Routing) -> _NsgView:
+    """The NSG as the checks judge it (built once per routing and NSG in a run; the checks only read it)."""
+    views: dict[int, _NsgView] = _cached(ctx, f"nsg-views:{id(routing)}", dict)
+    view = views.get(id(nsg))
+    if view is None:
+        view = views[id(nsg)] = _build_nsg_view(ctx, nsg, routing)
+    return view
+
+
+def _build_nsg_view(ctx: CheckContext, nsg: NetworkSecurityGroup, routing: Routing) -> _NsgView:
     subnet_ids = {_key(s.id) for s in nsg.subnets if s.id}
     vnets: dict[str, VirtualNetwork] = {}
     prefixes: list[str] = []
-    for v in routing.vnets.values():
-        for s in v.subnets:
-            sid = _key(s.id or f"{v.id}/subnets/{s.name}")
-            attached = s.network_security_group is not None and _key(s.network_security_group.id) == _key(nsg.id)
-            if sid in subnet_ids or attached:
-                subnet_ids.discard(sid)
-                vnets[_key(v.id)] = v
-                prefixes.extend(s.prefixes)
+    entries, by_sid, by_nsg = _subnet_index(ctx, routing)
+    nkey = _key(nsg.id)
+    # only the subnets listed or attached can match: the rest of every network is not visited
+    candidates = {i for sid in subnet_ids for i in by_sid.get(sid, ())}
+    candidates.update(by_nsg.get(nkey, ()))
+    for i in sorted(candidates):
+        sid, v, s, att = entries[i]
+        attached = att is not None and att == nkey
+        if sid in subnet_ids or attached:
+            subnet_ids.discard(sid)
+            vnets[_key(v.id)] = v
+            prefixes.extend(s.prefixes)
     notes = [f"subnet {_leaf(vnet_id_of_subnet(s))}/{_leaf(s)} was not read" for s in sorted(subnet_ids)]
     if vnets:
         space = AddressSet.empty()
@@ -479,10 +513,18 @@ def _nsg_view(ctx: CheckContext, nsg: NetworkSecurityGroup, routing: Routing) ->
                      "address ranges")
     view = _NsgView(nsg, space, protected, notes=notes)
     try:
-        view.inbound = rules_of(nsg, "Inbound", tag_resolver(space))
+        # a source application security group holds network interfaces of the virtual network (Learn: an
+        # ASG's members are in one VNet), never an address outside it: its worst case is the VNet space
+        view.inbound = [replace(r, sources=r.sources & space) if r.source_asgs else r
+                        for r in rules_of(nsg, "Inbound", tag_resolver(space))]
     except ValueError as e:
         view.problem = str(e)
     return view
+
+
+def _span(ivs: IntervalSet) -> tuple[int, int]:
+    """The lowest and highest member of ``ivs`` (``(0, -1)`` when empty: no point lies in it)."""
+    return (ivs.starts[0], ivs.ends[-1]) if ivs.starts else (0, -1)
 
 
 def _points(space: IntervalSet, cuts: Iterable[IntervalSet]) -> list[tuple[int, int]]:
@@ -568,6 +610,23 @@ def _unreadable(view: _NsgView) -> Outcome:
                    "Correct the malformed rule (its address prefix or port) and read the tenant again.")
 
 
+def _tag_exposures(view: _NsgView, ports: PortSet) -> list[str]:
+    """Allow rules that admit ``ports`` from a service tag resolved nowhere offline (``AzureCloud``,
+    ``Storage``, ...: Microsoft's public ranges, reachable by any Azure customer), each described; a deny
+    rule above that covers every public address (``Internet``, ``*``) denies the tag too."""
+    tags = sorted({n for r in view.inbound if r.access == "Allow" for n in r.sources.names})
+    if not tags:
+        return []
+    public = view.public
+    out: list[str] = []
+    for tag in tags:
+        named = AddressSet.named(tag)
+        rules = [replace(r, sources=r.sources | named) if r.access == "Deny" and r.sources.covers(public) else r
+                 for r in view.inbound]
+        out += [_describe(view, e, "TCP") for e in _exposures(rules, named, ports, "TCP", view.protected)]
+    return out
+
+
 def net007(ctx: CheckContext) -> Iterator[Outcome]:
     nsgs = _nsgs(ctx)
     if not nsgs:
@@ -588,6 +647,11 @@ def net007(ctx: CheckContext) -> Iterator[Outcome]:
                           "Delete or narrow the rules named (sources to Azure Bastion's subnet or the admins' "
                           "private ranges), or put a Deny rule for 22, 3389, 5985-5986 from Internet above them; use "
                           "Azure Bastion or just-in-time VM access instead of exposing management ports.")
+        elif tagged := _tag_exposures(view, ports):
+            yield Outcome("warn", res, "management ports are admitted from public Azure service tags (addresses "
+                          "any Azure customer may hold; not resolved offline): " + "; ".join(tagged) + "."
+                          + _view_notes(view),
+                          "Narrow the rules named to the admins' private ranges or Azure Bastion's subnet.")
         else:
             yield Outcome("pass", res, "no inbound rule admits TCP 22, 3389, 5985 or 5986 from any public address "
                           f"(priorities, deny rules, ranges and prefix lists applied).{_view_notes(view)}")
@@ -618,6 +682,10 @@ def net008(ctx: CheckContext) -> Iterator[Outcome]:
             more = f" Also from private space outside the VNet: {'; '.join(warning)}." if warning else ""
             yield Outcome("fail", res, "cleartext legacy protocols are admitted from the Internet: "
                           + "; ".join(failing) + "." + more + _view_notes(view), fix)
+        elif tagged := _tag_exposures(view, PortSet.parse(_CLEARTEXT_INTERNET + _CLEARTEXT_OUTSIDE)):
+            yield Outcome("warn", res, "cleartext legacy protocols are admitted from public Azure service tags "
+                          "(addresses outside the virtual network; not resolved offline): " + "; ".join(tagged) + "."
+                          + _view_notes(view), fix)
         elif warning:
             yield Outcome("warn", res, "POP3, IMAP or SMB is admitted from private address space outside the "
                           "virtual network (on-premises or other networks): " + "; ".join(warning) + "."
@@ -787,8 +855,14 @@ def net010(ctx: CheckContext) -> Iterator[Outcome]:
                           "(neither the gateway's network nor peered with it using its gateway)." + _view_notes(view))
             continue
         hits: list[str] = []
+        protected = view.protected
+        lo, hi = _span(protected.ivs) if protected is not None else (0, -1)
         for pub in published:
-            dst = pub.destinations if view.protected is None else pub.destinations & view.protected
+            if protected is not None:
+                p_lo, p_hi = _span(pub.destinations.ivs)
+                if p_hi < lo or p_lo > hi:  # no address in common: the intersection below has none
+                    continue
+            dst = pub.destinations if protected is None else pub.destinations & protected
             if not dst.ivs:
                 continue
             for proto in pub.protocols:

@@ -53,6 +53,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
+from operator import xor
 from typing import Final, Literal, NamedTuple
 
 from ...model.network import (
@@ -66,7 +68,7 @@ from ...model.network import (
     NetworkRule,
     RuleCollectionGroup,
 )
-from .sets import AddressSet, IntervalSet, PortSet, ProtocolSet
+from .sets import ADDRESS_MAX, AddressSet, IntervalSet, PortSet, ProtocolSet
 
 __all__ = [
     "RuleKind",
@@ -534,48 +536,67 @@ def broad_egress(flat: FlatPolicy) -> list[EgressFinding]:
 # --- ZT-NET-006: the indexed shadow analysis -----------------------------------------------------------
 
 
+def _segments(delta: dict[int, int]) -> tuple[list[int], list[int]]:
+    """Boundaries (a sentinel below every point first) and the bitset of each elementary segment."""
+    bounds = sorted(delta)
+    return [-1, *bounds], [0, *accumulate([delta[b] for b in bounds], xor)]
+
+
 class _Stab:
-    """Which rules (a bitset) contain a given point: elementary segments between interval boundaries."""
+    """Which rules (a bitset) contain a given point: elementary segments between interval boundaries.
+
+    ``bounds`` starts with a sentinel below every point (its mask is empty), so a point's segment is
+    ``masks[bisect_right(bounds, point) - 1]`` without a test."""
 
     __slots__ = ("bounds", "masks")
 
     def __init__(self, members: Iterable[tuple[int, IntervalSet]]) -> None:
         delta: dict[int, int] = {}
+        get = delta.get
         for bit, ivs in members:
-            for lo, hi in ivs.pairs():
-                delta[lo] = delta.get(lo, 0) ^ bit
-                delta[hi + 1] = delta.get(hi + 1, 0) ^ bit
-        self.bounds = sorted(delta)
-        masks: list[int] = []
-        cur = 0
-        for b in self.bounds:
-            cur ^= delta[b]
-            masks.append(cur)
-        self.masks = masks
+            for lo, hi in zip(ivs.starts, ivs.ends):
+                delta[lo] = get(lo, 0) ^ bit
+                hi += 1
+                delta[hi] = get(hi, 0) ^ bit
+        self.bounds, self.masks = _segments(delta)
 
     def query(self, point: int) -> int:
-        i = bisect_right(self.bounds, point) - 1
-        return self.masks[i] if i >= 0 else 0
+        return self.masks[bisect_right(self.bounds, point) - 1]
 
 
 class _AddrIndex:
-    __slots__ = ("stab", "names", "full")
+    """A stabbing index over address intervals plus, per symbolic name, the rules that hold it."""
 
-    def __init__(self, members: list[tuple[int, AddressSet]]) -> None:
-        self.stab = _Stab((bit, s.ivs) for bit, s in members)
-        self.names: dict[str, int] = {}
-        self.full = 0
+    __slots__ = ("bounds", "masks", "names", "full")
+
+    def __init__(self, members: Iterable[tuple[int, AddressSet]]) -> None:
+        delta: dict[int, int] = {}
+        get = delta.get
+        names: dict[str, int] = {}
+        full = 0
         for bit, s in members:
-            if s.is_any:
-                self.full |= bit
+            ivs = s.ivs
+            starts, ends = ivs.starts, ivs.ends
+            for lo, hi in zip(starts, ends):
+                delta[lo] = get(lo, 0) ^ bit
+                hi += 1
+                delta[hi] = get(hi, 0) ^ bit
+            if starts and starts[0] == 0 and ends[0] >= ADDRESS_MAX:  # AddressSet.is_any
+                full |= bit
             for n in s.names:
-                self.names[n] = self.names.get(n, 0) | bit
+                names[n] = names.get(n, 0) | bit
+        self.bounds, self.masks = _segments(delta)
+        self.names = names
+        self.full = full
 
     def candidates(self, s: AddressSet) -> int:
         """Rules that can cover ``s``: contain its first address and hold each of its names (or are ``*``)."""
-        mask = -1 if not s.ivs else self.stab.query(s.ivs.starts[0])
-        for n in s.names:
-            mask &= self.names.get(n, 0) | self.full
+        starts = s.ivs.starts
+        mask = self.masks[bisect_right(self.bounds, starts[0]) - 1] if starts else -1
+        if s.names:
+            names, full = self.names, self.full
+            for n in s.names:
+                mask &= names.get(n, 0) | full
         return mask
 
 
@@ -592,19 +613,48 @@ def shadowed_rules(flat: FlatPolicy) -> list[Shadow]:
     Same answer as comparing every pair in order, without comparing every pair (see the module docstring).
     """
     rules = flat.rules
-    ok = [r for r in rules if r.problem is None]
-    l3 = [(1 << r.position, r) for r in ok if r.kind != "application"]
-    l7 = [(1 << r.position, r) for r in ok if r.kind == "application"]
+    l3: list[tuple[int, FlatRule]] = []
+    l7: list[tuple[int, FlatRule]] = []
+    for r in rules:
+        if r.problem is None:
+            (l7 if r.kind == "application" else l3).append((1 << r.position, r))
 
-    l3_src = _AddrIndex([(b, r.sources) for b, r in l3])
-    l3_dst = _AddrIndex([(b, r.destinations) for b, r in l3])
+    l3_src = _AddrIndex((b, r.sources) for b, r in l3)
+    l3_dst = _AddrIndex((b, r.destinations) for b, r in l3)
     l3_ports = {p: _Stab((b, r.ports[p].ivs) for b, r in l3 if p in r.ports) for p in _PORTED}
     l3_proto = _bits((b, p) for b, r in l3 for p in r.ports)
     l3_net = _bits((b, r.kind) for b, r in l3)
+    dnat_mask = l3_net.get("dnat", 0)
+    net_mask = l3_net.get("network", 0)
     l3_tcp = l3_ports["TCP"]
+    src_cand, dst_cand = l3_src.candidates, l3_dst.candidates
+    # per (protocol, first port): the earlier-or-later rules whose ports for that protocol hold the port
+    port_masks: dict[tuple[str, int], int] = {}
 
-    l7_src = _AddrIndex([(b, r.sources) for b, r in l7])
-    l7_dst = _AddrIndex([(b, r.destinations) for b, r in l7])
+    out: list[Shadow] = []
+    for b, r in l3:
+        cand = (b - 1) & src_cand(r.sources) & dst_cand(r.destinations)
+        if not cand:
+            continue
+        if r.kind == "dnat":
+            cand &= dnat_mask
+        for proto, ps in r.ports.items():  # the first protocol only: a candidate must cover it
+            if proto in _PORTED:
+                key = (proto, ps.ivs.starts[0])
+                m = port_masks.get(key)
+                if m is None:
+                    m = port_masks[key] = l3_ports[proto].query(key[1])
+                cand &= m
+            else:
+                cand &= l3_proto.get(proto, 0)
+            break
+        _first_covering(rules, r, cand, out)
+
+    if not l7:
+        out.sort(key=lambda s: s.rule.position)
+        return out
+    l7_src = _AddrIndex((b, r.sources) for b, r in l7)
+    l7_dst = _AddrIndex((b, r.destinations) for b, r in l7)
     l7_targets: dict[str, int] = {}
     l7_protos: dict[tuple[str, int], int] = {}
     for b, r in l7:
@@ -615,26 +665,23 @@ def shadowed_rules(flat: FlatPolicy) -> list[Shadow]:
             l7_targets[k] = l7_targets.get(k, 0) | b
         for pair in r.app.protocols:
             l7_protos[pair] = l7_protos.get(pair, 0) | b
-
-    out: list[Shadow] = []
-    for r in ok:
-        earlier = (1 << r.position) - 1
-        if r.kind != "application":
-            cand = earlier & l3_src.candidates(r.sources) & l3_dst.candidates(r.destinations)
-            if r.kind == "dnat":
-                cand &= l3_net.get("dnat", 0)
-            proto = next(iter(r.ports))
-            if proto in _PORTED:
-                ps = r.ports[proto]
-                cand &= l3_ports[proto].query(ps.ivs.starts[0])
-            else:
-                cand &= l3_proto.get(proto, 0)
-        else:
-            app = r.app
-            assert app is not None
-            net = (earlier & l3_net.get("network", 0) & l3_src.candidates(r.sources)
-                   & l3_dst.candidates(r.destinations) & l3_tcp.query(app.tcp_ports.ivs.starts[0]))
-            cand7 = earlier & l7_src.candidates(r.sources) & l7_dst.candidates(r.destinations)
+    src7, dst7 = l7_src.candidates, l7_dst.candidates
+    tcp_masks: dict[int, int] = {}
+    for b, r in l7:
+        app = r.app
+        assert app is not None
+        earlier = b - 1
+        point = r.ports["TCP"].ivs.starts[0]  # the application rule's TCP ports (AppMatch.tcp_ports)
+        tcp = tcp_masks.get(point)
+        if tcp is None:
+            tcp = tcp_masks[point] = net_mask & l3_tcp.query(point)
+        net = earlier & tcp
+        if net:
+            net &= src_cand(r.sources) & dst_cand(r.destinations)
+        cand7 = earlier & src7(r.sources)
+        if cand7:
+            cand7 &= dst7(r.destinations)
+        if cand7:
             if app.fqdns:
                 f = min(app.fqdns)
                 cand7 &= _union(l7_targets, [f"fqdn:{k}" for k in _fqdn_keys(f)])
@@ -646,16 +693,21 @@ def shadowed_rules(flat: FlatPolicy) -> list[Shadow]:
                 cand7 &= _union(l7_targets, list(_url_keys(min(app.target_urls))))
             if app.protocols and (app.fqdns or app.web_categories or app.target_urls):
                 cand7 &= l7_protos.get(min(app.protocols), 0)
-            cand = net | cand7
-        while cand:
-            low = cand & -cand
-            a = rules[low.bit_length() - 1]
-            if covers(a, r):
-                kind, reason = classify(a, r)
-                out.append(Shadow(r, a, kind, reason))
-                break
-            cand ^= low
+        _first_covering(rules, r, net | cand7, out)
+    out.sort(key=lambda s: s.rule.position)
     return out
+
+
+def _first_covering(rules: Sequence[FlatRule], r: FlatRule, cand: int, out: list[Shadow]) -> None:
+    """Check the candidates lowest position first; record the first that covers ``r``."""
+    while cand:
+        low = cand & -cand
+        a = rules[low.bit_length() - 1]
+        if covers(a, r):
+            kind, reason = classify(a, r)
+            out.append(Shadow(r, a, kind, reason))
+            return
+        cand ^= low
 
 
 def _union(index: Mapping[str, int], keys: Iterable[str]) -> int:
