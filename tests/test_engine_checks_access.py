@@ -206,6 +206,24 @@ def test_pa002_thresholds(kind: str, host: str, ports: list[str], status: str) -
         assert "segment s1" in f.evidence
 
 
+def test_pa002_and_pa006_follow_the_configured_thresholds() -> None:
+    """The config file's [thresholds] reach the checks: a stricter limit turns a pass into a warn or a fail."""
+    from ztconsole.engine.checks import Settings
+
+    t = world(apps=[app(A_ID, A_APP, "PA Files")], segments={A_ID: [seg("s1", "ipRangeCidr", "10.0.0.0/24",
+                                                                         ["1000-1005"])]})
+    assert one(t, "ZT-PA-002").status == "pass"
+    strict = Settings(segment_fail_prefix=24, segment_warn_prefix=28, segment_warn_ports=5)
+    assert one(t, "ZT-PA-002", settings=Settings(segment_warn_ports=5)).status == "warn"
+    f = one(t, "ZT-PA-002", settings=Settings(segment_fail_prefix=25, segment_warn_prefix=28))
+    assert f.status == "fail" and "wider than a /25" in f.evidence
+    assert one(t, "ZT-PA-002", settings=strict).status == "warn"  # a /24 is not wider than a /24: warns (/28)
+    apps = [app(A_ID, A_APP, "PA Files"), app(Q_ID, Q_APP, "Quick Access", QA_TAG)]
+    quick = world(apps=apps, segments={Q_ID: [seg("q", "ipRangeCidr", "10.0.0.0/20", ["443"])]})
+    assert one(quick, "ZT-PA-006").status == "pass"
+    assert one(quick, "ZT-PA-006", settings=Settings(quick_access_warn_addresses=1024)).status == "warn"
+
+
 def test_pa002_one_finding_per_app_the_worst_segment() -> None:
     segments = {A_ID: [seg("ok", "ipAddress", "10.0.0.1", ["445"]), seg("wide", "ipRangeCidr", "10.0.0.0/20", ["445"]),
                        seg("bad", "dnsSuffix", "com", ["443"])],

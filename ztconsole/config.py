@@ -168,8 +168,8 @@ class Thresholds:
 
     report_only_bake_days: int = 14  # ZT-CA-006: a report-only policy older than this is `warn`
     break_glass_signin_days: int = 90  # ZT-BG-007: each emergency account signed in within this
-    segment_fail_prefix: int = 16  # a Private Access segment this broad (/16) or broader fails
-    segment_warn_prefix: int = 24  # ... this broad (/24) or broader warns
+    segment_fail_prefix: int = 16  # ZT-PA-002: a Private Access segment wider than this (/15 or broader) fails
+    segment_warn_prefix: int = 24  # ... wider than this (/23 or broader) warns
     segment_warn_ports: int = 10  # ... more ports than this in one segment warns
     quick_access_warn_addresses: int = 65_536  # Quick Access publishing more addresses than this warns
 
@@ -862,8 +862,8 @@ def summary(config: Config) -> list[str]:
     t = config.thresholds
     lines.append(
         f"thresholds: report-only bake {t.report_only_bake_days} days; break-glass sign-in "
-        f"{t.break_glass_signin_days} days; segments fail at /{t.segment_fail_prefix} or broader, warn at "
-        f"/{t.segment_warn_prefix} or broader or above {t.segment_warn_ports} ports; Quick Access warns "
+        f"{t.break_glass_signin_days} days; segments fail wider than /{t.segment_fail_prefix}, warn wider "
+        f"than /{t.segment_warn_prefix} or above {t.segment_warn_ports} ports; Quick Access warns "
         f"above {t.quick_access_warn_addresses} addresses"
     )
     lines.append(f"ui: theme {config.ui.theme or 'default'}, refresh every {config.ui.refresh_interval:g} s")

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from ztconsole.engine.ca.conditions import user_keys
 from ztconsole.engine.ca.controls import Requirements
 from ztconsole.engine.ca.scenario import PLATFORMS, Scenario
-from ztconsole.engine.checks.base import CheckContext, Outcome, Resource, Status, whatif_command
+from ztconsole.engine.checks.base import CheckContext, Outcome, Resource, Settings, Status, whatif_command
 from ztconsole.engine.checks.policies import device_required, is_strong, policy_label, user_ref
 from ztconsole.engine.network.sets import V4_SIZE, AddressSet, PortSet, ProtocolSet
 from ztconsole.model.access import Application, ApplicationSegment, ServicePrincipal
@@ -33,11 +33,7 @@ from ztconsole.model.access import Application, ApplicationSegment, ServicePrinc
 __all__ = ["pa001", "pa002", "pa003", "pa004", "pa005", "pa006", "segment_label"]
 
 #: ZT-PA-002 thresholds (CONTRACTS §6)
-_FAIL_ADDRESSES = 1 << 16  # wider than a /16
-_WARN_ADDRESSES = 1 << 8  # wider than a /24
-_WARN_PORTS = 10  # a port range of more than 10 ports
 #: ZT-PA-006: Quick Access above this many addresses is a whole-network VPN substitute
-_QUICK_ACCESS_ADDRESSES = 65_536
 _ALL_PORTS = PortSet.parse("1-65535")
 #: the sign-ins of the Global Secure Access client: modern client app types, every platform and unknown
 _CLIENT_APPS = ("browser", "mobileAppsAndDesktopClients")
@@ -207,6 +203,8 @@ def pa001(ctx: CheckContext) -> Iterator[Outcome]:
     members_of = _group_members(ctx)
     #: combined requirements -> what they lack of MFA and a device ("" when nothing)
     verdicts: dict[Requirements, str] = {}
+    #: every enabled user and their classes, for the applications assigned to no one (built once)
+    everyone: tuple[list[str], dict[tuple[object, ...], list[str]]] | None = None
     for app in apps:
         res = app_resource(app)
         if not app.app_id:
@@ -215,10 +213,17 @@ def pa001(ctx: CheckContext) -> Iterator[Outcome]:
         sp = ctx.tenant.service_principals_by_app_id.get(app.app_id)
         assigned, names = _assigned(ctx, sp, members_of)
         people = _enabled_users(ctx, assigned)
+        classes: dict[tuple[object, ...], list[str]] = {}
         if people:
             whom = f"{len(people)} assigned user(s) ({', '.join(names)})"
+            for uid in people:
+                classes.setdefault(signature(uid), []).append(uid)
         else:
-            people = _enabled_users(ctx, sorted(ctx.ca.users))
+            if everyone is None:
+                everyone = (_enabled_users(ctx, sorted(ctx.ca.users)), {})
+                for uid in everyone[0]:
+                    everyone[1].setdefault(signature(uid), []).append(uid)
+            people, classes = everyone
             whom = (f"no user is assigned, so every user of the tenant ({len(people)}, emergency access accounts "
                     "left out)")
         if not people:
@@ -228,16 +233,18 @@ def pa001(ctx: CheckContext) -> Iterator[Outcome]:
         gap_users = 0
         applied_all: set[str] = set()
         example: list[str] | None = None
-        classes: dict[tuple[object, ...], list[str]] = {}
-        for uid in people:
-            classes.setdefault(signature(uid), []).append(uid)
         tried = len(people) * len(_CLIENT_APPS) * len(_PLATFORMS)
-        for members in classes.values():
+        # each sign-in asked for every class at once (the compiled evaluator's batch over users)
+        firsts = [members[0] for members in classes.values()]
+        decided = {(client, platform): compiled.decide_users(
+                       firsts, Scenario(user_id=firsts[0], app=app.app_id, client_app=client, platform=platform))
+                   for client in _CLIENT_APPS for platform in _PLATFORMS}
+        for k, members in enumerate(classes.values()):
             uid = members[0]
             lacking: tuple[str, str | None, tuple[str, ...], str] | None = None
             for client in _CLIENT_APPS:
                 for platform in _PLATFORMS:
-                    d = compiled.decide(Scenario(user_id=uid, app=app.app_id, client_app=client, platform=platform))
+                    d = decided[client, platform][k]
                     applied_all.update(d.applied)
                     if d.decision == "block":
                         continue
@@ -279,18 +286,20 @@ def pa001(ctx: CheckContext) -> Iterator[Outcome]:
 # --- ZT-PA-002 ---------------------------------------------------------------------------------------------------
 
 
-def _grade(d: _Dest | None) -> tuple[Status, list[str]]:
-    """(status, reasons) of one segment."""
+def _grade(d: _Dest | None, limits: Settings) -> tuple[Status, list[str]]:
+    """(status, reasons) of one segment: wider than ``segment_fail_prefix`` fails, wider than
+    ``segment_warn_prefix`` or a port range of more than ``segment_warn_ports`` warns (the config file's
+    ``[thresholds]``; by default /16, /24 and 10, as CONTRACTS §6 says)."""
     if d is None:
         return "warn", ["its destination cannot be read"]
     fails: list[str] = []
     warns: list[str] = []
     if d.addresses is not None:
         v4 = d.addresses.ipv4().size()
-        if v4 > _FAIL_ADDRESSES:
-            fails.append(f"{v4:,} IPv4 addresses, wider than a /16")
-        elif v4 > _WARN_ADDRESSES:
-            warns.append(f"{v4:,} IPv4 addresses, wider than a /24")
+        if v4 > 1 << (32 - limits.segment_fail_prefix):
+            fails.append(f"{v4:,} IPv4 addresses, wider than a /{limits.segment_fail_prefix}")
+        elif v4 > 1 << (32 - limits.segment_warn_prefix):
+            warns.append(f"{v4:,} IPv4 addresses, wider than a /{limits.segment_warn_prefix}")
         if d.addresses.ivs.size() > v4:
             warns.append("IPv6 addresses (not judged by width)")
     elif d.suffix and d.name is not None and "." not in d.name:
@@ -300,10 +309,10 @@ def _grade(d: _Dest | None) -> tuple[Status, list[str]]:
     elif d.ports.covers(_ALL_PORTS):
         fails.append("all ports (1-65535)")
     else:
-        wide = [(lo, hi) for lo, hi in d.ports.ivs.pairs() if hi - lo + 1 > _WARN_PORTS]
+        wide = [(lo, hi) for lo, hi in d.ports.ivs.pairs() if hi - lo + 1 > limits.segment_warn_ports]
         if wide:
             shown = ", ".join(f"{lo}-{hi} ({hi - lo + 1} ports)" for lo, hi in wide)
-            warns.append(f"port range(s) of more than {_WARN_PORTS} ports: {shown}")
+            warns.append(f"port range(s) of more than {limits.segment_warn_ports} ports: {shown}")
     if fails:
         return "fail", fails + warns
     return ("warn", warns) if warns else ("pass", [])
@@ -314,9 +323,10 @@ def pa002(ctx: CheckContext) -> Iterator[Outcome]:
     if not apps:
         yield _no_apps(ctx)
         return
+    limits = ctx.settings
     for app in apps:
         segs = _segments(ctx, app)
-        graded = sorted(((*_grade(_dest(app, s)), s) for s in segs),
+        graded = sorted(((*_grade(_dest(app, s), limits), s) for s in segs),
                         key=lambda g: (-_RANK[g[0]], g[2].id or ""))
         if not graded:
             yield Outcome("pass", app_resource(app), f"{_name(app)} publishes no segment")
@@ -324,8 +334,8 @@ def pa002(ctx: CheckContext) -> Iterator[Outcome]:
         worst = graded[0][0]
         if worst == "pass":
             yield Outcome("pass", app_resource(app), f"{_name(app)}: {len(segs)} segment(s), none wider than a "
-                          f"/24, none with all ports or a port range of more than {_WARN_PORTS} ports, no bare "
-                          "top-level DNS suffix")
+                          f"/{limits.segment_warn_prefix}, none with all ports or a port range of more than "
+                          f"{limits.segment_warn_ports} ports, no bare top-level DNS suffix")
             continue
         lines = [f"{_name(app)}: worst {segment_label(graded[0][2])}: {'; '.join(graded[0][1])}"]
         lines += [f"{status}: {segment_label(s)}: {'; '.join(reasons)}" for status, reasons, s in graded[1:]
@@ -481,10 +491,21 @@ def pa005(ctx: CheckContext) -> Iterator[Outcome]:
                 compared.add(key)
                 record(dests[j], dests[i])
         active.append((hi, i))
+    # names: two names overlap only when one is the other or under it, so only the pairs where one name is an
+    # ancestor (itself, or what follows one of its dots) of the other are compared, each once, in list order
     names = [d for d in dests if d.name is not None]
-    for x, a in enumerate(names):
-        for b in names[x + 1:]:
-            record(a, b)
+    by_name: dict[str, list[int]] = {}
+    for x, d in enumerate(names):
+        by_name.setdefault(d.name or "", []).append(x)
+    candidates: set[tuple[int, int]] = set()
+    for x, d in enumerate(names):
+        name = d.name or ""
+        for s in (name, *(name[k + 1:] for k, c in enumerate(name) if c == ".")):
+            for y in by_name.get(s, ()):
+                if y != x:
+                    candidates.add((x, y) if x < y else (y, x))
+    for x, y in sorted(candidates):
+        record(names[x], names[y])
     by_app: dict[int, list[tuple[int, str]]] = {}
     for (i, j), overlaps in pairs.items():
         by_app.setdefault(i, []).extend((j, o) for o in overlaps)
@@ -514,6 +535,7 @@ def pa006(ctx: CheckContext) -> Iterator[Outcome]:
         yield Outcome("skip", ctx.tenant_resource, "no such resources: Quick Access is not configured (no Quick "
                       "Access application)")
         return
+    limit = ctx.settings.quick_access_warn_addresses
     for app in quick:
         total = AddressSet.empty()
         for s in _segments(ctx, app):
@@ -524,10 +546,10 @@ def pa006(ctx: CheckContext) -> Iterator[Outcome]:
         count = total.size()
         words = (f"{_name(app)} publishes {count:,} address(es) ({v4:,} IPv4"
                  + (", all of IPv4" if v4 == V4_SIZE else "") + f"): {total or 'none'}")
-        if count > _QUICK_ACCESS_ADDRESSES:
-            yield Outcome("warn", app_resource(app), f"{words}, more than {_QUICK_ACCESS_ADDRESSES:,}: a whole-network "
+        if count > limit:
+            yield Outcome("warn", app_resource(app), f"{words}, more than {limit:,}: a whole-network "
                           "VPN substitute",
                           "Publish the private applications as per-app Private Access applications with their own "
                           "segments, assignments and Conditional Access, and narrow Quick Access.")
         else:
-            yield Outcome("pass", app_resource(app), f"{words}, at most {_QUICK_ACCESS_ADDRESSES:,}")
+            yield Outcome("pass", app_resource(app), f"{words}, at most {limit:,}")

@@ -117,6 +117,10 @@ class Settings:
     break_glass_signin_days: int = 90  # ZT-BG-007
     #: ZT-BG-007: more distinct days with a successful sign-in than this within the window is routine use
     break_glass_routine_days: int = 3
+    segment_fail_prefix: int = 16  # ZT-PA-002: a segment wider than this prefix fails
+    segment_warn_prefix: int = 24  # ZT-PA-002: ... wider than this prefix warns
+    segment_warn_ports: int = 10  # ZT-PA-002: a port range of more ports than this warns
+    quick_access_warn_addresses: int = 65_536  # ZT-PA-006: Quick Access publishing more addresses warns
 
 
 class CheckContext:

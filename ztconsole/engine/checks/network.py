@@ -58,8 +58,10 @@ bot manager 1.x), Azure DDoS Protection.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Final, TypeVar
 
 from ztconsole.engine.checks.base import CheckContext, Outcome, Resource, Status
@@ -71,7 +73,14 @@ from ztconsole.engine.network.firewall import (
     broad_egress,
     shadowed_rules,
 )
-from ztconsole.engine.network.nsg import AZURE_LOAD_BALANCER, NsgRule, admitted, rules_of, tag_resolver
+from ztconsole.engine.network.nsg import (
+    AZURE_LOAD_BALANCER,
+    Admission,
+    NsgRule,
+    admitted,
+    rules_of,
+    tag_resolver,
+)
 from ztconsole.engine.network.routes import Routing, vnet_id_of_subnet
 from ztconsole.engine.network.sets import AddressSet, IntervalSet, PortSet
 from ztconsole.model.access import ApplicationSegment
@@ -436,6 +445,11 @@ class _NsgView:
     notes: list[str] = field(default_factory=list)
     problem: str | None = None
 
+    @cached_property
+    def bounds(self) -> tuple[list[int], list[int]]:
+        """:func:`_rule_bounds` of ``inbound`` (computed once: the checks only read the view)."""
+        return _rule_bounds(self.inbound)
+
     @property
     def public(self) -> AddressSet:
         """Every public address outside the VNet (the Internet sources asked about)."""
@@ -512,13 +526,22 @@ def _build_nsg_view(ctx: CheckContext, nsg: NetworkSecurityGroup, routing: Routi
         notes.append("not associated with a subnet that was read: the VirtualNetwork tag is taken as the private "
                      "address ranges")
     view = _NsgView(nsg, space, protected, notes=notes)
-    try:
-        # a source application security group holds network interfaces of the virtual network (Learn: an
-        # ASG's members are in one VNet), never an address outside it: its worst case is the VNet space
-        view.inbound = [replace(r, sources=r.sources & space) if r.source_asgs else r
-                        for r in rules_of(nsg, "Inbound", tag_resolver(space))]
-    except ValueError as e:
-        view.problem = str(e)
+    # the rules depend on the NSG and what VirtualNetwork stands for alone: parsed once per run for both
+    # routings (with and without gateways) when the space is the same
+    parsed: dict[tuple[Any, ...], tuple[list[NsgRule], str | None]] = _cached(ctx, "nsg-inbound", dict)
+    key = (id(nsg), space.ivs.starts, space.ivs.ends, str(space))
+    found = parsed.get(key)
+    if found is None:
+        try:
+            # a source application security group holds network interfaces of the virtual network (Learn: an
+            # ASG's members are in one VNet), never an address outside it: its worst case is the VNet space
+            found = ([replace(r, sources=r.sources & space) if r.source_asgs else r
+                      for r in rules_of(nsg, "Inbound", tag_resolver(space))], None)
+        except ValueError as e:
+            found = ([], str(e))
+        parsed[key] = found
+    view.inbound = list(found[0])
+    view.problem = found[1]
     return view
 
 
@@ -527,21 +550,29 @@ def _span(ivs: IntervalSet) -> tuple[int, int]:
     return (ivs.starts[0], ivs.ends[-1]) if ivs.starts else (0, -1)
 
 
-def _points(space: IntervalSet, cuts: Iterable[IntervalSet]) -> list[tuple[int, int]]:
-    """``space`` split at every boundary of ``cuts``: pieces every cut holds whole or not at all."""
+def _bounds(cuts: Iterable[IntervalSet]) -> list[int]:
+    """Every boundary of ``cuts`` (where an interval begins, and just after one ends), ascending."""
     bounds: set[int] = set()
     for c in cuts:
-        for lo, hi in c.pairs():
-            bounds.add(lo)
-            bounds.add(hi + 1)
-    ordered = sorted(bounds)
+        bounds.update(c.starts)
+        bounds.update([hi + 1 for hi in c.ends])
+    return sorted(bounds)
+
+
+def _rule_bounds(rules: Sequence[NsgRule]) -> tuple[list[int], list[int]]:
+    """The :func:`_bounds` of the rules' destination ports and of their destinations."""
+    return _bounds(r.destination_ports.ivs for r in rules), _bounds(r.destinations.ivs for r in rules)
+
+
+def _points(space: IntervalSet, ordered: list[int]) -> list[tuple[int, int]]:
+    """``space`` split at every boundary of ``ordered`` (from :func:`_bounds` of some cuts): pieces every cut
+    holds whole or not at all."""
     out: list[tuple[int, int]] = []
     for lo, hi in space.pairs():
         start = lo
-        for b in ordered:
-            if start < b <= hi:
-                out.append((start, b - 1))
-                start = b
+        for b in ordered[bisect_right(ordered, lo):bisect_right(ordered, hi)]:  # lo < b <= hi, ascending
+            out.append((start, b - 1))
+            start = b
         out.append((start, hi))
     return out
 
@@ -557,21 +588,36 @@ class _Exposure:
 
 
 def _exposures(rules: Sequence[NsgRule], sources: AddressSet, ports: PortSet, protocol: str,
-               destinations: AddressSet | None) -> list[_Exposure]:
+               destinations: AddressSet | None,
+               bounds: tuple[list[int], list[int]] | None = None) -> list[_Exposure]:
     """Which rules admit part of ``sources`` on some of ``ports`` to some address of ``destinations`` (None:
     any), exactly: ports and destinations are split where any rule's ranges begin or end, and each piece is
-    asked of :func:`admitted` with one representative."""
-    port_pieces = _points(ports.ivs, (r.destination_ports.ivs for r in rules))
+    asked of :func:`admitted` with one representative. ``bounds``: :func:`_rule_bounds` of ``rules`` when the
+    caller has it."""
+    port_bounds, dest_bounds = bounds if bounds is not None else _rule_bounds(rules)
+    port_pieces = _points(ports.ivs, port_bounds)
     if destinations is None:
         dest_space = AddressSet.any().ivs
     else:
         dest_space = destinations.ivs
-    dest_pieces = _points(dest_space, (r.destinations.ivs for r in rules))
+    dest_pieces = _points(dest_space, dest_bounds)
+    # which rules each port piece and each destination piece let through (what admitted() skips for them):
+    # pieces let through by the same rules get the same answer, asked once with only those rules
+    proto = protocol.upper()
+    live = [r for r in rules if proto in r.protocols]
+    points = [AddressSet(IntervalSet([(dlo, dlo)])) for dlo, _ in dest_pieces]
+    by_dest = [frozenset(i for i, r in enumerate(live) if r.uses_asgs or r.destinations.covers(point))
+               for point in points]
+    answers: dict[tuple[int, ...], list[Admission]] = {}
     found: dict[int, _Exposure] = {}
     for plo, phi in port_pieces:
-        for dlo, _ in dest_pieces:
-            point = AddressSet(IntervalSet([(dlo, dlo)]))
-            for adm in admitted(rules, sources, plo, protocol, destinations=point):
+        by_port = [i for i, r in enumerate(live) if plo in r.destination_ports]
+        for point, through in zip(points, by_dest):
+            key = tuple(i for i in by_port if i in through)
+            answer = answers.get(key)
+            if answer is None:
+                answer = answers[key] = admitted([live[i] for i in key], sources, plo, protocol, destinations=point)
+            for adm in answer:
                 exp = found.setdefault(id(adm.rule), _Exposure(adm.rule))
                 if (plo, phi) not in exp.ports:
                     exp.ports.append((plo, phi))
@@ -623,7 +669,7 @@ def _tag_exposures(view: _NsgView, ports: PortSet) -> list[str]:
         named = AddressSet.named(tag)
         rules = [replace(r, sources=r.sources | named) if r.access == "Deny" and r.sources.covers(public) else r
                  for r in view.inbound]
-        out += [_describe(view, e, "TCP") for e in _exposures(rules, named, ports, "TCP", view.protected)]
+        out += [_describe(view, e, "TCP") for e in _exposures(rules, named, ports, "TCP", view.protected, view.bounds)]
     return out
 
 
@@ -639,7 +685,7 @@ def net007(ctx: CheckContext) -> Iterator[Outcome]:
         if view.problem is not None:
             yield _unreadable(view)
             continue
-        found = _exposures(view.inbound, view.public, ports, "TCP", view.protected)
+        found = _exposures(view.inbound, view.public, ports, "TCP", view.protected, view.bounds)
         res = _nsg_resource(nsg)
         if found:
             yield Outcome("fail", res, "management ports are reachable from the Internet: "
@@ -671,10 +717,11 @@ def net008(ctx: CheckContext) -> Iterator[Outcome]:
         public = view.public
         failing = [_describe(view, e, "TCP") for e in
                    _exposures(view.inbound, public, PortSet.parse(_CLEARTEXT_INTERNET + _CLEARTEXT_OUTSIDE), "TCP",
-                              view.protected)]
+                              view.protected, view.bounds)]
         internal = view.outside - public
         warning = [_describe(view, e, "TCP", str(e.sources)) for e in
-                   _exposures(view.inbound, internal, PortSet.parse(_CLEARTEXT_OUTSIDE), "TCP", view.protected)]
+                   _exposures(view.inbound, internal, PortSet.parse(_CLEARTEXT_OUTSIDE), "TCP", view.protected,
+                              view.bounds)]
         res = _nsg_resource(nsg)
         fix = ("Delete or narrow the rules named: serve web traffic over HTTPS (443) only, replace FTP, Telnet, POP3 "
                "and IMAP with their TLS versions or SFTP/SSH, and keep SMB (445) inside the virtual network.")
@@ -844,6 +891,7 @@ def net010(ctx: CheckContext) -> Iterator[Outcome]:
         yield Outcome("skip", ctx.tenant_resource, "no network security groups")
         return
     routing = _routing(ctx, gateways=True)
+    spans = [_span(pub.destinations.ivs) for pub in published]
     for nsg in nsgs:
         view = _nsg_view(ctx, nsg, routing)
         if view.problem is not None:
@@ -857,16 +905,15 @@ def net010(ctx: CheckContext) -> Iterator[Outcome]:
         hits: list[str] = []
         protected = view.protected
         lo, hi = _span(protected.ivs) if protected is not None else (0, -1)
-        for pub in published:
+        for pub, (p_lo, p_hi) in zip(published, spans):
             if protected is not None:
-                p_lo, p_hi = _span(pub.destinations.ivs)
                 if p_hi < lo or p_lo > hi:  # no address in common: the intersection below has none
                     continue
             dst = pub.destinations if protected is None else pub.destinations & protected
             if not dst.ivs:
                 continue
             for proto in pub.protocols:
-                for e in _exposures(view.inbound, pool, pub.ports, proto, dst):
+                for e in _exposures(view.inbound, pool, pub.ports, proto, dst, view.bounds):
                     hits.append(f"{_describe(view, e, proto)} (the pool's {e.sources}) to {pub.label} "
                                 f"(published by {pub.app!r})")
         if hits:

@@ -113,8 +113,33 @@ def _protocols(value: str | None) -> ProtocolSet:
     return ProtocolSet.parse(value)
 
 
+def _memo(resolve: Callable[[str], AddressSet | None]) -> tuple[
+        Callable[[Sequence[str]], AddressSet], Callable[[Sequence[str]], PortSet]]:
+    """Address and port parsers that parse each distinct list once (the rules of an NSG repeat ``*``,
+    ``VirtualNetwork``, ``Internet`` and their ports); the sets are immutable, so rules may share them."""
+    addresses: dict[tuple[str, ...], AddressSet] = {}
+    ports: dict[tuple[str, ...], PortSet] = {}
+
+    def address_set(values: Sequence[str]) -> AddressSet:
+        key = tuple(values)
+        found = addresses.get(key)
+        if found is None:
+            found = addresses[key] = AddressSet.parse(key, resolve)
+        return found
+
+    def port_set(values: Sequence[str]) -> PortSet:
+        key = tuple(values)
+        found = ports.get(key)
+        if found is None:
+            found = ports[key] = PortSet.parse(key)
+        return found
+
+    return address_set, port_set
+
+
 def _rule(r: SecurityRule, resolve: Callable[[str], AddressSet | None], *, default: bool,
-          nsg_id: str) -> NsgRule | None:
+          nsg_id: str, parse: tuple[Callable[[Sequence[str]], AddressSet], Callable[[Sequence[str]], PortSet]]
+          | None = None) -> NsgRule | None:
     """The rule as applied; None for a rule the service would not have accepted (no priority, access or
     direction), which therefore never decides anything."""
     if r.priority is None or r.access not in ("Allow", "Deny") or r.direction not in ("Inbound", "Outbound"):
@@ -122,14 +147,14 @@ def _rule(r: SecurityRule, resolve: Callable[[str], AddressSet | None], *, defau
     src_asgs = tuple(a.id for a in r.source_application_security_groups if a.id)
     dst_asgs = tuple(a.id for a in r.destination_application_security_groups if a.id)
     name = r.name or ""
+    address_set, port_set = parse if parse is not None else _memo(resolve)
     return NsgRule(
         name=name, id=r.id or f"{nsg_id}/securityRules/{name}", priority=r.priority,
         direction=cast(Direction, r.direction), access=cast(Access, r.access), protocols=_protocols(r.protocol),
-        sources=AddressSet.parse(r.source_prefixes or ("*",), resolve) if not src_asgs else AddressSet.any(),
-        source_ports=PortSet.parse(r.source_ports or ("*",)),
-        destinations=AddressSet.parse(r.destination_prefixes or ("*",), resolve) if not dst_asgs
-        else AddressSet.any(),
-        destination_ports=PortSet.parse(r.destination_ports or ("*",)),
+        sources=address_set(r.source_prefixes or ("*",)) if not src_asgs else AddressSet.any(),
+        source_ports=port_set(r.source_ports or ("*",)),
+        destinations=address_set(r.destination_prefixes or ("*",)) if not dst_asgs else AddressSet.any(),
+        destination_ports=port_set(r.destination_ports or ("*",)),
         source_asgs=src_asgs, destination_asgs=dst_asgs, default=default)
 
 
@@ -138,10 +163,13 @@ def rules_of(nsg: NetworkSecurityGroup, direction: Direction,
     """The rules of ``nsg`` for ``direction`` in the order they are processed, the default rules last
     (those the NSG carries, else the platform's). Raises ValueError naming a malformed prefix or port."""
     nsg_id = nsg.id or ""
+    parse = _memo(resolve)
     own = [x for r in nsg.security_rules
-           if (x := _rule(r, resolve, default=False, nsg_id=nsg_id)) is not None and x.direction == direction]
+           if (x := _rule(r, resolve, default=False, nsg_id=nsg_id, parse=parse)) is not None
+           and x.direction == direction]
     carried = [x for r in nsg.default_security_rules
-               if (x := _rule(r, resolve, default=True, nsg_id=nsg_id)) is not None and x.direction == direction]
+               if (x := _rule(r, resolve, default=True, nsg_id=nsg_id, parse=parse)) is not None
+               and x.direction == direction]
     if not carried:
         carried = [NsgRule(name, f"{nsg_id}/defaultSecurityRules/{name}", prio, d, access, ProtocolSet.any(),
                            AddressSet.parse(src, resolve), PortSet.any(), AddressSet.parse(dst, resolve),

@@ -184,7 +184,27 @@ _ALL: Final = IntervalSet([(0, ADDRESS_MAX)])
 _ANY_WORDS: Final = frozenset({"*", "any"})
 
 
+def _v4_int(text: str) -> int | None:
+    """A dotted-quad IPv4 address as ``ipaddress`` reads it (decimal octets up to 255, no leading zero),
+    without its objects; None for anything else (left to ``ipaddress``, which says what is wrong)."""
+    parts = text.split(".")
+    if len(parts) != 4:
+        return None
+    out = 0
+    for p in parts:
+        if not (p.isascii() and p.isdigit()) or len(p) > 3 or (len(p) > 1 and p[0] == "0"):
+            return None
+        octet = int(p)
+        if octet > 255:
+            return None
+        out = (out << 8) | octet
+    return out
+
+
 def _ip_int(text: str) -> int:
+    fast = _v4_int(text)
+    if fast is not None:
+        return fast
     ip = ipaddress.ip_address(text)
     return int(ip) if ip.version == 4 else V6_OFFSET + int(ip)
 
@@ -201,6 +221,12 @@ def _parse_token(token: str) -> tuple[IntervalSet, str | None]:
     if head.isdigit() or ":" in text:
         try:
             if "/" in text:
+                addr, _, bits = text.partition("/")
+                fast = _v4_int(addr)
+                if fast is not None and "/" not in bits and bits.isascii() and bits.isdigit() and int(bits) <= 32:
+                    size = 1 << (32 - int(bits))
+                    lo = fast & ~(size - 1)  # strict=False: the network of the address
+                    return IntervalSet([(lo, lo + size - 1)]), None
                 net = ipaddress.ip_network(text, strict=False)
                 base = 0 if net.version == 4 else V6_OFFSET
                 lo = base + int(net.network_address)
