@@ -47,6 +47,7 @@ from ztconsole.model.ca import (
     CountryNamedLocation,
 )
 from ztconsole.model.directory import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_TEMPLATES
+from ztconsole.model.tenant import Tenant
 
 __all__ = ["ca001", "ca002", "ca003", "ca004", "ca005", "ca006", "ca007", "ca008", "ca009", "ca010", "ca011"]
 
@@ -252,8 +253,9 @@ def ca006(ctx: CheckContext) -> Iterator[Outcome]:
 # --- ZT-CA-007 ------------------------------------------------------------------------------------------------
 
 
-def ca007(ctx: CheckContext) -> Iterator[Outcome]:
-    tenant = ctx.tenant
+def _role_lookups(tenant: Tenant) -> tuple[Callable[[str], str], Callable[[str], bool]]:
+    """``template(role id)``: a role definition's template id (built-in roles are known by it);
+    ``privileged(role id)``: whether the role is privileged (flagged so, or one of the privileged templates)."""
     defs = tenant.role_definitions_by_id
 
     def template(rid: str) -> str:
@@ -263,6 +265,13 @@ def ca007(ctx: CheckContext) -> Iterator[Outcome]:
     def privileged(rid: str) -> bool:
         r = defs.get(rid)
         return (r is not None and r.privileged) or template(rid) in PRIVILEGED_ROLE_TEMPLATES
+
+    return template, privileged
+
+
+def ca007(ctx: CheckContext) -> Iterator[Outcome]:
+    tenant = ctx.tenant
+    template, privileged = _role_lookups(tenant)
 
     role_ids = [a.role_definition_id for a in tenant.role_assignments]
     role_ids += [e.role_definition_id for e in tenant.role_eligibility]
@@ -385,15 +394,7 @@ def ca010(ctx: CheckContext) -> Iterator[Outcome]:
 
 def ca011(ctx: CheckContext) -> Iterator[Outcome]:
     tenant = ctx.tenant
-    defs = tenant.role_definitions_by_id
-
-    def template(rid: str) -> str:
-        r = defs.get(rid)
-        return (r.template_id or r.id) if r is not None else rid
-
-    def privileged(rid: str) -> bool:
-        r = defs.get(rid)
-        return (r is not None and r.privileged) or template(rid) in PRIVILEGED_ROLE_TEMPLATES
+    template, privileged = _role_lookups(tenant)
 
     def name(rid: str) -> str:
         return ctx.ca.role_names.get(template(rid), template(rid))
