@@ -18,16 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from ztconsole.engine.checks.base import CheckContext, Outcome, Resource
-from ztconsole.model.network import AzureFirewall, DiagnosticSetting, FlowLog, Subnet, VirtualNetwork
+from ztconsole.engine.checks.base import CheckContext, Outcome
+
+# subnets that take no NSG (so no NSG flow log; a virtual network flow log still covers them): ZT-NET-011's
+from ztconsole.engine.checks.network import EXCEPTED_SUBNETS as SPECIAL_SUBNETS
+from ztconsole.engine.checks.network import firewall_resource, vnet_resource
+from ztconsole.model.network import DiagnosticSetting, FlowLog, Subnet
 from ztconsole.model.tenant import arm_key
 
 __all__ = ["mon001", "mon002", "mon003"]
 
-#: subnets that take no NSG (so no NSG flow log); a virtual network flow log still covers them
-_SPECIAL_SUBNETS = frozenset(s.casefold() for s in ("GatewaySubnet", "AzureFirewallSubnet",
-                                                    "AzureFirewallManagementSubnet", "AzureBastionSubnet",
-                                                    "RouteServerSubnet"))
 _ENTRA_CATEGORIES = ("SignInLogs", "AuditLogs")
 
 
@@ -41,10 +41,6 @@ def _enabled_logs(s: DiagnosticSetting) -> list[str]:
 
 
 # --- ZT-MON-001 --------------------------------------------------------------------------------------------------
-
-
-def _fw_resource(fw: AzureFirewall) -> Resource:
-    return Resource("azureFirewall", fw.id, fw.name or _short(fw.id))
 
 
 def mon001(ctx: CheckContext) -> Iterator[Outcome]:
@@ -73,11 +69,11 @@ def mon001(ctx: CheckContext) -> Iterator[Outcome]:
                              "workspace")
         label = f"Azure Firewall '{fw.name or _short(fw.id)}'"
         if good:
-            yield Outcome("pass", _fw_resource(fw), f"{label}: diagnostic setting(s) " + "; ".join(good)
+            yield Outcome("pass", firewall_resource(fw), f"{label}: diagnostic setting(s) " + "; ".join(good)
                           + ("" if not other else "; also " + "; ".join(other)))
         else:
             why = "; ".join(other) if other else "it has no diagnostic setting"
-            yield Outcome("fail", _fw_resource(fw), f"{label} sends no logs to a Log Analytics workspace: {why}",
+            yield Outcome("fail", firewall_resource(fw), f"{label} sends no logs to a Log Analytics workspace: {why}",
                           "Add a diagnostic setting to the firewall that sends the allLogs category group (or the "
                           "structured AZFW* categories) to the Log Analytics workspace of your SIEM, with the "
                           "resource-specific destination table.")
@@ -119,10 +115,6 @@ def _subnet_cover(sn: Subnet, vnet_id: str, logs: dict[str, list[FlowLog]]) -> t
     return [], ""
 
 
-def _vnet_resource(v: VirtualNetwork) -> Resource:
-    return Resource("virtualNetwork", v.id, v.name or _short(v.id))
-
-
 def mon002(ctx: CheckContext) -> Iterator[Outcome]:
     vnets = sorted(ctx.tenant.virtual_networks, key=lambda v: ((v.name or "").casefold(), v.id.lower()))
     if not vnets:
@@ -139,15 +131,15 @@ def mon002(ctx: CheckContext) -> Iterator[Outcome]:
             with_ta = [fl for fl in on if _ta(fl)]
             shown = "; ".join(_describe(fl, "VNet") for fl in on)
             if with_ta:
-                yield Outcome("pass", _vnet_resource(v), f"{label}: {shown}")
+                yield Outcome("pass", vnet_resource(v), f"{label}: {shown}")
             else:
-                yield Outcome("fail", _vnet_resource(v), f"{label}: {shown}: flow logs without traffic analytics",
+                yield Outcome("fail", vnet_resource(v), f"{label}: {shown}: flow logs without traffic analytics",
                               "Enable traffic analytics on the flow log (a Log Analytics workspace).")
             continue
-        workload = [sn for sn in v.subnets if (sn.name or "").casefold() not in _SPECIAL_SUBNETS]
+        workload = [sn for sn in v.subnets if (sn.name or "").casefold() not in SPECIAL_SUBNETS]
         off = "; ".join(_describe(fl, "VNet") for fl in whole)
         if not workload:
-            yield Outcome("fail", _vnet_resource(v), f"{label}: no enabled virtual network flow log"
+            yield Outcome("fail", vnet_resource(v), f"{label}: no enabled virtual network flow log"
                           + (f" ({off})" if off else ""), remediation)
             continue
         uncovered: list[str] = []
@@ -165,19 +157,19 @@ def mon002(ctx: CheckContext) -> Iterator[Outcome]:
                 nsg_based = nsg_based or kind == "NSG"
                 covered.append(f"{name} ({'; '.join(_describe(fl, kind) for fl in cover if _ta(fl))})")
         if uncovered:
-            yield Outcome("fail", _vnet_resource(v), f"{label}: no enabled flow log covers subnet(s) "
+            yield Outcome("fail", vnet_resource(v), f"{label}: no enabled flow log covers subnet(s) "
                           f"{', '.join(uncovered)} (no VNet flow log on the network, none on the subnet or its NSG)"
                           + (f"; without traffic analytics: {', '.join(no_ta)}" if no_ta else "")
                           + (f"; covered: {', '.join(covered)}" if covered else ""), remediation)
         elif no_ta:
-            yield Outcome("fail", _vnet_resource(v), f"{label}: flow logs without traffic analytics on subnet(s) "
+            yield Outcome("fail", vnet_resource(v), f"{label}: flow logs without traffic analytics on subnet(s) "
                           f"{', '.join(no_ta)}" + (f"; covered: {', '.join(covered)}" if covered else ""),
                           "Enable traffic analytics on the flow logs (a Log Analytics workspace), or replace NSG "
                           "flow logs with a virtual network flow log with traffic analytics.")
         else:
             note = (" (NSG flow logs retire on 30 September 2027: migrate to virtual network flow logs)"
                     if nsg_based else "")
-            yield Outcome("pass", _vnet_resource(v), f"{label}: every workload subnet is covered with traffic "
+            yield Outcome("pass", vnet_resource(v), f"{label}: every workload subnet is covered with traffic "
                           f"analytics: {', '.join(covered)}{note}")
 
 

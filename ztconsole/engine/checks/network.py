@@ -147,7 +147,7 @@ def _policy_resource(p: FirewallPolicy) -> Resource:
     return Resource("firewallPolicy", p.id, p.name or _leaf(p.id))
 
 
-def _firewall_resource(fw: AzureFirewall) -> Resource:
+def firewall_resource(fw: AzureFirewall) -> Resource:
     return Resource("azureFirewall", fw.id, fw.name or _leaf(fw.id))
 
 
@@ -328,7 +328,7 @@ def _classic_outcome(fw: AzureFirewall, bad: list[tuple[_ClassicRule, str]], pro
                       f"{fw.name!r}: {why}", fix)
     if not bad:
         unread = f" ({len(problems)} rules not read: {_listed(problems, 3)})" if problems else ""
-        yield Outcome("pass", _firewall_resource(fw), f"no classic rule collection of the firewall {what}{unread}")
+        yield Outcome("pass", firewall_resource(fw), f"no classic rule collection of the firewall {what}{unread}")
 
 
 def net004(ctx: CheckContext) -> Iterator[Outcome]:
@@ -749,7 +749,7 @@ def _vnets(ctx: CheckContext) -> list[VirtualNetwork]:
     return sorted(ctx.tenant.virtual_networks, key=lambda v: ((v.name or "").casefold(), v.id))
 
 
-def _vnet_resource(v: VirtualNetwork) -> Resource:
+def vnet_resource(v: VirtualNetwork) -> Resource:
     return Resource("virtualNetwork", v.id, v.name or _leaf(v.id))
 
 
@@ -775,7 +775,7 @@ def net009(ctx: CheckContext) -> Iterator[Outcome]:
     hubs = _firewall_vnets(ctx)
     fw_ips = {ip: fw for fw in ctx.tenant.firewalls for ip in fw.private_ip_addresses}
     for v in vnets:
-        res = _vnet_resource(v)
+        res = vnet_resource(v)
         is_hub = _key(v.id) in hubs
         bad: list[str] = []
         unsure: list[str] = []
@@ -985,7 +985,7 @@ def net012(ctx: CheckContext) -> Iterator[Outcome]:
         return
     public = _public_endpoints(ctx)
     for v in vnets:
-        res = _vnet_resource(v)
+        res = vnet_resource(v)
         endpoints = sorted(set(public.get(_key(v.id), [])))
         plan = v.ddos_protection_plan.id if v.ddos_protection_plan is not None else None
         protected = bool(plan) and v.enable_ddos_protection is not False
@@ -1171,7 +1171,7 @@ def net015(ctx: CheckContext) -> Iterator[Outcome]:
         yield Outcome("skip", ctx.tenant_resource, "no Azure Firewalls")
         return
     for fw in firewalls:
-        res = _firewall_resource(fw)
+        res = firewall_resource(fw)
         policy = fw.firewall_policy.id if fw.firewall_policy is not None else None
         if fw.has_classic_rules:
             counts = {"network": len(fw.network_rule_collections), "NAT": len(fw.nat_rule_collections),
