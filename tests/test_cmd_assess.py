@@ -142,6 +142,41 @@ def test_fail_on_counts_only_failures_at_or_above(tmp_path: Path) -> None:
     assert failing([f("fail", "critical")], "none") == []
 
 
+def test_only_the_emergency_accounts_sign_ins_are_read(tmp_path: Path, demo_json: dict[str, Any]) -> None:
+    """ZT-BG-007 judges the emergency accounts alone, so ``assess`` asks the sign-in log for theirs alone
+    (``userId``/``userPrincipalName eq``): a log it could not read whole (a large tenant's, or one with a
+    damaged record of someone else's) still judges them, as the whole log would."""
+    import argparse
+
+    from ztconsole.commands.source import load_source
+    from ztconsole.demo import demo_dir
+
+    root = tmp_path / "t"
+    shutil.copytree(demo_dir(), root)
+    log = root / "graph" / "v1.0" / "auditLogs" / "signIns.json"
+    items = json.loads(log.read_text(encoding="utf-8"))
+    someone = next(i["userId"] for i in items if not i["userPrincipalName"].startswith("bg-"))
+    items.append({"id": "damaged", "userId": someone, "createdDateTime": "not a time", "status": "?"})
+    log.write_text(json.dumps(items), encoding="utf-8")
+
+    args = argparse.Namespace(demo=False, tenant_dir=str(root), config=None, command="assess")
+    whole = load_source(args, io.StringIO(), keys=["users", "sign_ins"])
+    assert whole.status("sign_ins") == "partial"  # the damaged record, when everything is read
+    scoped = load_source(args, io.StringIO(), keys=["users", "sign_ins"], break_glass_sign_ins=True)
+    assert scoped.status("sign_ins") == "ok"
+    bg = {u.id for u in scoped.break_glass_users()}
+    assert len(bg) >= 2
+    assert sorted(s.id for s in scoped.sign_ins) == sorted(s.id for s in whole.sign_ins if s.user_id in bg)
+
+    code, out, err = cli("assess", "--tenant-dir", str(root), "--format", "json", "--fail-on", "none")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["incomplete"] == []
+    def bg007(d: dict[str, Any]) -> list[Any]:
+        return [f for f in d["findings"] if f["check"] == "ZT-BG-007"]
+    assert bg007(doc) == bg007(demo_json) and {f["status"] for f in bg007(doc)} != {"error"}
+
+
 def test_bad_fail_on_is_usage() -> None:
     code, _, err = cli("assess", "--demo", "--fail-on", "severe")
     assert code == 2 and "--fail-on" in err

@@ -125,6 +125,37 @@ def test_other_layouts_are_read_as_text_as_before(tmp_path: Path, text: str) -> 
     assert got.raws == expected.raws and got.rows == expected.rows
 
 
+@pytest.mark.parametrize("odd", [
+    None,
+    '{"id":"dup","id":"last","userId":"u9"}',  # a repeated key: the last one counts, as json.loads has it
+    '{"id":"nan","n":NaN}',  # what json.loads takes and msgspec does not
+    '{"id":"big","n":1e400}',
+    '{"id":"\\ud800 lone surrogate"}',
+    '[1, 2]', '"a string"', 'null',  # not an object: a row of nothing
+    '{"id":"deep","x":' + "[" * 3000 + "]" * 3000 + "}",  # too deep for either: the item is named
+], ids=["plain", "repeated-key", "nan", "huge-number", "lone-surrogate", "array", "string", "null", "too-deep"])
+def test_rows_are_the_fields_of_each_item_decoded_whole(tmp_path: Path, odd: str | None) -> None:
+    """The rows (the fields ``$filter`` and look-ups use) are decoded a thousand items at a time without the
+    rest of each item; they must be what decoding each item whole gives, and an item neither can decode is
+    named as before."""
+    from ztconsole.emulator.store import row_of
+
+    texts = [json.dumps(i, ensure_ascii=False, separators=(",", ":")) for i in ITEMS * 300]
+    if odd is not None:
+        texts.insert(1100, odd)  # in the second thousand
+    path = tmp_path / "users.json"
+    path.write_text("[\n" + ",\n".join(texts) + "\n]\n", encoding="utf-8")
+    coll, _ = read_file(path, "users.json")
+    assert isinstance(coll, Collection)
+    try:
+        expected = [row_of(json.loads(t)) for t in texts]
+    except RecursionError:
+        with pytest.raises(StoreError, match="users.json: item 1101 is not valid JSON"):
+            _ = coll.rows
+        return
+    assert coll.rows == expected
+
+
 def test_a_file_that_is_not_utf8_is_refused_naming_it(tmp_path: Path) -> None:
     root = tenant(tmp_path, lines_text(ITEMS).encode().replace("Zo\u00eb".encode(), b"Zo\xff"))
     with pytest.raises(StoreError, match=r"graph/v1.0/users.json: cannot read: 'utf-8' codec can't decode"):

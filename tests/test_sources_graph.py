@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
@@ -274,6 +275,31 @@ async def test_max_items_stops_paging(tiny_emu: Emulator) -> None:
         pages = await read_all(reader, BY_KEY["sign_ins"], options=ReadOptions(max_items=4))
     assert [len(p) for p in pages] == [3, 3]
     assert len(graph_requests(tiny_emu, "/v1.0/auditLogs/signIns")) == 2
+
+
+async def test_signins_of_named_accounts_only(tmp_path: Path) -> None:
+    """``assess`` reads only the emergency accounts' sign-ins: by object id (userId eq) or UPN
+    (userPrincipalName eq, case-insensitive, quotes doubled), ANDed with the window."""
+    bg = "1f0e3d2c-0000-4000-8000-000000000001"
+    signins = [{"id": f"s{i}", "createdDateTime": f"2026-11-{10 + i:02d}T08:00:00Z", "userId": uid,
+                "userPrincipalName": upn}
+               for i, (uid, upn) in enumerate([(bg, "bg1@contoso.onmicrosoft.com"),
+                                               ("u2", "o'brien@contoso.onmicrosoft.com"),
+                                               ("u3", "alice@contoso.com"), (bg, "bg1@contoso.onmicrosoft.com"),
+                                               ("u3", "alice@contoso.com")])]
+    emu = Emulator(write_tenant(tmp_path, {"graph/v1.0/auditLogs/signIns.json": signins}), token=TOKEN,
+                   page_size=3)
+    options = ReadOptions(signins_of=(bg, "O'Brien@contoso.onmicrosoft.com"),
+                          signins_since=datetime(2026, 11, 11, tzinfo=UTC))
+    async with reader_for(emu) as reader:
+        items = flat(await read_all(reader, BY_KEY["sign_ins"], options=options))
+        assert ids(items) == ["s1", "s3"]  # s0 is before the window; s2 and s4 are someone else's
+        query = graph_requests(emu, "/v1.0/auditLogs/signIns")[0].query
+        assert (f"$filter=(userId eq '{bg}' or userPrincipalName eq 'O''Brien@contoso.onmicrosoft.com') and "
+                "createdDateTime ge 2026-11-11T00:00:00Z") in unquote(query)
+        emu.requests.clear()
+        assert await read_all(reader, BY_KEY["sign_ins"], options=ReadOptions(signins_of=())) == []
+        assert graph_requests(emu, "/v1.0/auditLogs/signIns") == []  # no account: no request at all
 
 
 # --- singletons ----------------------------------------------------------------------------------

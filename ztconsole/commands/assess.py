@@ -65,7 +65,7 @@ def assess(args: argparse.Namespace, err: TextIO) -> Assessment:
         from ztconsole.report.base import Assessment
     settings = check_settings(args)
     keys = tuple(dict.fromkeys(k for check in REGISTRY for k in check.datasets))
-    tenant = load_source(args, err, keys=keys)
+    tenant = load_source(args, err, keys=keys, break_glass_sign_ins=True)  # ZT-BG-007 reads no one else's
     with gc_paused():  # the checks build many objects and little cyclic garbage (as the loaders do)
         findings = run_all(CheckContext(tenant, settings=settings, source_args=source_args(args)))
     rec = recording(args)

@@ -64,8 +64,14 @@ def device_code_prompt(err: TextIO) -> Callable[[str], None]:
 
 
 def load_source(args: argparse.Namespace, err: TextIO, *, keys: Sequence[str] | None = None,
-                recorder: Any = None, after: Callable[[Any, Any], Any] | None = None) -> Any:
+                recorder: Any = None, after: Callable[[Any, Any], Any] | None = None,
+                break_glass_sign_ins: bool = False) -> Any:
     """The tenant of a command's source (only ``keys``, if given).
+
+    ``break_glass_sign_ins``: read only the sign-ins of the declared emergency access accounts (the
+    tenant's ``info.break_glass``: ``tenant.toml`` or the config file), for a command that judges no one
+    else's (``assess``): the whole log of a large tenant is long to read, and beyond the live bound it would
+    be partial, leaving those accounts unjudged.
 
     ``after(stack, tenant)``, a coroutine function, runs with the stack still open (for requests beyond the
     reads, such as What If): then ``(tenant, its result)`` is returned. Raises what cannot be read
@@ -90,15 +96,20 @@ def load_source(args: argparse.Namespace, err: TextIO, *, keys: Sequence[str] | 
         opening = open_live(profile, break_glass=cfg.break_glass_for(profile),
                             signin_days=getattr(args, "signin_days", 30), on_device_code=device_code_prompt(err),
                             keys=wanted)
-    return asyncio.run(_with_stack(opening, wanted, recorder, after))
+    return asyncio.run(_with_stack(opening, wanted, recorder, after, break_glass_sign_ins))
 
 
 async def _with_stack(opening: Any, keys: list[str] | None, recorder: Any,
-                      after: Callable[[Any, Any], Any] | None) -> Any:
+                      after: Callable[[Any, Any], Any] | None, break_glass_sign_ins: bool = False) -> Any:
+    from dataclasses import replace
+
     from ztconsole.sources.loader import Loader
 
     async with await opening as stack:
-        tenant = await Loader(stack.readers, stack.info, options=stack.options, recorder=recorder).load(keys)
+        options = stack.options
+        if break_glass_sign_ins:
+            options = replace(options, signins_of=tuple(dict.fromkeys(stack.info.break_glass)))
+        tenant = await Loader(stack.readers, stack.info, options=options, recorder=recorder).load(keys)
         return tenant if after is None else (tenant, await after(stack, tenant))
 
 

@@ -1,7 +1,8 @@
 """The OData query options the emulator understands: ``$filter`` (a fixed set of forms), ``$select`` and
 opaque ``$skiptoken`` values, with the one page cut both APIs page by (:func:`page_cut`).
 
-``$filter`` forms: ``id``/``principalId``/``userId``/``roleDefinitionId`` ``eq 'value'``,
+``$filter`` forms: ``id``/``principalId``/``userId``/``userPrincipalName``/``roleDefinitionId`` ``eq 'value'``
+(case-insensitive),
 ``tags/any(t:t eq 'X')``, ``createdDateTime ge|le|gt|lt <RFC 3339>``, joined with ``and``/``or`` and
 parentheses. Anything else raises :class:`FilterError` naming the clause.
 """
@@ -19,7 +20,8 @@ from urllib.parse import quote
 
 from .wire import Req
 
-EQ_FIELDS: dict[str, str] = {n.lower(): n for n in ("id", "principalId", "userId", "roleDefinitionId")}
+EQ_FIELDS: dict[str, str] = {n.lower(): n for n in ("id", "principalId", "userId", "userPrincipalName",
+                                                     "roleDefinitionId")}
 DATE_FIELDS: dict[str, str] = {"createddatetime": "createdDateTime"}
 DATE_OPS = ("ge", "le", "gt", "lt")
 LAMBDA_FIELDS: dict[str, str] = {"tags": "tags"}

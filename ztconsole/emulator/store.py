@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+import msgspec
+
 from ztconsole.datasets import DataSet
 from ztconsole.gcpause import gc_paused
 from ztconsole.jsonscan import JsonArrayError, crash_reason, iter_json_array_spans, skip_ws
@@ -61,6 +63,38 @@ Signature = tuple[int, int, int, int]
 
 class StoreError(Exception):
     """A file of the tenant directory cannot be served; ``str()`` names the file and the problem."""
+
+
+class _Row(msgspec.Struct):
+    """An item's :data:`FIELDS`, decoded without the rest of it (msgspec skips what no field names)."""
+
+    id: Any = None
+    name: Any = None
+    userPrincipalName: Any = None  # noqa: N815 - the wire names
+    principalId: Any = None  # noqa: N815
+    userId: Any = None  # noqa: N815
+    roleDefinitionId: Any = None  # noqa: N815
+    createdDateTime: Any = None  # noqa: N815
+    tags: Any = None
+    odata_type: Any = msgspec.field(default=None, name="@odata.type")
+
+
+_ROWS = msgspec.json.Decoder(list[_Row])
+
+
+def rows_of(texts: Sequence[str | bytes]) -> list[tuple[Any, ...]] | None:
+    """The rows of items given as JSON texts, decoded together (the fields only); None when msgspec refuses
+    any of them (not an object, a number it does not take, ...): :func:`row_of` of ``json.loads`` then
+    decides, item by item, as it always did."""
+    joined = b",".join([t if isinstance(t, bytes) else t.encode("utf-8", "surrogatepass") for t in texts])
+    try:
+        decoded = _ROWS.decode(b"[" + joined + b"]")
+    except (msgspec.DecodeError, UnicodeError, RecursionError):  # the item-by-item path names the item
+        return None
+    if len(decoded) != len(texts):  # an item text that held more than one value
+        return None
+    return [(r.id, r.name, r.userPrincipalName, r.principalId, r.userId, r.roleDefinitionId, r.createdDateTime,
+             r.tags, r.odata_type) for r in decoded]
 
 
 def row_of(obj: Any) -> tuple[Any, ...]:
@@ -244,6 +278,10 @@ class Collection:
             rows = []
             for start in range(0, len(self), _ROWS_AT_ONCE):
                 texts = self.texts(range(start, min(start + _ROWS_AT_ONCE, len(self))))
+                fast = rows_of(texts)
+                if fast is not None:
+                    rows += fast
+                    continue
                 for i, raw in enumerate(texts, start):
                     try:
                         rows.append(row_of(json.loads(raw)))

@@ -62,7 +62,7 @@ from ztconsole.model.ca import (
     ConditionalAccessConditionSet,
     ConditionalAccessPolicy,
 )
-from ztconsole.model.directory import DeviceDetail, SignIn, User
+from ztconsole.model.directory import OBJECT_ID, DeviceDetail, SignIn, User
 from ztconsole.model.tenant import Tenant
 
 __all__ = [
@@ -92,7 +92,6 @@ _TRUST_TYPES = {
     "azure ad registered": "Workplace", "microsoft entra registered": "Workplace", "workplace": "Workplace",
 }
 _RISK = ("none", "low", "medium", "high")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 _DIR_SYNC_ROLE = "d29b2b05-8046-44ba-8758-1e26182fcf32"  # Directory Synchronization Accounts
 _SERVICE_WORDS = re.compile(r"service[ -]?account|\bsvc\b|non-?interactive", re.IGNORECASE)
@@ -173,7 +172,7 @@ def _risk(si: SignIn) -> str:
 
 def _app(si: SignIn) -> str:
     for value in (si.resource_id, si.app_id):
-        if value and _GUID.match(value.strip()):
+        if value and OBJECT_ID.match(value.strip()):
             return value.strip().lower()
     return "All"
 

@@ -8,6 +8,7 @@ strings are interned and identical nested parts are shared between sign-ins.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -23,6 +24,9 @@ from ztconsole.model.wire import (
     polymorphic,
     share,
 )
+
+#: A directory object id (a GUID), as Graph writes it: what tells an id from a name or a UPN.
+OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 __all__ = [
     "AAD_PREMIUM",

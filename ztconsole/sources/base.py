@@ -25,10 +25,14 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
     """How much to read. ``signins_since``: the start of the sign-in window (None: everything);
-    ``max_items``: a bound for unbounded logs (sign-ins), never applied silently: the loader marks a data
-    set partial when it is reached."""
+    ``signins_of``: only the sign-ins of these accounts, each an object id or a user principal name (None:
+    every account's; empty: none, nothing is requested), which a command that judges only some accounts
+    (``assess``: the emergency access accounts) reads instead of the whole log; ``max_items``: a bound for
+    unbounded logs (sign-ins), never applied silently: the loader marks a data set partial when it is
+    reached."""
 
     signins_since: datetime | None = None
+    signins_of: tuple[str, ...] | None = None
     max_items: int | None = None
 
 

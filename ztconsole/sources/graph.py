@@ -61,6 +61,7 @@ from msgraph_core.middleware import GraphTelemetryHandler
 from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 
 from ztconsole.datasets import DataSet
+from ztconsole.model.directory import OBJECT_ID
 from ztconsole.sources import errors
 from ztconsole.sources.base import LOOPBACK_HOSTS, ReaderCredential, ReadOptions, select_for
 from ztconsole.sources.paging import json_body, pages
@@ -246,6 +247,8 @@ class GraphReader:
         ``options.max_items`` no further page is requested once that many items were yielded.
         """
         self._check(ds, parent)
+        if ds.key == "sign_ins" and options.signins_of == ():
+            return  # the sign-ins of no account: nothing to ask for
         url = self.url(ds, parent=parent, options=options)
         async for page in pages(url, self._get_json, link=_NEXT_LINK, max_items=options.max_items):
             yield page
@@ -485,8 +488,18 @@ def _query(ds: DataSet, options: ReadOptions) -> str:
     top = page_size(ds)
     if top:
         params.append(("$top", str(top)))
-    if ds.key == "sign_ins" and options.signins_since is not None:
-        params.append(("$filter", f"createdDateTime ge {_iso_z(options.signins_since)}"))
+    if ds.key == "sign_ins":
+        clauses = []
+        if options.signins_of:
+            # signIn supports $filter eq on userId and userPrincipalName (Graph reference, signIn resource)
+            clauses.append(" or ".join(f"{'userId' if OBJECT_ID.match(ref) else 'userPrincipalName'} eq "
+                                       f"'{ref.replace(chr(39), chr(39) * 2)}'" for ref in options.signins_of))
+            if len(options.signins_of) > 1:
+                clauses[0] = f"({clauses[0]})"
+        if options.signins_since is not None:
+            clauses.append(f"createdDateTime ge {_iso_z(options.signins_since)}")
+        if clauses:
+            params.append(("$filter", " and ".join(clauses)))
     return "&".join(f"{k}={quote(v, safe=',:')}" for k, v in params)
 
 

@@ -162,8 +162,13 @@ class Loader:
                 await pages.aclose()  # type: ignore[attr-defined]
                 if self.recorder is not None:
                     self.recorder.collection(ds, sub, "", [], last=True)
-        return _finish(ds, tuple(items), len(items), issues, problems, bounded,
-                       self.options.max_items, total_parts=len(subs))
+        result = _finish(ds, tuple(items), len(items), issues, problems, bounded,
+                         self.options.max_items, total_parts=len(subs))
+        scope = self.options.signins_of
+        if ds.key == "sign_ins" and scope is not None and result.status == "ok":
+            # complete for what was asked, which is not the whole log: say so wherever the status shows
+            result.message = f"only the sign-ins of {len(scope)} named account(s): {', '.join(scope) or 'none'}"
+        return result
 
     async def _load_single(self, ds: DataSet, reader: Reader) -> DataSetResult:
         cls = ds.model_class()

@@ -18,6 +18,7 @@ from ztconsole.model.ca import (
     USER_ACTION_REGISTER_DEVICE,
     USER_ACTION_REGISTER_SECURITY_INFO,
 )
+from ztconsole.model.directory import OBJECT_ID
 
 __all__ = [
     "CLIENT_APPS",
@@ -67,7 +68,7 @@ UNKNOWN_COUNTRY = "ZZ"
 ENABLED = "enabled"
 REPORT_ONLY = "enabledForReportingButNotEnforced"
 
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+GUID = OBJECT_ID
 AUTH_CONTEXT = re.compile(r"^c([1-9]|[1-9][0-9])$")
 COUNTRY = re.compile(r"^[A-Z]{2}$")
 
