@@ -36,6 +36,7 @@ __all__ = ["Action", "ACTIONS", "BY_ID", "BY_TARGET", "SCOPES", "Guarded", "allo
 
 SCOPES: dict[str, str] = {
     "app": "Everywhere",
+    "table": "Tables",
     "datasets": "Data sets",
     "modal": "Dialogs",
 }
@@ -74,6 +75,15 @@ ACTIONS: tuple[Action, ...] = (
            "Search these actions by name and run one.", palette=False),
     Action("app.suspend", "ctrl+z", "Suspend", "suspend_process",
            "Suspend the console to the shell, from anywhere; fg brings it back.", footer=False, priority=True),
+    Action("table.cursor_up", "up,k", "Up", "cursor_up", "Move to the row above.", footer=False, palette=False),
+    Action("table.cursor_down", "down,j", "Down", "cursor_down", "Move to the row below.", footer=False,
+           palette=False),
+    Action("table.page_up", "pageup", "Page up", "page_up", "Move a screen up.", footer=False, palette=False),
+    Action("table.page_down", "pagedown", "Page down", "page_down", "Move a screen down.", footer=False,
+           palette=False),
+    Action("table.first", "home,g", "First", "first", "Move to the first row.", footer=False, palette=False),
+    Action("table.last", "end,G", "Last", "last", "Move to the last row.", footer=False, palette=False),
+    Action("table.select", "enter", "Details", "select", "Open the row under the cursor.", palette=False),
     Action("datasets.details", "enter", "Details", "select_cursor",
            "Show the data set's status, files and every malformed item (file and JSON path)."),
     Action("modal.close", "escape,q", "Close", "dismiss", "Close the dialog."),
