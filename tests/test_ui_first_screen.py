@@ -333,7 +333,9 @@ async def test_dangerous_actions_are_hidden_and_inert_when_read_only(
 def test_registry_is_consistent() -> None:
     ids = [a.id for a in actions.ACTIONS]
     assert len(ids) == len(set(ids))
-    owners = {"app": ZtApp, "datasets": DataSetTable, "modal": HelpScreen}
+    from ztconsole.ui.vtable import VirtualTable
+
+    owners = {"app": ZtApp, "datasets": DataSetTable, "modal": HelpScreen, "table": VirtualTable}
     for action in actions.ACTIONS:
         assert action.scope in actions.SCOPES, action.id
         assert callable(getattr(owners[action.scope], f"action_{action.target}", None)), action.id
@@ -344,6 +346,7 @@ def test_registry_is_consistent() -> None:
     for scope in actions.SCOPES:  # one action per key within a scope
         assert len(keys(scope)) == len(set(keys(scope))), scope
     assert not set(keys("datasets")) & set(keys("app"))  # the table must not shadow an app key
+    assert not set(keys("table")) & set(keys("app"))
     assert [b.id for b in actions.bindings("app")] == [a.id for a in actions.ACTIONS if a.scope == "app"]
 
 

@@ -44,9 +44,14 @@ def _run(args: argparse.Namespace, *, on_first_frame: Callable[[], object]) -> i
         source = LiveSource(profile, break_glass=cfg.break_glass_for(profile))
         badge = "LIVE"
         theme = args.theme or profile.theme or cfg.ui.theme
+    from ztconsole.commands.source import source_args, threshold_values
+    from ztconsole.ui.analysis import Analysis
     from ztconsole.ui.app import run_console
+
+    analysis = Analysis(thresholds=threshold_values(args), source_args=source_args(args),
+                        break_glass=() if rec is not None else cfg.break_glass_for(profile))
 
     # refresh re-reads a live tenant; a recording does not change by itself
     return run_console(source, badge=badge, read_only=True, theme=theme, user_themes=themes_dir(os.environ),
                        keymap=cfg.keymap, refresh_interval=cfg.ui.refresh_interval if badge == "LIVE" else None,
-                       on_first_frame=on_first_frame)
+                       on_first_frame=on_first_frame, analysis=analysis)

@@ -166,14 +166,20 @@ def source_args(args: argparse.Namespace) -> tuple[str, ...]:
 
 def check_settings(args: argparse.Namespace) -> Settings:
     """The checks' limits: the config file's ``[thresholds]`` mapped by name (see the module)."""
+    from ztconsole.engine.checks.base import settings_from
+
+    return settings_from(threshold_values(args))
+
+
+def threshold_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The config file's ``[thresholds]`` by name, for a live profile, and for a recording only when
+    ``--config`` names a file (a recording's verdicts are otherwise reproducible anywhere); no engine import
+    (the console passes them on before its first frame)."""
     import dataclasses
 
-    from ztconsole.engine.checks.base import Settings
-
     if recording(args) is not None and getattr(args, "config", None) is None:
-        return Settings()
+        return {}
     from ztconsole import config as cfgmod
 
     thresholds = cfgmod.load_config(args.config, env=os.environ).thresholds
-    names = {f.name for f in dataclasses.fields(thresholds)}
-    return Settings(**{f.name: getattr(thresholds, f.name) for f in dataclasses.fields(Settings) if f.name in names})
+    return {f.name: getattr(thresholds, f.name) for f in dataclasses.fields(thresholds)}

@@ -43,11 +43,12 @@ from textual.screen import Screen
 from ztconsole import exitcodes
 from ztconsole.safetext import bug_report
 from ztconsole.ui import actions
-from ztconsole.ui.header import BADGES
+from ztconsole.ui.analysis import Analysis
+from ztconsole.ui.header import BADGES, LoadClock
 from ztconsole.ui.panes import PANES, Pane
 from ztconsole.ui.safe import clean
 from ztconsole.ui.store import TenantSource, TenantStore
-from ztconsole.ui.theme import DEFAULT_THEME, load_themes
+from ztconsole.ui.theme import first_theme, load_themes
 
 if TYPE_CHECKING:
     from textual.app import AutopilotCallbackType
@@ -104,8 +105,10 @@ class ZtApp(actions.Guarded, App[int]):
         keymap: Mapping[str, str] | None = None,
         refresh_interval: float | None = None,
         on_first_frame: Callable[[], object] | None = None,
+        analysis: Analysis | None = None,
     ) -> None:
-        """``badge`` is one of :data:`BADGES`; ``clock`` times the loads (tests pass a constant one);
+        """``badge`` is one of :data:`BADGES`; ``theme`` is the user's choice (None: the source's own, see
+        :func:`~ztconsole.ui.theme.first_theme`); ``clock`` times the loads (tests pass a constant one);
         ``keymap`` maps action ids to keys (``{"app.quit": "ctrl+q"}``, the config's ``[keymap]``);
         ``refresh_interval`` reloads that many seconds after each load has finished (None: never);
         ``on_first_frame`` is called once the first frame is on screen, before the first load starts (what
@@ -121,6 +124,10 @@ class ZtApp(actions.Guarded, App[int]):
         self.store = TenantStore(tenant, clock=clock, refresh_interval=refresh_interval,
                                  may_refresh=self._may_refresh)
         """The tenant's data and its one load; panes read it and hear from it."""
+        self.load_clock = LoadClock(self)
+        """When the last load ended and whether it was throttled: every pane's header shows it."""
+        self.analysis: Analysis = analysis or Analysis()
+        """The checks' findings on each loaded tenant, computed once per load (see :mod:`ztconsole.ui.analysis`)."""
         self.keymap: Mapping[str, str] = MappingProxyType(dict(keymap or {}))
         """The user's keys by action id, over the registry's (what the help and the palette show)."""
         self.set_keymap(dict(self.keymap))
@@ -135,8 +142,8 @@ class ZtApp(actions.Guarded, App[int]):
         """What an unhandled exception left to tell the user (see :meth:`_fatal_error`)."""
         for t in themes.themes:
             self.register_theme(t)
-        self._unknown_theme = theme if theme and theme not in self.available_themes else None
-        self._set_first_theme(DEFAULT_THEME if theme is None or self._unknown_theme else theme)
+        first, self._theme_warning = first_theme(theme, badge, self.available_themes)
+        self._set_first_theme(first)
 
     def _set_first_theme(self, name: str) -> None:
         """Make ``name`` the theme before the app runs. Nothing is styled yet, so its colours go straight
@@ -167,9 +174,8 @@ class ZtApp(actions.Guarded, App[int]):
     def on_mount(self) -> None:
         for problem in self._theme_problems:
             self.notify(f"Theme skipped: {clean(problem)}", severity="warning", markup=False)
-        if self._unknown_theme:
-            self.notify(f"Unknown theme {clean(self._unknown_theme)!r}; using {DEFAULT_THEME}.",
-                        severity="warning", markup=False)
+        if self._theme_warning:
+            self.notify(self._theme_warning, severity="warning", markup=False)
         # after fg the terminal shows an empty alternate screen: paint all of it, not just what changed
         self.app_resume_signal.subscribe(self, self._repaint)
         self.store.subscribe(self)
@@ -207,7 +213,11 @@ class ZtApp(actions.Guarded, App[int]):
     def on_tenant_store_loaded(self, _message: TenantStore.Loaded) -> None:
         self._close_sign_in()  # data arrives: signed in
 
-    def on_tenant_store_finished(self, _message: TenantStore.Finished) -> None:
+    def on_tenant_store_started(self, _message: TenantStore.Started) -> None:
+        self.load_clock.started()
+
+    def on_tenant_store_finished(self, message: TenantStore.Finished) -> None:
+        self.load_clock.finished(message.tenant.results.values())
         self._close_sign_in()  # a sign-in that failed or timed out: the rows say so
 
     def _close_sign_in(self) -> None:
@@ -379,7 +389,8 @@ def _force_exit(code: int, tty: tuple[int, list[Any]] | None) -> None:
 
 def run_console(source: TenantSource, *, badge: str, read_only: bool = True, theme: str | None = None,
                 user_themes: Path | None = None, keymap: Mapping[str, str] | None = None,
-                refresh_interval: float | None = None, on_first_frame: Callable[[], object] | None = None) -> int:
+                refresh_interval: float | None = None, on_first_frame: Callable[[], object] | None = None,
+                analysis: Analysis | None = None) -> int:
     """Run the console on ``source`` until the user quits or a signal ends it; the process exit code
     (0 after a quit, 128 + the signal after SIGTERM or SIGHUP). ``keymap``, ``refresh_interval`` and
     ``on_first_frame`` (what start-up put off until the first frame is on screen: the command line pauses
@@ -391,7 +402,7 @@ def run_console(source: TenantSource, *, badge: str, read_only: bool = True, the
     :class:`~ztconsole.sources.stack.LiveSource`) is read.
     """
     app = ZtApp(source, badge=badge, read_only=read_only, theme=theme, user_themes=user_themes, keymap=keymap,
-                refresh_interval=refresh_interval, on_first_frame=on_first_frame)
+                refresh_interval=refresh_interval, on_first_frame=on_first_frame, analysis=analysis)
     if os.environ.get("ZTCONSOLE_DEBUG") != "1":
         # asyncio's complaints (a task left pending by a crash) would only scribble over the screen or
         # bury the one line a crash prints

@@ -20,8 +20,8 @@ its own, so ``shlex.split`` gives the arguments back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
@@ -121,6 +121,12 @@ class Settings:
     segment_warn_prefix: int = 24  # ZT-PA-002: ... wider than this prefix warns
     segment_warn_ports: int = 10  # ZT-PA-002: a port range of more ports than this warns
     quick_access_warn_addresses: int = 65_536  # ZT-PA-006: Quick Access publishing more addresses warns
+
+
+def settings_from(values: Mapping[str, Any]) -> Settings:
+    """The settings named in ``values`` (the config's ``[thresholds]`` by name); other names are not ours."""
+    names = {f.name for f in fields(Settings)}
+    return Settings(**{k: v for k, v in values.items() if k in names})
 
 
 class CheckContext:
