@@ -10,7 +10,9 @@ and measures, for :class:`ztconsole.ui.vtable.VirtualTable` and for ``DataTable`
 * key-down: ``--keys`` presses of the down key, then as many of the up key from the end of the table (both
   ends of 50,000 rows), each timed from posting the key event to the app (the way a terminal's key arrives)
   until the table has moved its cursor and rendered a line of the new frame (the compositor asks the table
-  for its lines only when it paints); p50, p95 and max.
+  for its lines only when it paints); p50, p95 and max. Each key is posted after a random wait within a frame
+  (Textual paints on a 60 Hz timer, so a key waits up to 16.7 ms for the next frame whatever the widget):
+  keys posted right after the previous paint would all be measured at the same, worst, phase.
 
 The rows are those of a sign-in log: five columns of text, 50,000 rows (``--rows``). The medians of the rounds
 are printed with the ratio of the stock table to ours.
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import random
 import statistics
 import time
 from typing import Any
@@ -100,8 +103,14 @@ class Bench(App[None]):
             yield table
 
 
+_PHASE = random.Random(20261207)
+
+
 async def key_latency(app: App[None], table: Any, key: str) -> float:
     timing: Timing = table.timing
+    # a key arrives at any moment of Textual's frame (it paints at most 60 times a second): without a
+    # random wait each key would be posted just after the frame that showed the last one
+    await asyncio.sleep(_PHASE.uniform(0, 1 / 60))
     timing.moved = timing.painted = None
     started = time.perf_counter()
     app.post_message(events.Key(key, None))
