@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -81,6 +80,14 @@ def test_console_over_ssh_visits_every_pane_and_leaves_nothing_behind(tmp_path: 
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", session).stdout
 
+    def showing(title: str) -> bool:
+        """The breadcrumb under the header ends with ``title`` (the pane shown; earlier ones come before)."""
+        return any(line.split("›")[-1].strip().startswith(title) for line in screen().splitlines()[1:3])
+
+    def bar_open() -> bool:
+        """The command bar's prompt line (``:`` at the start) is among the last lines."""
+        return any(line.lstrip().startswith(":") for line in screen().splitlines()[-3:])
+
     home = tmp_path / "home"  # the marker: the console's command line names its (empty) config file in it
     home.mkdir()
     (home / "config.toml").write_text("")
@@ -105,10 +112,10 @@ def test_console_over_ssh_visits_every_pane_and_leaves_nothing_behind(tmp_path: 
         for pane in PANES:
             alias = pane.ALIASES[0] if getattr(pane, "ALIASES", ()) else pane.ID
             tmux("send-keys", "-t", session, ":")
-            time.sleep(0.2)
+            assert wait_for(bar_open, 10), f"':' did not open the command bar:\n{screen()}"
             tmux("send-keys", "-t", session, "-l", alias)
             tmux("send-keys", "-t", session, "Enter")
-            assert wait_for(lambda pane=pane: pane.TITLE in screen(), 15), \
+            assert wait_for(lambda pane=pane: showing(pane.TITLE), 15), \
                 f":{alias} did not show the {pane.TITLE} pane at 80x24 over ssh:\n{screen()}"
         assert console_processes(str(home)), "the console is not running on the far side:\n" + screen()
         ssh_pids = subprocess.run(["pgrep", "-f", f"ssh -tt -p {port} "], capture_output=True, text=True).stdout.split()

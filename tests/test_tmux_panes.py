@@ -1,0 +1,87 @@
+"""A real terminal, every pane: ``ztconsole --demo`` under tmux at 80x24, visited pane by pane through the ``:``
+command bar, each checked on screen with ``capture-pane``, under the terminal types an SSH session brings
+(xterm-256color, screen-256color, linux with its 16 colours) and with ``NO_COLOR``; then ``:q`` ends it with
+status 0 and the terminal is given back (the alternate screen left, the shell's screen shown again)."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import wait_for
+
+pytestmark = pytest.mark.tmux
+
+TMUX = shutil.which("tmux")
+if TMUX is None and not os.environ.get("CI"):
+    pytest.skip("tmux is not installed (in CI it must be: .ci/run installs it)", allow_module_level=True)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize(("term", "no_color"), [("xterm-256color", False), ("screen-256color", False),
+                                                ("linux", False), ("xterm-256color", True)],
+                         ids=["xterm-256color", "screen-256color", "linux", "NO_COLOR"])
+def test_every_pane_through_the_command_bar(tmp_path: Path, term: str, no_color: bool) -> None:
+    assert TMUX is not None, "tmux must be installed in CI"
+    from ztconsole.ui.panes import PANES
+
+    socket, session = f"ztconsole-panes-{os.getpid()}-{term}-{int(no_color)}", "panes"
+    exit_code = tmp_path / "exit-code"
+
+    def tmux(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([TMUX, "-L", socket, *args], capture_output=True, text=True, timeout=10)
+
+    def screen() -> str:
+        return tmux("capture-pane", "-p", "-t", session).stdout
+
+    def showing(title: str) -> bool:
+        """The breadcrumb under the header ends with ``title`` (the pane shown; earlier ones come before)."""
+        return any(line.split("›")[-1].strip().startswith(title) for line in screen().splitlines()[1:3])
+
+    def bar_open() -> bool:
+        """The command bar's prompt line (``:`` at the start) is among the last lines."""
+        return any(line.lstrip().startswith(":") for line in screen().splitlines()[-3:])
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZTCONSOLE_") and k != "NO_COLOR"}
+    env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
+               XDG_STATE_HOME=str(tmp_path / "state"))
+    prefix = "NO_COLOR=1 " if no_color else ""
+    console = shlex.join([sys.executable, "-m", "ztconsole", "--demo"])
+    command = (f"echo shell-before; TERM={term} {prefix}{console}; echo $? >{shlex.quote(str(exit_code))}; "
+               "echo shell-after; sleep 30")
+    started = subprocess.run(
+        [TMUX, "-L", socket, "-f", "/dev/null", "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+         "-c", str(REPO), command], capture_output=True, text=True, env=env, timeout=10)
+    assert started.returncode == 0, started.stderr
+    try:
+        assert wait_for(lambda: "Contoso" in screen() and "DEMO" in screen(), 30), f"no console:\n{screen()}"
+        assert wait_for(lambda: "queued" not in screen() and "loading" not in screen(), 30), screen()
+        for pane in PANES:
+            alias = pane.ALIASES[0] if getattr(pane, "ALIASES", ()) else pane.ID
+            tmux("send-keys", "-t", session, ":")
+            assert wait_for(bar_open, 10), f"':' did not open the command bar:\n{screen()}"
+            tmux("send-keys", "-t", session, "-l", alias)
+            tmux("send-keys", "-t", session, "Enter")
+            assert wait_for(lambda pane=pane: showing(pane.TITLE), 15), \
+                f":{alias} did not show the {pane.TITLE} pane ({term}):\n{screen()}"
+            shown = screen()
+            lines = shown.splitlines()
+            assert len(lines) <= 24 and all(len(line) <= 80 for line in lines), shown
+            assert "Traceback" not in shown and "\x1b" not in shown, shown
+        tmux("send-keys", "-t", session, ":")
+        assert wait_for(bar_open, 10), f"':' did not open the command bar:\n{screen()}"
+        tmux("send-keys", "-t", session, "-l", "q")
+        tmux("send-keys", "-t", session, "Enter")
+        assert wait_for(lambda: exit_code.exists() and "shell-after" in screen(), 10), screen()
+        assert exit_code.read_text().strip() == "0"
+        after = screen()
+        assert "shell-before" in after and "Contoso" not in after, after  # the alternate screen is gone
+    finally:
+        tmux("kill-server")
