@@ -26,7 +26,7 @@ async def take(out: Path, size: tuple[int, int] = (120, 36)) -> list[Path]:
     from ztconsole.ui.panes import PANES
 
     out.mkdir(parents=True, exist_ok=True)
-    app = ZtApp(RecordingSource(demo_dir()), badge="DEMO", clock=lambda: 0.0)  # type: ignore[arg-type]
+    app = ZtApp(RecordingSource(demo_dir()), badge="DEMO", clock=lambda: 0.0)
     written = []
     async with app.run_test(size=size) as pilot:
         await asyncio.wait_for(app.loaded.wait(), 60)
