@@ -42,8 +42,6 @@ from ztconsole.ui.safe import clean
 
 __all__ = ["Column", "Row", "VirtualTable"]
 
-ELLIPSIS = "…"
-
 Cell = str | Text | None
 
 
@@ -385,6 +383,12 @@ class VirtualTable(actions.Guarded, ScrollView, can_focus=True):
         self._widths_for = total
         return self._widths
 
+    @property
+    def _ellipsis(self) -> str:
+        from ztconsole.ui.status import glyph
+
+        return glyph(self.app, "ellipsis")
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         widths = self._column_widths(width)
@@ -426,7 +430,8 @@ class VirtualTable(actions.Guarded, ScrollView, can_focus=True):
                 used += 1
             cell = cells[c] if c < len(cells) else None
             part = cell.copy() if isinstance(cell, Text) else Text(clean(cell) if cell else "")
-            part.truncate(w, overflow="ellipsis")
+            if part.cell_len > w:
+                _cut(part, w, self._ellipsis)
             align = self.columns[c].align if c < len(self.columns) and len(widths) == len(self.columns) else "left"
             pad = w - part.cell_len
             if pad > 0:
@@ -443,6 +448,15 @@ class VirtualTable(actions.Guarded, ScrollView, can_focus=True):
         if used < total:
             strip = Strip([*strip, Segment(" " * (total - used), style)])
         return strip.crop(0, total)
+
+
+def _cut(part: Text, width: int, ellipsis: str) -> None:
+    """Cut ``part`` to ``width`` cells, ending with ``ellipsis`` (the theme's: "…", or "..." in ASCII)."""
+    if ellipsis == "…" or width <= len(ellipsis):
+        part.truncate(width, overflow="ellipsis" if ellipsis == "…" else "crop")
+        return
+    part.truncate(width - len(ellipsis), overflow="crop")
+    part.append(ellipsis)
 
 
 def _sort_key(cell: Cell) -> tuple[int, float, str]:
