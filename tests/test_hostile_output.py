@@ -115,7 +115,9 @@ async def test_console_shows_hostile_names_as_data(hostile: dict[str, Any]) -> N
         shown = screen_text(app)
         assert "Contoso" in shown.splitlines()[0]
         assert_inert(shown, "console")
-        table = app.query_one("#datasets")
+        await app.switch_mode("data")  # the console opens on the Overview; the data sets are on Data
+        await pilot.pause()
+        table = app.screen.query_one("#datasets")
         table.move_cursor(row=[ds.key for ds in _datasets()].index("named_locations"))
         await pilot.press("enter")
         await pilot.pause()

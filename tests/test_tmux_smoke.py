@@ -1,4 +1,5 @@
-"""A real terminal: ``ztconsole --demo`` under tmux shows the tenant and counts, and ``q`` ends it."""
+"""A real terminal: ``ztconsole --demo`` under tmux opens on the Overview (the tenant and its findings), shows
+the data sets' counts after ``:data``, and ``q`` ends it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ if TMUX is None and not os.environ.get("CI"):
 
 REPO = Path(__file__).resolve().parents[1]
 COUNT = re.compile(r"\s[1-9][\d,]*\s+(\d+\s+)?[✓◐] ")  # a non-zero count followed by its status
+FINDINGS = re.compile(r"\b[1-9][\d,]* findings: \d+ fail")  # the Overview, once the checks have run
 
 
 
@@ -52,10 +54,23 @@ def test_demo_console_in_tmux(tmp_path: Path) -> None:
             screen = tmux("capture-pane", "-p", "-t", session).stdout
             return "Contoso" in screen and COUNT.search(screen) is not None
 
-        assert wait_for(ready, 20), (
-            f"no tenant name and count within 20 s (exit code: "
+        def overview() -> bool:
+            nonlocal screen
+            screen = tmux("capture-pane", "-p", "-t", session).stdout
+            return "Contoso" in screen and FINDINGS.search(screen) is not None
+
+        # the console opens on the Overview: the checks' findings, then the Data pane's counts (:data)
+        assert wait_for(overview, 20), (
+            f"no tenant name and findings within 20 s (exit code: "
             f"{exit_code.read_text().strip() if exit_code.exists() else 'still running'})\n{screen}"
         )
+        assert "Maturity" in screen
+        tmux("send-keys", "-t", session, ":")
+        assert wait_for(lambda: any(line.lstrip().startswith(":") for line in
+                                    tmux("capture-pane", "-p", "-t", session).stdout.splitlines()[-3:]), 10)
+        tmux("send-keys", "-t", session, "-l", "data")
+        tmux("send-keys", "-t", session, "Enter")
+        assert wait_for(ready, 10), f"no data set counts after :data\n{screen}"
         assert "DEMO" in screen and "READ-ONLY" in screen
         tmux("send-keys", "-t", session, "q")
         assert wait_for(lambda: tmux("has-session", "-t", session).returncode != 0, 10), (

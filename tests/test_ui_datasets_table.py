@@ -9,7 +9,7 @@ import threading
 import time
 from typing import Any
 
-from test_ui_first_screen import SIZE, cell, loaded
+from test_ui_first_screen import SIZE, DataFirst, cell, loaded
 from ztconsole.datasets import BY_KEY, DATASETS
 from ztconsole.model.tenant import DataSetResult, LoadIssue, TenantInfo
 from ztconsole.ui.app import ZtApp
@@ -68,7 +68,7 @@ async def test_the_table_shows_what_a_fresh_table_would_through_a_load() -> None
         [("result", DataSetResult(fourth, "ok", (), 5))]
         + [("result", DataSetResult(ds.key, "ok", (), 1)) for ds in DATASETS[4:]],
     ]
-    app = ZtApp(source, badge="DEMO", clock=lambda: 0.0)  # type: ignore[arg-type]
+    app = DataFirst(source, badge="DEMO", clock=lambda: 0.0)  # type: ignore[arg-type]  # the Data pane shown
     async with app.run_test(size=SIZE) as pilot:
         source.go.release()
         await until(lambda: "loading" in cell(app, third, "status"))

@@ -7,6 +7,7 @@ import html
 import json
 import re
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,11 @@ from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 from ztconsole.tenantdir import DataSetResult, TenantDir, TenantInfo
 from ztconsole.tenantdir.reader import DEFAULT_WORKERS as MAX_CONCURRENT_LOADS
 from ztconsole.tenantdir.reader import read_all
-from ztconsole.ui import actions
+from ztconsole.ui import actions, header
 from ztconsole.ui.app import ZtApp
 from ztconsole.ui.datasets_view import DataSetTable
+from ztconsole.ui.panes import PANES
+from ztconsole.ui.panes.data import DataPane
 from ztconsole.ui.safe import clean, text
 from ztconsole.ui.screens import DetailsScreen, HelpScreen
 
@@ -66,9 +69,16 @@ def tenant_dir(tmp_path: Path) -> Path:
     return write_tenant(tmp_path / "tenant")
 
 
+class DataFirst(ZtApp):
+    """The console with the Data pane first: these tests are about the data sets' loading (the console
+    itself opens on the Overview, see test_ui_pane_overview.py)."""
+
+    PANES = (DataPane, *(pane for pane in PANES if pane is not DataPane))
+
+
 def make_app(path: Path, **kwargs: object) -> ZtApp:
     kwargs.setdefault("badge", "DEMO")
-    return ZtApp(TenantDir.open(path), clock=lambda: 0.0, **kwargs)  # type: ignore[arg-type]
+    return DataFirst(TenantDir.open(path), clock=lambda: 0.0, **kwargs)  # type: ignore[arg-type]
 
 
 def screen_text(app: ZtApp) -> str:
@@ -171,7 +181,7 @@ async def test_hostile_display_name_is_shown_literally(tmp_path: Path) -> None:
 
 async def test_rows_go_from_loading_to_counts(tenant_dir: Path) -> None:
     source = GatedSource(TenantDir.open(tenant_dir))
-    app = ZtApp(source, badge="DEMO", clock=lambda: 0.0)
+    app = DataFirst(source, badge="DEMO", clock=lambda: 0.0)
     async with app.run_test(size=SIZE) as pilot:
         first, last = DATASETS[0].key, DATASETS[-1].key
         # the first reads start on worker threads after the first frame: wait for them (a loaded machine
@@ -226,7 +236,7 @@ async def test_reader_exception_fails_its_row_and_the_rest_load(tenant_dir: Path
                 raise RuntimeError("disk on fire")
             return self.inner.read(ds)
 
-    app = ZtApp(Exploding(TenantDir.open(tenant_dir)), badge="OFFLINE", clock=lambda: 0.0)
+    app = DataFirst(Exploding(TenantDir.open(tenant_dir)), badge="OFFLINE", clock=lambda: 0.0)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(app)
         await pilot.pause()
@@ -257,7 +267,7 @@ async def test_malformed_item_is_partial_and_enter_lists_file_and_json_path(tena
 async def test_reload_reads_every_data_set_again(tenant_dir: Path) -> None:
     source = GatedSource(TenantDir.open(tenant_dir))
     source.gate.set()
-    app = ZtApp(source, badge="DEMO", clock=lambda: 0.0)
+    app = DataFirst(source, badge="DEMO", clock=lambda: 0.0)
     async with app.run_test(size=SIZE) as pilot:
         await loaded(app)
         (tenant_dir / BY_KEY["ca_policies"].file_path()).write_text(json.dumps(POLICIES[:3]))
@@ -280,8 +290,18 @@ async def test_help_lists_every_action_from_the_registry(tenant_dir: Path) -> No
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
         shown = screen_text(app)
+        assert "app.quit" in shown
+        # the whole list (it scrolls once the panes' own actions make it longer than the dialog)
+        from io import StringIO
+
+        from rich.console import Console
+        from textual.widgets import Static
+
+        console = Console(width=200, file=StringIO(), record=True)
+        console.print(app.screen.query_one("#help-keys", Static).content)
+        listed = console.export_text()
         for action in actions.ACTIONS:
-            assert action.id in shown
+            assert action.id in listed
         await pilot.press("q")  # closes the dialog, does not quit
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
@@ -316,7 +336,7 @@ async def test_dangerous_actions_are_hidden_and_inert_when_read_only(
     source.gate.set()
     for read_only, reads in ((True, len(DATASETS)), (False, 2 * len(DATASETS))):
         source.reads = 0
-        app = ZtApp(source, badge="OFFLINE", read_only=read_only, clock=lambda: 0.0)
+        app = DataFirst(source, badge="OFFLINE", read_only=read_only, clock=lambda: 0.0)
         async with app.run_test(size=SIZE) as pilot:
             await loaded(app)
             await pilot.pause()
@@ -335,7 +355,8 @@ def test_registry_is_consistent() -> None:
     assert len(ids) == len(set(ids))
     from ztconsole.ui.vtable import VirtualTable
 
-    owners = {"app": ZtApp, "datasets": DataSetTable, "modal": HelpScreen, "table": VirtualTable}
+    owners: dict[str, type] = {"app": ZtApp, "datasets": DataSetTable, "modal": HelpScreen, "table": VirtualTable}
+    owners.update({pane.ACTION_SCOPE: pane for pane in PANES})  # a pane's own actions run on the pane
     for action in actions.ACTIONS:
         assert action.scope in actions.SCOPES, action.id
         assert callable(getattr(owners[action.scope], f"action_{action.target}", None)), action.id
@@ -354,7 +375,7 @@ async def test_unknown_theme_falls_back_with_a_warning(tenant_dir: Path) -> None
     app = make_app(tenant_dir, theme="no-such-theme")
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
-        assert app.theme == "ztconsole-dark"
+        assert app.theme == "ztconsole-demo"  # the demo's own, as if no theme had been chosen
         assert "Unknown theme 'no-such-theme'" in screen_text(app)
 
 
@@ -403,7 +424,8 @@ def test_text_never_interprets_markup() -> None:
 # --- snapshots --------------------------------------------------------------------------------
 
 
-def test_snapshot_after_load(tenant_dir: Path, snap_compare) -> None:
+def test_snapshot_after_load(tenant_dir: Path, snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(header, "_now", lambda: datetime(2026, 11, 22, 10, 0, 0))  # "refreshed 10:00:00"
     app = make_app(tenant_dir)
 
     async def wait(pilot) -> None:
@@ -413,7 +435,8 @@ def test_snapshot_after_load(tenant_dir: Path, snap_compare) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=wait)
 
 
-def test_snapshot_details(tenant_dir: Path, snap_compare) -> None:
+def test_snapshot_details(tenant_dir: Path, snap_compare, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(header, "_now", lambda: datetime(2026, 11, 22, 10, 0, 0))
     app = make_app(tenant_dir)
 
     async def open_users(pilot) -> None:

@@ -8,14 +8,13 @@ import threading
 from pathlib import Path
 
 from test_live_loopback import TOKEN, start_emulator
-from test_ui_first_screen import SIZE, cell, screen_text
+from test_ui_first_screen import SIZE, DataFirst, cell, screen_text
 from ztconsole.config import parse_config
 from ztconsole.datasets import BY_KEY
 from ztconsole.demo import demo_dir
 from ztconsole.model.tenant import TenantInfo
 from ztconsole.sources.stack import LiveSource
 from ztconsole.tenantdir import TenantDir
-from ztconsole.ui.app import ZtApp
 from ztconsole.ui.screens import SignInScreen
 
 DEVICE_CODE = ("To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter "
@@ -45,7 +44,7 @@ class SigningIn:
 
 async def test_device_code_is_shown_in_the_console_and_closes_when_data_arrives() -> None:
     source = SigningIn()
-    app = ZtApp(source, badge="LIVE", clock=lambda: 0.0)
+    app = DataFirst(source, badge="LIVE", clock=lambda: 0.0)  # the Data pane shown
     async with app.run_test(size=SIZE) as pilot:
         shown = ""
         for _ in range(100):  # until the dialog is painted (bounded: 5 s)
@@ -75,7 +74,7 @@ async def test_live_console_reads_the_loopback_emulator(tmp_path: Path, monkeypa
                            f'auth = "static-token"\nsubscriptions = [{subs}]\n', "config.toml")
         profile = cfg.profile("lab")
         source = LiveSource(profile, break_glass=demo.break_glass, signin_days=36500)
-        app = ZtApp(source, badge="LIVE", clock=lambda: 0.0)
+        app = DataFirst(source, badge="LIVE", clock=lambda: 0.0)  # the Data pane shown
         async with app.run_test(size=SIZE) as pilot:
             await app.loaded.wait()
             await pilot.pause()

@@ -13,7 +13,7 @@ import pytest
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from test_ui_first_screen import SIZE, GatedSource, cell, loaded, screen_text, write_tenant
+from test_ui_first_screen import SIZE, DataFirst, GatedSource, cell, loaded, screen_text, write_tenant
 from ztconsole.datasets import BY_KEY, DATASETS
 from ztconsole.model.tenant import DataSetResult, Tenant, TenantInfo
 from ztconsole.tenantdir import TenantDir
@@ -56,7 +56,7 @@ class CountingLoads(GatedSource):
 
 def counting_app(tenant_dir: Path, *, open_gate: bool = True, **kwargs: Any) -> tuple[ZtApp, CountingLoads]:
     source = CountingLoads(TenantDir.open(tenant_dir), open_gate=open_gate)
-    return ZtApp(source, badge="DEMO", clock=lambda: 0.0, **kwargs), source  # type: ignore[arg-type]
+    return DataFirst(source, badge="DEMO", clock=lambda: 0.0, **kwargs), source  # type: ignore[arg-type]
 
 
 async def until(predicate, seconds: float = 10.0) -> None:
@@ -420,8 +420,11 @@ def test_a_pane_must_say_what_it_is_and_name_catalogue_data_sets() -> None:
         type("Untitled", (Pane,), {"ID": "untitled"})
 
 
-def test_the_data_pane_comes_first_and_wants_every_data_set() -> None:
-    assert PANES[0] is DataPane and ZtApp.DEFAULT_MODE == "data"
+def test_the_console_opens_on_the_overview_and_the_data_pane_wants_every_data_set() -> None:
+    from ztconsole.ui.panes.overview import OverviewPane
+
+    assert PANES[0] is OverviewPane and ZtApp.DEFAULT_MODE == "overview"
+    assert PANES[-1] is DataPane and DataFirst.DEFAULT_MODE == "data"
     assert DataPane.DATASETS == tuple(ds.key for ds in DATASETS)
     assert TwoPanes.MODES == {"data": DataPane, "ca": CaPane}
 

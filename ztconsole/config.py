@@ -176,7 +176,8 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class UiConfig:
-    """Console settings: the theme (None: the built-in default) and the refresh interval in seconds."""
+    """Console settings: the theme (None: the source's own: ztconsole-demo for the demo and tenant
+    directories, ztconsole-dark for a live tenant) and the refresh interval in seconds."""
 
     theme: str | None = None
     refresh_interval: float = _DEFAULT_REFRESH_SECONDS
@@ -197,7 +198,7 @@ class TenantProfile:
     client_id: str | None = None
     certificate_path: Path | None = None  # client-certificate only
     read_only: bool = True
-    theme: str | None = None
+    theme: str | None = None  # this tenant's theme, over [ui] theme; --theme wins over both
     break_glass_accounts: tuple[str, ...] | None = None  # None: the top-level [break_glass] accounts
     token_cache: str = "encrypted"  # device-code token cache: "encrypted", "plaintext" (fallback) or "none"
 

@@ -45,6 +45,7 @@ from ztconsole.safetext import bug_report
 from ztconsole.ui import actions
 from ztconsole.ui.analysis import Analysis
 from ztconsole.ui.header import BADGES, LoadClock
+from ztconsole.ui.navigation import Navigation
 from ztconsole.ui.panes import PANES, Pane
 from ztconsole.ui.safe import clean
 from ztconsole.ui.store import TenantSource, TenantStore
@@ -75,8 +76,9 @@ def _action_commands() -> type[Provider]:
     return ActionCommands
 
 
-class ZtApp(actions.Guarded, App[int]):
-    """The ztconsole console: the tenant's header, its panes, the load status and the footer."""
+class ZtApp(Navigation, actions.Guarded, App[int]):
+    """The ztconsole console: the tenant's header, its panes, the load status and the footer; ``:``, ``/``,
+    Esc and the number keys move between the panes (:class:`~ztconsole.ui.navigation.Navigation`)."""
 
     TITLE = "ztconsole"
     CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: a subclass elsewhere finds it too

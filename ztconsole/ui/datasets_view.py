@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellKey, ColumnKey, RowKey
+from textual.widgets.data_table import CellDoesNotExist, CellKey, ColumnKey, RowKey
 
 from ztconsole.datasets import DataSet
 from ztconsole.ui import actions
 from ztconsole.ui.safe import text
-from ztconsole.ui.status import LOOKS, SPINNER, Status, final, style
+from ztconsole.ui.status import LOOKS, SPINNER, Status, final, glyph, style
 
 if TYPE_CHECKING:
     from textual.cache import LRUCache
@@ -66,7 +66,9 @@ def _api(ds: DataSet) -> str:
 
 
 class DataSetTable(actions.Guarded, DataTable[Text]):
-    """The data sets in catalogue order, keyed by data-set key and updated in place."""
+    """The data sets in catalogue order, keyed by data-set key and updated in place; :meth:`set_filter`
+    (the pane's ``/``) shows only the data sets whose row contains a text, and keeps following their
+    states: a row that comes to match while a load runs appears, one that stops matching goes."""
 
     ACTION_SCOPE = "datasets"
     BINDINGS = actions.bindings("datasets")
@@ -74,18 +76,91 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
     def __init__(self, datasets: Iterable[DataSet], *, id: str | None = None) -> None:
         super().__init__(cursor_type="row", id=id)
         self._datasets = tuple(datasets)
+        self._by_key = {ds.key: ds for ds in self._datasets}
         self._states: dict[str, RowState] = {}
         self._frame = 0
         self._in_place = _renders_in_place(self)
+        self._filter = ""  # casefolded; "" shows every data set
+        self._refilter = False  # a row's match may have changed: rows are shown anew after the refresh
 
     def on_mount(self) -> None:
         for key, label in _COLUMNS:
             self.add_column(Text(label, justify="right" if key in ("count", "issues") else "left"), key=key)
+        self._add_rows()
+
+    def _add_rows(self) -> None:
+        """Add a row for each data set the filter lets through, in catalogue order, showing its state."""
         for ds in self._datasets:
+            if not self._matches(ds):
+                continue
+            state = self._states.get(ds.key)
+            cells = self._state_cells(state) if state else {}
             self.add_row(
                 Text(ds.title), Text(_api(ds), style="dim"), Text(ds.pane, style="dim"),
-                Text(""), Text(""), Text(""), key=ds.key,
+                cells.get("count", Text("")), cells.get("issues", Text("")), cells.get("status", Text("")),
+                key=ds.key,
             )
+
+    # --- the filter ------------------------------------------------------------------------------
+
+    @property
+    def filter_text(self) -> str:
+        """The filter in force ("" for none), as :meth:`set_filter` keeps it (trimmed, casefolded)."""
+        return self._filter
+
+    def set_filter(self, text: str) -> None:
+        """Show only the data sets whose row contains ``text``, in any case: title, key, API, pane, count,
+        status or message; "" shows them all. The cursor stays on its data set while that is shown."""
+        text = text.strip().casefold()
+        if text != self._filter:
+            self._filter = text
+            self._show_matching()
+
+    def shown_keys(self) -> list[str]:
+        """The keys of the rows shown, top to bottom."""
+        return [str(key.value) for key in self.rows]
+
+    def _matches(self, ds: DataSet) -> bool:
+        if not self._filter:
+            return True
+        state = self._states.get(ds.key)
+        words = [ds.key, ds.title, _api(ds), ds.pane]
+        if state is not None:
+            words += [state.status, state.message, "" if state.count is None else f"{state.count:,}"]
+        return self._filter in " ".join(words).casefold()
+
+    def _show_matching(self) -> None:
+        """Show the rows that match now, the cursor kept on its data set (else on the first row)."""
+        self._refilter = False
+        keys = [ds.key for ds in self._datasets if self._matches(ds)]
+        if keys == self.shown_keys():
+            return
+        at = self._cursor_key()
+        self.clear()
+        self._add_rows()
+        if at in keys:
+            self.move_cursor(row=keys.index(at), animate=False)
+
+    def _cursor_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            return str(self.coordinate_to_cell_key(self.cursor_coordinate).row_key.value)
+        except CellDoesNotExist:
+            return None
+
+    def _follow_filter(self, key: str) -> None:
+        """Row ``key``'s state changed: if that changes whether it matches, show the rows anew (once per
+        refresh, however many rows change)."""
+        ds = self._by_key.get(key)
+        if ds is not None and self._filter and not self._refilter and self._matches(ds) != self._is_shown(key):
+            self._refilter = True
+            self.call_after_refresh(self._show_matching)
+
+    def _is_shown(self, key: str) -> bool:
+        return RowKey(key) in self.rows
+
+    # --- states ------------------------------------------------------------------------------------
 
     def state(self, key: str) -> RowState | None:
         """The state shown on row ``key`` (None before the first load is queued)."""
@@ -96,25 +171,32 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
         if self._states.get(key) == state:
             return
         self._states[key] = state
+        self._follow_filter(key)
+        if self._is_shown(key):
+            self._put(key, self._state_cells(state), widen="status")
+
+    def _state_cells(self, state: RowState) -> dict[str, Text]:
+        """The cells that show ``state``: count, issues and status."""
         variables = self.app.theme_variables
         count = "" if state.count is None or not LOOKS[state.status].counted else f"{state.count:,}"
         issues = f"{len(state.issues):,}" if state.issues else ""
         errors = any(i.severity == "error" for i in state.issues)
         issues_style = variables.get("warning", "") if errors else "dim"
-        self._put(key, {"count": Text(count, justify="right"),
-                        "issues": Text(issues, style=issues_style, justify="right"),
-                        "status": self._status_text(state)}, widen="status")
+        return {"count": Text(count, justify="right"),
+                "issues": Text(issues, style=issues_style, justify="right"),
+                "status": self._status_text(state)}
 
     def on_resize(self) -> None:
         # Status messages are cut to the room left; rows shown before the first layout had no room.
         for key, state in self._states.items():
-            self.update_cell(key, "status", self._status_text(state), update_width=True)
+            if self._is_shown(key):
+                self.update_cell(key, "status", self._status_text(state), update_width=True)
 
     def spin(self) -> None:
         """Advance the spinner on every row that is loading."""
-        self._frame = (self._frame + 1) % len(SPINNER)
+        self._frame = (self._frame + 1) % len(glyph(self.app, "spinner"))
         for key, state in self._states.items():
-            if state.status == "loading":
+            if state.status == "loading" and self._is_shown(key):
                 self._put(key, {"status": self._status_text(state)})
 
     def _put(self, key: str, cells: dict[str, Text], *, widen: str | None = None) -> None:
@@ -182,8 +264,10 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
         shown = style(state.status, self.app.theme_variables)
         look = LOOKS[state.status]
         if state.status == "loading":
-            return Text(f"{SPINNER[self._frame]} loading…", style=shown)
-        out = Text(f"{look.mark} {state.status}", style=shown, no_wrap=True, overflow="ellipsis")
+            frames = glyph(self.app, "spinner")
+            return Text(f"{frames[self._frame % len(frames)]} loading{glyph(self.app, 'ellipsis')}", style=shown)
+        mark = glyph(self.app, f"mark-{state.status}")
+        out = Text(f"{mark} {state.status}", style=shown, no_wrap=True, overflow="ellipsis")
         if state.message and state.status != "ok":
             out.append(": ", style=shown)
             out.append_text(text(state.message, style="" if look.urgent else "dim"))

@@ -5,8 +5,8 @@
 The console runs headless on the bundled demo tenant (read through the emulator and the real adapters,
 as ``ztconsole --demo`` reads it), waits until the tenant is loaded and every pane's work (the checks,
 the rule book) has finished, then saves what each pane shows, in the order of the panes, as
-``<pane id>.svg``. The clock is fixed (the load time shown is 0.0 s) so that the images change only when
-the console does.
+``<pane id>.svg``. The clocks are fixed (the load time shown is 0.0 s, the refresh time the demo's capture
+time) so that the images change only when the console does.
 """
 
 from __future__ import annotations
@@ -22,10 +22,25 @@ async def take(out: Path, size: tuple[int, int] = (120, 36)) -> list[Path]:
     """Write one SVG per pane into ``out``; the paths written."""
     from ztconsole.demo import demo_dir
     from ztconsole.sources.stack import RecordingSource
+    from ztconsole.ui import header
+
+    out.mkdir(parents=True, exist_ok=True)
+    captured = RecordingSource(demo_dir()).info.captured_at
+    clock = header._now
+    if captured is not None:  # the "refreshed" time in the header: the demo's capture time, not the clock
+        header._now = lambda: captured
+    try:
+        return await _shoot(out, size)
+    finally:
+        header._now = clock
+
+
+async def _shoot(out: Path, size: tuple[int, int]) -> list[Path]:
+    from ztconsole.demo import demo_dir
+    from ztconsole.sources.stack import RecordingSource
     from ztconsole.ui.app import ZtApp
     from ztconsole.ui.panes import PANES
 
-    out.mkdir(parents=True, exist_ok=True)
     app = ZtApp(RecordingSource(demo_dir()), badge="DEMO", clock=lambda: 0.0)
     written = []
     async with app.run_test(size=size) as pilot:

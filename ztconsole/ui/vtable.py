@@ -40,7 +40,7 @@ from textual.strip import Strip
 from ztconsole.ui import actions
 from ztconsole.ui.safe import clean
 
-__all__ = ["Column", "Row", "VirtualTable"]
+__all__ = ["Column", "PreparedRows", "Row", "VirtualTable", "prepare_rows"]
 
 Cell = str | Text | None
 
@@ -70,6 +70,37 @@ class Row:
     key: str
     cells: tuple[Cell, ...]
     style: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRows:
+    """Rows made ready to show (:func:`prepare_rows`): keys unique (a repeated key keeps its first row),
+    each key's position, and each column's widest value."""
+
+    rows: list[Row]
+    index: dict[str, int]
+    natural: list[int]
+
+
+def prepare_rows(rows: Iterable[Row], columns: int) -> PreparedRows:
+    """What :meth:`VirtualTable.set_prepared` takes. Pure and thread-safe: a pane with many rows prepares them
+    in a worker thread, so that the event loop only swaps them in. Each column is measured once per distinct
+    value (a sign-in log or a rule book repeats most of them)."""
+    index: dict[str, int] = {}
+    kept: list[Row] = []
+    for row in rows:
+        if row.key not in index:
+            index[row.key] = len(kept)
+            kept.append(row)
+    natural = [0] * columns
+    for c, values in enumerate(zip(*(row.cells[:columns] for row in kept), strict=False)):
+        distinct: Iterable[Cell]
+        try:
+            distinct = set(values)
+        except TypeError:  # Text cells are unhashable: a builder sharing one Text per value still gains
+            distinct = list({id(v): v for v in values}.values())
+        natural[c] = max((_width(v) for v in distinct if v is not None), default=0)
+    return PreparedRows(kept, index, natural)
 
 
 def _plain(cell: Cell) -> str:
@@ -186,24 +217,16 @@ class VirtualTable(actions.Guarded, ScrollView, can_focus=True):
     def set_rows(self, rows: Iterable[Row]) -> None:
         """Show ``rows`` (keys unique; a repeated key keeps its first row), keeping the cursor on the row
         with the same key when it is still shown, else at the same place."""
+        self.set_prepared(prepare_rows(rows, len(self.columns)))
+
+    def set_prepared(self, prepared: PreparedRows) -> None:
+        """:meth:`set_rows` with rows prepared beforehand (:func:`prepare_rows`, e.g. in a worker thread)."""
         kept = self.cursor_key
         place = self._cursor
-        self._rows = []
-        self._index = {}
-        for row in rows:
-            if row.key not in self._index:
-                self._index[row.key] = len(self._rows)
-                self._rows.append(row)
+        self._rows = prepared.rows
+        self._index = prepared.index
         self._search = None
-        n = len(self.columns)
-        natural = [0] * n
-        for row in self._rows:
-            for c, cell in enumerate(row.cells[:n]):
-                if cell is not None:
-                    w = _width(cell)
-                    if w > natural[c]:
-                        natural[c] = w
-        self._natural = natural
+        self._natural = list(prepared.natural)
         self._widths_for = -1
         self._reshow(kept, place)
 

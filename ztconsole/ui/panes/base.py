@@ -14,42 +14,69 @@ store's messages into five hooks, called only for the data sets the pane declare
 
 A pane mounted after a load (the user switched to it later) gets the same calls at once, from what the
 store holds, so it never waits for the next load to show something.
+
+Navigation (see :mod:`ztconsole.ui.navigation` and :mod:`ztconsole.ui.commandbar`) is declared as data on
+the pane: its ``:`` aliases (``ALIASES``), the aliases that open one of its sub-views (``VIEWS``, shown
+through :meth:`Pane.show_view`); :func:`alias_table` refuses two panes that claim one alias. Each pane
+shows the breadcrumb under the header, the ``:`` / ``/`` prompt and a one-line flash above the footer,
+and filters the first of its widgets that can be filtered (:class:`Filterable`).
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from typing import TYPE_CHECKING, ClassVar, cast
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, ClassVar, Protocol, cast, runtime_checkable
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from ztconsole.datasets import BY_KEY, DATASETS
 from ztconsole.ui import actions
+from ztconsole.ui.commandbar import CommandBar, Flash
 from ztconsole.ui.footer import KeyFooter
 from ztconsole.ui.header import TenantHeader
-from ztconsole.ui.status import FINAL, colour
+from ztconsole.ui.safe import clean
+from ztconsole.ui.status import FINAL, colour, glyph
 from ztconsole.ui.store import TenantStore
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ztconsole.model.tenant import DataSetResult, Tenant
     from ztconsole.ui.app import ZtApp
 
-__all__ = ["LoadSummary", "Pane"]
+__all__ = ["AliasTable", "Breadcrumb", "Filterable", "LoadSummary", "Pane", "alias_table"]
+
+_ALIAS = re.compile(r"[a-z0-9][a-z0-9_-]*\Z")
+
+
+@runtime_checkable
+class Filterable(Protocol):
+    """A widget the ``/`` filter can narrow: it shows only what matches ``text`` ("" shows everything)."""
+
+    def set_filter(self, text: str) -> None: ...
 
 
 class Pane(actions.Guarded, Screen[None]):
-    """A pane: set ``ID`` (its mode name, later its ``:`` alias), ``TITLE``, ``DATASETS`` (catalogue keys
-    from :mod:`ztconsole.datasets`) and ``ACTION_SCOPE`` (the registry scope of its own actions, bound on
-    the pane; give the scope a heading in ``actions.SCOPES`` once it has actions), then
-    :meth:`compose_pane` and the hooks it needs."""
+    """A pane: set ``ID`` (its mode name), ``TITLE``, ``DATASETS`` (catalogue keys from
+    :mod:`ztconsole.datasets`) and ``ACTION_SCOPE`` (the registry scope of its own actions, bound on the
+    pane; give the scope a heading in ``actions.SCOPES`` once it has actions), optionally ``ALIASES`` and
+    ``VIEWS``, then :meth:`compose_pane` and the hooks it needs."""
 
     ID: ClassVar[str]
     TITLE: ClassVar[str]
     DATASETS: ClassVar[tuple[str, ...]] = ()
     ACTION_SCOPE: ClassVar[str]
+    ALIASES: ClassVar[tuple[str, ...]]
+    """Its ``:`` command names, lower case (default: ``(ID,)``); no two panes may share one."""
+    VIEWS: ClassVar[Mapping[str, str]] = {}
+    """Aliases (of ``ALIASES``) that open a sub-view, with the view's name: ``{"fw": "firewalls"}``."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         missing = [name for name in ("ID", "TITLE", "ACTION_SCOPE") if not getattr(cls, name, None)]
@@ -58,9 +85,18 @@ class Pane(actions.Guarded, Screen[None]):
         unknown = [key for key in cls.DATASETS if key not in BY_KEY]
         if unknown:
             raise ValueError(f"pane {cls.__name__}: unknown data sets {', '.join(unknown)}")
+        if "ALIASES" not in cls.__dict__ and ("ID" in cls.__dict__ or not hasattr(cls, "ALIASES")):
+            cls.ALIASES = (cls.ID,)
+        _check_aliases(cls)
         if "BINDINGS" not in cls.__dict__:  # before Textual merges the bindings, in the super call
             cls.BINDINGS = actions.bindings(cls.ACTION_SCOPE)
         super().__init_subclass__(**kwargs)  # type: ignore[arg-type]
+
+    def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name, id, classes)
+        self.view: str | None = None
+        """The sub-view shown (a value of ``VIEWS``), None for the pane's main view."""
+        self._filters: dict[Filterable, str] = {}
 
     @property
     def store(self) -> TenantStore:
@@ -69,8 +105,11 @@ class Pane(actions.Guarded, Screen[None]):
     def compose(self) -> ComposeResult:
         app = cast("ZtApp", self.app)
         yield TenantHeader(self.store.info, badge=app.badge, read_only=app.read_only)
+        yield Breadcrumb(id="breadcrumb")
         yield from self.compose_pane()
         yield LoadSummary(self.store, id="summary")
+        yield Flash(id="flash")
+        yield CommandBar(id="command-bar")
         yield KeyFooter(show_command_palette=False)  # the registry puts the palette key among the others
 
     def compose_pane(self) -> ComposeResult:
@@ -95,12 +134,97 @@ class Pane(actions.Guarded, Screen[None]):
     def tenant_loaded(self, tenant: Tenant) -> None:
         """The load finished: every data set's result is in ``tenant.results``."""
 
+    def show_view(self, view: str) -> None:
+        """Show sub-view ``view``: a value of ``VIEWS`` (its alias was run), or "" for the pane's main view
+        (Esc went back to where the pane showed it). Called once the pane is mounted, only when the view
+        changes. A pane that switches views by its own keys goes through ``app.go(ID, view)``, so Esc comes
+        back. The default shows nothing else."""
+
+    # --- navigation ---------------------------------------------------------------------------------
+
+    def enter_view(self, view: str | None) -> None:
+        """Make ``view`` (None or "": the main view) the one shown, through :meth:`show_view` when it
+        changes (the navigation calls this; see :meth:`ZtApp.go <ztconsole.ui.navigation.Navigation.go>`)."""
+        view = view or None
+        if view != self.view:
+            self.view = view
+            self.when_ready(self.show_view, view or "")
+
+    def when_ready(self, callback: Callable[..., object], *args: object) -> None:
+        """Call ``callback(*args)`` now if the pane is mounted, else once it is (a pane shown for the first
+        time is composed after the switch)."""
+        if self.is_mounted:
+            callback(*args)
+        else:
+            self.call_after_refresh(callback, *args)
+
+    @property
+    def prompt_open(self) -> bool:
+        """Whether the ``:`` / ``/`` prompt is open on the pane."""
+        bars = self.query(CommandBar)
+        return bool(bars) and bars.first().mode is not None
+
+    def filter_target(self) -> Filterable | None:
+        """What ``/`` filters: the focused widget if it can be filtered, else the pane's first shown widget
+        that can (a sub-view's table that is hidden is not one)."""
+        focused = self.focused
+        if isinstance(focused, Filterable):
+            return focused
+        return next((w for w in self.query(Widget) if isinstance(w, Filterable) and _shown(w)), None)
+
+    def filter_of(self, target: Filterable) -> str:
+        """The filter ``target`` has ("" for none)."""
+        return self._filters.get(target, "")
+
+    @property
+    def filters(self) -> tuple[str, ...]:
+        """The filters in force on the pane's widgets, as the breadcrumb shows them. A pane that narrows
+        its rows by other means too (selector keys) adds them here and clears them in :meth:`clear_filters`:
+        Esc clears them all before it goes back."""
+        return tuple(self._filters.values())
+
+    def apply_filter(self, target: Filterable, value: str) -> None:
+        """Filter ``target`` by ``value`` (trimmed; "" clears it), shown in the breadcrumb."""
+        value = value.strip()
+        if self._filters.get(target, "") == value:
+            return
+        target.set_filter(value)
+        if value:
+            self._filters[target] = value
+        else:
+            self._filters.pop(target, None)
+        self.show_trail()
+        self.app.refresh_bindings()  # Esc clears a filter before it goes back
+
+    def clear_filters(self) -> bool:
+        """Clear every filter of the pane (what Esc does first); whether there was one."""
+        had = bool(self._filters)
+        for target in list(self._filters):
+            self.apply_filter(target, "")
+        return had
+
+    def show_trail(self) -> None:
+        """Show the app's breadcrumb, with this pane's filters, on the line under the header."""
+        try:
+            crumb = self.query_one(Breadcrumb)
+        except NoMatches:  # not composed yet: its on_mount shows it
+            return
+        crumb.show(cast("ZtApp", self.app).crumbs(), self.filters)
+
+    def flash(self, message: str | Text, *, error: bool = False) -> None:
+        """Say ``message`` on the flash line above the footer for a few seconds (a str is shown literally)."""
+        self.query_one(Flash).flash(message, error=error)
+
     # --- the store's messages -----------------------------------------------------------------------
 
     # A subclass's own on_mount runs too (Textual calls the handler of every class in the MRO).
     def on_mount(self) -> None:
+        self.show_trail()
         # after the first refresh: the pane's widgets are mounted by then, ready for the catch-up
         self.call_after_refresh(self._join_store)
+
+    def on_screen_resume(self) -> None:
+        self.show_trail()  # the trail may have changed while another pane was shown
 
     def on_unmount(self) -> None:
         self.store.unsubscribe(self)
@@ -182,3 +306,109 @@ class LoadSummary(Static):
         if drawn != self._drawn:  # ten times a second while loading: repaint only what changed
             self._drawn = drawn
             self.update(out, layout=False)
+
+
+class Breadcrumb(Widget):
+    """The line under the header: the panes (and views) visited, oldest first, as Esc will walk them back,
+    and the shown pane's filter: ``Overview › Conditional Access / mfa`` (the theme's breadcrumb glyph: ``>``
+    where it draws ASCII). What does not fit is cut from the left."""
+
+    DEFAULT_CSS = """
+    Breadcrumb { width: 1fr; height: 1; padding: 0 1; color: $text-muted; }
+    Breadcrumb > .breadcrumb--current { color: $accent; text-style: bold; }
+    Breadcrumb > .breadcrumb--filter { color: $warning; text-style: bold; }
+    """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"breadcrumb--current", "breadcrumb--filter"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._crumbs: tuple[str, ...] = ()
+        self._filters: tuple[str, ...] = ()
+
+    @property
+    def plain(self) -> str:
+        """The whole trail as text, uncut (what a test or a screen reader wants)."""
+        return self._line(len(self._crumbs), styled=False).plain
+
+    def show(self, crumbs: Sequence[str], filters: Iterable[str] = ()) -> None:
+        """Show ``crumbs`` (the last is where the console is) and ``filters`` (user text, shown literally)."""
+        crumbs, filters = tuple(crumbs), tuple(filters)
+        if (crumbs, filters) != (self._crumbs, self._filters):
+            self._crumbs, self._filters = crumbs, filters
+            self.refresh()
+
+    def render(self) -> Text:
+        width = max(self.content_region.width, 1)
+        shown = len(self._crumbs)
+        line = self._line(shown)
+        while shown > 1 and line.cell_len > width:  # drop the oldest crumbs first
+            shown -= 1
+            line = self._line(shown)
+        if line.cell_len > width:  # the current crumb alone is too long: its end goes
+            line.truncate(max(width - 1, 0))
+            line.append(glyph(self.app, "ellipsis")[:1])
+        return line
+
+    def _line(self, shown: int, *, styled: bool = True) -> Text:
+        """The last ``shown`` crumbs (an ellipsis for the others) and the filters."""
+        current = self.get_component_rich_style("breadcrumb--current", partial=True) if styled else ""
+        filtered = self.get_component_rich_style("breadcrumb--filter", partial=True) if styled else ""
+        crumbs = self._crumbs[len(self._crumbs) - shown:]
+        separator = f" {glyph(self.app, 'breadcrumb')} "
+        out = Text(no_wrap=True, overflow="ellipsis")
+        if shown < len(self._crumbs):
+            out.append(glyph(self.app, "ellipsis") + separator)
+        for i, crumb in enumerate(crumbs):
+            last = i == len(crumbs) - 1
+            out.append(clean(crumb), style=current if last else "")
+            if not last:
+                out.append(separator)
+        for value in self._filters:
+            out.append(" / ")
+            out.append(clean(value), style=filtered)
+        return out
+
+
+AliasTable = dict[str, tuple[type[Pane], str | None]]
+"""``:`` alias -> (its pane, the sub-view it opens or None)."""
+
+
+def alias_table(panes: Iterable[type[Pane]]) -> AliasTable:
+    """Every pane alias with its pane and view. Raises ValueError naming both panes when two claim one
+    alias, and naming the action when an alias is one of the registry's commands (``:q``)."""
+    table: AliasTable = {}
+    for pane in panes:
+        for alias in pane.ALIASES:
+            if alias in table:
+                other = table[alias][0]
+                raise ValueError(f"panes {other.__name__} ({other.ID}) and {pane.__name__} ({pane.ID}) both "
+                                 f"declare the alias :{alias}")
+            if alias in actions.BY_COMMAND:
+                raise ValueError(f"pane {pane.__name__} ({pane.ID}) declares the alias :{alias}, the command of "
+                                 f"action {actions.BY_COMMAND[alias].id}")
+            table[alias] = (pane, pane.VIEWS.get(alias))
+    return table
+
+
+def _shown(widget: Widget) -> bool:
+    """Whether ``widget`` and every container around it are displayed."""
+    return all(node.display for node in widget.ancestors_with_self if isinstance(node, Widget))
+
+
+def _check_aliases(cls: type[Pane]) -> None:
+    """A pane's own aliases: lower-case words, each once; every ``VIEWS`` key one of them."""
+    name = cls.__name__
+    if isinstance(cls.ALIASES, str) or not cls.ALIASES:
+        raise TypeError(f"pane {name}: ALIASES must be a tuple of at least one alias")
+    bad = [alias for alias in cls.ALIASES if not isinstance(alias, str) or not _ALIAS.match(alias)]
+    if bad:
+        raise ValueError(f"pane {name}: aliases are lower-case letters, digits, '-' and '_': {bad!r}")
+    twice = sorted({alias for alias in cls.ALIASES if cls.ALIASES.count(alias) > 1})
+    if twice:
+        raise ValueError(f"pane {name}: alias declared twice: {', '.join(twice)}")
+    stray = [alias for alias in cls.VIEWS if alias not in cls.ALIASES]
+    if stray:
+        raise ValueError(f"pane {name}: VIEWS names aliases not in ALIASES: {', '.join(stray)}")
+    empty = [alias for alias, view in cls.VIEWS.items() if not isinstance(view, str) or not view]
+    if empty:
+        raise ValueError(f"pane {name}: VIEWS gives no view name for {', '.join(empty)}")

@@ -23,6 +23,7 @@ class DataPane(Pane):
 
     ID = "data"
     TITLE = "Data"
+    ALIASES = ("data",)
     DATASETS = tuple(ds.key for ds in DATASETS)
     ACTION_SCOPE = "data"
 
