@@ -117,6 +117,8 @@ def test_console_over_ssh_visits_every_pane_and_leaves_nothing_behind(tmp_path: 
             assert wait_for(bar_open, 10), f"':' did not open the command bar:\n{screen()}"
             tmux("send-keys", "-t", session, "-l", alias)
             tmux("send-keys", "-t", session, "Enter")
+            # the command has run once its bar is closed (the pane may be the one shown already)
+            assert wait_for(lambda: not bar_open(), 10), f":{alias} left the command bar open:\n{screen()}"
             assert wait_for(lambda pane=pane: showing(pane.TITLE), 15), \
                 f":{alias} did not show the {pane.TITLE} pane at 80x24 over ssh:\n{screen()}"
         assert console_processes(str(home)), "the console is not running on the far side:\n" + screen()

@@ -71,6 +71,8 @@ def test_every_pane_through_the_command_bar(tmp_path: Path, term: str, no_color:
             assert wait_for(bar_open, 10), f"':' did not open the command bar:\n{screen()}"
             tmux("send-keys", "-t", session, "-l", alias)
             tmux("send-keys", "-t", session, "Enter")
+            # the command has run once its bar is closed (the pane may be the one shown already)
+            assert wait_for(lambda: not bar_open(), 10), f":{alias} left the command bar open:\n{screen()}"
             assert wait_for(lambda pane=pane: showing(pane.TITLE), 15), \
                 f":{alias} did not show the {pane.TITLE} pane ({term}):\n{screen()}"
             shown = screen()

@@ -79,8 +79,8 @@ async def test_r_while_loading_never_starts_a_second_load(tenant_dir: Path) -> N
             # and a toast expires (a slow machine may take that long): count what the presses did.
             asked: list[int] = []
             said: list[str] = []
-            reload, notify = app.store.reload, app.notify
-            app.store.reload = lambda: asked.append(1) or reload()  # type: ignore[method-assign]
+            refresh, notify = app.store.refresh, app.notify  # r refreshes (a whole load when none is held)
+            app.store.refresh = lambda: asked.append(1) or refresh()  # type: ignore[method-assign]
             app.notify = lambda message, **kw: said.append(message) or notify(message, **kw)  # type: ignore[method-assign]
             for _ in range(4):
                 await pilot.press("r")
@@ -304,7 +304,7 @@ async def test_palette_finds_an_action_by_its_description_and_runs_it(tenant_dir
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"reloa")
-        await until(lambda: "Read every data set again" in screen_text(app))
+        await until(lambda: "Read again what can have changed" in screen_text(app))  # r's action, found
         await pilot.press("enter")
         await pilot.pause()
         await until(lambda: app.store.loads == 2)
@@ -325,8 +325,8 @@ async def test_palette_offers_the_registry_for_the_scopes_in_play(tenant_dir: Pa
         offered = [name for name, _ in await hits(app, "e")]
         assert "Details" in offered and "Help" in offered  # the table's scope and the app's
         assert "Palette" not in offered and "Close" not in offered  # itself; dialogs' actions
-        ((name, help_),) = await hits(app, "reload")
-        assert name == "Reload" and "(^r)" in help_  # the keymap's key
+        found = dict(await hits(app, "reload"))
+        assert "Reload" in found and "(^r)" in found["Reload"]  # the keymap's key
 
 
 async def test_palette_leaves_out_dangerous_actions_when_read_only(
@@ -336,12 +336,12 @@ async def test_palette_leaves_out_dangerous_actions_when_read_only(
     dangerous = actions.Action(reload_.id, reload_.keys, reload_.description, reload_.target, reload_.help,
                                dangerous=True)
     monkeypatch.setattr(actions, "ACTIONS", tuple(dangerous if a is reload_ else a for a in actions.ACTIONS))
-    for read_only, expected in ((True, []), (False, ["Reload"])):
+    for read_only, expected in ((True, False), (False, True)):
         app, _ = counting_app(tenant_dir, read_only=read_only)
         async with app.run_test(size=SIZE) as pilot:
             await loaded(app)
             await pilot.pause()
-            assert [name for name, _ in await hits(app, "reload")] == expected
+            assert ("Reload" in [name for name, _ in await hits(app, "reload")]) is expected
 
 
 # --- panes ----------------------------------------------------------------------------------------

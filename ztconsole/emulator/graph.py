@@ -1,4 +1,7 @@
-"""Microsoft Graph (v1.0 and beta) over a tenant directory: routing, OData queries, paging and writes."""
+"""Microsoft Graph (v1.0 and beta) over a tenant directory: routing, OData queries, paging and writes.
+
+Delta queries (``/users/delta``, ``/groups/delta``) are answered by :mod:`.delta`, which every write to a
+tracked collection here tells what it changed."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 
+from .delta import DELTA_SEGMENTS, TRACKED, DeltaTracker
 from .odata import FilterError, matcher, page_cut, parse_filter, project, uses_dates
 from .store import FIELD, Collection, ItemRef, Singleton, View, dump, row_of
 from .wire import GRAPH_JSON, GraphError, Reply, Req, json_bytes, rfc3339, utf8
@@ -27,12 +31,19 @@ WRITES: dict[str, frozenset[str]] = {
     "ca_policies": frozenset({"POST", "PATCH", "DELETE"}),
     "named_locations": frozenset({"POST", "PATCH", "DELETE"}),
     "users": frozenset({"PATCH"}),
+    "groups": frozenset({"POST", "PATCH", "DELETE"}),
     "applications": frozenset({"PATCH"}),
     "app_segments": frozenset({"POST", "PATCH", "DELETE"}),
     "app_role_assignments": frozenset({"POST", "DELETE"}),
 }
 _SEGMENT_TYPE = "#microsoft.graph.ipApplicationSegment"
 _GROUP_TYPE = "#microsoft.graph.group"
+#: what a group member's entry holds of the object (besides ``@odata.type`` and ``id``), by its data set
+_MEMBER_FIELDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "users": ("#microsoft.graph.user", "users", ("displayName", "userPrincipalName", "userType")),
+    "groups": (_GROUP_TYPE, "groups", ("displayName", "securityEnabled")),
+    "service_principals": ("#microsoft.graph.servicePrincipal", "servicePrincipals", ("displayName", "appId")),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +118,7 @@ class GraphApi:
         self.emu = emulator
         self.store = emulator.store
         self._parents: dict[str, set[str]] | None = None  # member id -> ids of groups that hold it
+        self.delta = DeltaTracker(self)
 
     # --- resolution --------------------------------------------------------------------------------
     def resolve(self, ver: str, segs: list[str]) -> View | ItemRef | Single:
@@ -215,6 +227,8 @@ class GraphApi:
     # --- requests ----------------------------------------------------------------------------------
     def handle(self, req: Req, ver: str, segs: list[str]) -> Reply:
         if req.method == "GET":
+            if len(segs) == 2 and segs[1].lower() in DELTA_SEGMENTS and segs[0].lower() in TRACKED:
+                return self.delta.handle(req, ver, segs[0].lower())
             if segs and segs[-1] == "$count":
                 return self._count(req, self.resolve(ver, segs[:-1]))
             target = self.resolve(ver, segs)
@@ -330,6 +344,8 @@ class GraphApi:
             return self._revoke(req, ver, segs[:-1])
         if req.method == "POST" and [s.lower() for s in segs] == ["identity", "conditionalaccess", "evaluate"]:
             return self._evaluate(req, ver)
+        if segs and segs[-1].lower() == "$ref":
+            return self._member_ref(req, ver, segs)
         target = self.resolve(ver, segs)
         view = target.view if isinstance(target, ItemRef) else target
         if not isinstance(view, View) or view.ds is None or req.method not in WRITES.get(view.ds.key, ()):
@@ -344,6 +360,8 @@ class GraphApi:
                 view.stored = True
             i = view.coll.append(obj)
             self.emu.state.record(req, 201, str(obj.get("id", "")))
+            if key in TRACKED:
+                self.delta.touched(key, str(obj.get("id", "")))
             return self._item_created(req, ver, ItemRef(view, i))
         if not isinstance(target, ItemRef):
             raise not_allowed()
@@ -357,7 +375,63 @@ class GraphApi:
                 obj["modifiedDateTime"] = rfc3339()
             view.coll.replace(target.index, obj)
         self.emu.state.record(req, 204, item_id)
+        if key in TRACKED:
+            self.delta.touched(key, item_id)
         return Reply(204)
+
+    def _member_ref(self, req: Req, ver: str, segs: list[str]) -> Reply:
+        """``POST /groups/{id}/members/$ref`` (body ``{"@odata.id": ".../directoryObjects/{id}"}``) and
+        ``DELETE /groups/{id}/members/{id}/$ref``: a member added to a group or removed from it."""
+        low = [s.lower() for s in segs]
+        if req.method == "POST" and len(segs) == 4 and low[0] == "groups" and low[2] == "members":
+            ref = self._body(req).get("@odata.id")
+            member_id = ref.rstrip("/").rsplit("/", 1)[-1] if isinstance(ref, str) else ""
+            if not member_id:
+                raise GraphError(400, "Request_BadRequest", "Invalid object identifier '@odata.id'.")
+        elif req.method == "DELETE" and len(segs) == 5 and low[0] == "groups" and low[2] == "members":
+            member_id = segs[3]
+        else:
+            raise not_allowed()
+        groups = self._dataset(ver, _BY_KEY["groups"], ["groups"])
+        if not isinstance(groups, View) or (g := groups.find(segs[1])) is None:
+            raise not_found(segs[1])
+        group_id = str(groups.coll.field(g, "id"))
+        members = self.resolve(ver, ["groups", group_id, "members"])
+        if not isinstance(members, View):
+            raise not_allowed()
+        if req.method == "POST":
+            obj = self._directory_object(member_id)
+            if obj is None:
+                raise not_found(member_id)
+            if members.find(obj["id"]) is not None:
+                raise GraphError(400, "Request_BadRequest", "One or more added object references already exist "
+                                                            "for the following modified properties: 'members'.")
+            if not members.stored:
+                self.store.put(members.rel, members.coll)
+                members.stored = True
+            members.coll.append(obj)
+            member_id, kind = obj["id"], obj["@odata.type"]
+        else:
+            i = members.find(member_id)
+            if i is None:
+                raise not_found(member_id)
+            member_id = str(members.coll.field(i, "id"))
+            kind = str(members.coll.field(i, "@odata.type") or "")
+            members.coll.delete(i)
+        self._parents = None  # the derived memberships are worked out again
+        self.delta.member_touched(group_id, member_id, kind)
+        self.emu.state.record(req, 204, member_id)
+        return Reply(204)
+
+    def _directory_object(self, object_id: str) -> dict[str, Any] | None:
+        """A user, group or service principal as a group's member list holds it, or None."""
+        for key, (kind, path, fields) in _MEMBER_FIELDS.items():
+            found = self._dataset("v1.0", _BY_KEY[key], [path])
+            if isinstance(found, View) and (i := found.find(object_id)) is not None:
+                item = found.coll.item(i)
+                return {"@odata.type": kind, "id": item.get("id", object_id),
+                        **{f: item[f] for f in fields if f in item}}
+        return None
 
     def _item_created(self, req: Req, ver: str, ref: ItemRef) -> Reply:
         reply = self._item(req, ver, ref)
@@ -424,6 +498,7 @@ class GraphApi:
         user["signInSessionsValidFromDateTime"] = rfc3339()
         coll.replace(i, user)
         self.emu.state.record(req, 200, str(user.get("id", "")))
+        self.delta.touched("users", str(user.get("id", "")))
         self.emu.state.revoked.append(str(user.get("id", "")))
         body = {"@odata.context": f"{req.base}/{ver}/$metadata#Edm.Boolean", "value": True}
         return Reply(200, json_bytes(body), GRAPH_JSON)

@@ -125,6 +125,14 @@ class DataSetResult:
     sets a dict from the parent's key to that (Graph: object id; ARM: the lower-cased resource id).
     ``status``: ok; partial (some items or files could not be read; what could is kept); missing (a
     singleton that is not readable); failed (nothing could be read).
+
+    A refresh (a load given the last one's tenant) says how it got the data set in ``refresh``: ``""`` (not a
+    refresh), ``"delta"`` (only what changed was read and merged into what was held: a Graph delta round,
+    or the sign-ins newer than the newest held), ``"whole"`` (read whole again), ``"resync"`` (read whole
+    because the service no longer knew the delta token) or ``"kept"`` (the read failed: what was held is
+    kept, ``partial``, and the message says why, see :func:`keep_previous`). ``changed`` is False when the
+    value is the last load's own object (every item unchanged, kept by identity) and the status is the
+    same; a load that is not a refresh sets it.
     """
 
     key: str
@@ -134,6 +142,8 @@ class DataSetResult:
     issues: list[LoadIssue] = field(default_factory=list)
     message: str = ""
     seconds: float = 0.0
+    refresh: str = ""
+    changed: bool = True
 
     @property
     def errors(self) -> list[LoadIssue]:
@@ -209,6 +219,28 @@ def apply_recorded(result: DataSetResult, status: Status, message: str, *, label
         return result
     worse = status if _RANK.get(status, 2) > _RANK.get(result.status, 2) else result.status
     return replace(result, status=worse, message=f"{result.message} ({label} {status}: {message})")
+
+
+#: The start of the issue (and message) of a data set whose refresh failed and whose last value is kept.
+NOT_REFRESHED = "not refreshed"
+
+
+def keep_previous(previous: DataSetResult, why: str) -> DataSetResult:
+    """The last load's result of a data set kept because its refresh failed (``why``: the cause, one line):
+    ``partial``, never ``ok`` (it may be stale), with the same value (the same objects) and an issue and a
+    message that say so. A data set that held nothing is not kept: the failure itself is the answer."""
+    issues = [i for i in previous.issues if not i.message.startswith(NOT_REFRESHED)]
+    label = BY_KEY[previous.key].label if previous.key in BY_KEY else previous.key
+    issues.append(LoadIssue(label, "", f"{NOT_REFRESHED}: {why}"))
+    return DataSetResult(previous.key, "partial", previous.value, previous.count, issues,
+                         f"{NOT_REFRESHED} ({why}); kept the {previous.count:,} item(s) read before",
+                         refresh="kept")
+
+
+def holds_items(result: DataSetResult | None) -> bool:
+    """Whether a result holds anything (an item, an object, a parent's items)."""
+    return result is not None and result.value is not None and (not isinstance(result.value, (tuple, dict))
+                                                                 or len(result.value) > 0)
 
 
 def arm_key(resource_id: str) -> str:
@@ -352,6 +384,12 @@ class Tenant:
     def status(self, key: str) -> Status:
         res = self.results.get(key)
         return res.status if res is not None else "missing"
+
+    @property
+    def changed(self) -> frozenset[str]:
+        """The data sets whose value or status differs from the load this one refreshed (every data set
+        read, after a load that is not a refresh)."""
+        return frozenset(k for k, r in self.results.items() if r.changed)
 
     @property
     def issues(self) -> list[LoadIssue]:

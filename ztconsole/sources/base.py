@@ -8,11 +8,12 @@ they came. Readers raise only :mod:`ztconsole.sources.errors` errors.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ztconsole.datasets import DataSet
+from ztconsole.sources.errors import SourceError
 
 if TYPE_CHECKING:
     from ztconsole.model.wire import Wire
@@ -61,6 +62,51 @@ class Reader(Protocol):
 
     async def aclose(self) -> None:
         ...
+
+
+#: The data sets a refresh reads through delta queries (Graph ``/users/delta``, ``/groups/delta``).
+DELTA_KEYS: tuple[str, ...] = ("users", "groups")
+
+#: Properties the full read selects that delta cannot track (Graph: "$expand/$select is not supported for the
+#: following properties: signInActivity"): a refresh keeps the values of the last full read.
+NOT_ON_DELTA: dict[str, frozenset[str]] = {"users": frozenset({"signInActivity"})}
+
+
+class ResyncRequired(SourceError):
+    """The service no longer knows a delta token (HTTP 410 Gone, or ``syncStateNotFound`` /
+    ``resyncRequired``): the data set must be read whole again, and tracked from a new token."""
+
+    status = "failed"
+    title = "delta token expired"
+
+
+@runtime_checkable
+class DeltaReader(Protocol):
+    """What a reader offers for delta queries (the Graph reader)."""
+
+    async def delta_latest(self, ds: DataSet) -> str:
+        """A delta link for the changes from now on, with no items ("sync from now")."""
+        ...
+
+    def delta(self, ds: DataSet, link: str | None = None) -> AsyncIterator[tuple[list[Any], str | None]]:
+        """One delta round from ``link`` (None: the initial round, every item): ``(items, None)`` per page
+        but the last, ``(items, delta link)`` for the last. Raises :class:`ResyncRequired` when the service
+        no longer knows the link's token."""
+        ...
+
+
+@dataclass
+class SyncState:
+    """What a source keeps between its loads for the next refresh: the delta link of each data set read
+    through delta queries (opaque state tokens: never shown, not even by ``repr``)."""
+
+    links: dict[str, str] = field(default_factory=dict)
+    #: data set key -> (the value of its last whole read, {where a page came from: (digest of its JSON,
+    #: position of its first item in that value, its items)}): an unchanged page is not parsed again
+    pages: dict[str, tuple[Any, dict[Any, tuple[bytes, int, int]]]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"SyncState(tracking={sorted(self.links)})"
 
 
 class ReaderCredential:

@@ -63,8 +63,15 @@ from msgraph_core.middleware.options import GraphTelemetryHandlerOption
 from ztconsole.datasets import DataSet
 from ztconsole.model.directory import OBJECT_ID
 from ztconsole.sources import errors
-from ztconsole.sources.base import LOOPBACK_HOSTS, ReaderCredential, ReadOptions, select_for
-from ztconsole.sources.paging import json_body, pages
+from ztconsole.sources.base import (
+    LOOPBACK_HOSTS,
+    NOT_ON_DELTA,
+    ReaderCredential,
+    ReadOptions,
+    ResyncRequired,
+    select_for,
+)
+from ztconsole.sources.paging import json_body, page_of, pages
 
 __all__ = ["GraphReader", "BATCH_SIZE", "page_size"]
 
@@ -99,6 +106,9 @@ _MAX_WAIT = RetryHandlerOption.MAX_DELAY
 _RETRYABLE_TRANSPORT = (httpx.NetworkError, httpx.RemoteProtocolError)
 
 _NEXT_LINK = "@odata.nextLink"
+_DELTA_LINK = "@odata.deltaLink"
+#: The error codes with which Graph says a delta token is no longer known (besides HTTP 410 Gone).
+_RESYNC_CODES = frozenset({"syncstatenotfound", "resyncrequired"})
 
 
 def page_size(ds: DataSet) -> int | None:
@@ -297,6 +307,69 @@ class GraphReader:
             for task in tasks:  # retrieve, so that no "exception was never retrieved" remains
                 if task.done() and not task.cancelled():
                     task.exception()
+
+    # --- delta queries ---------------------------------------------------------------------------
+
+    def delta_url(self, ds: DataSet, *, latest: bool = False) -> str:
+        """The first request of a delta round on ``ds`` (``users``, ``groups``): ``/delta`` with the full
+        read's ``$select`` less what delta cannot track (:data:`NOT_ON_DELTA`), groups with ``members``
+        (membership changes come as ``members@delta``); ``latest``: ``$deltatoken=latest``, a link for the
+        changes from now on without the items ("sync from now"). ``$top`` is not supported by delta."""
+        if ds.api != "graph" or ds.per_item or ds.shape != "collection":
+            raise ValueError(f"{ds.key} is not a Graph collection")
+        refused = NOT_ON_DELTA.get(ds.key, frozenset())
+        select = [p for p in select_for(ds) if p not in refused]
+        if ds.key == "groups":
+            select.append("members")
+        params = [("$select", ",".join(select))] + ([("$deltatoken", "latest")] if latest else [])
+        query = "&".join(f"{k}={quote(v, safe=',:')}" for k, v in params)
+        path = quote(ds.api_path(), safe="/:@$'(),=+-._~!*")
+        return f"{self.graph_url}/{ds.version}/{path}/delta?{query}"
+
+    async def delta_latest(self, ds: DataSet) -> str:
+        """A delta link for the changes to ``ds`` from now on (``$deltatoken=latest``: no items)."""
+        link: str | None = None
+        async for _, last in self.delta(ds, self.delta_url(ds, latest=True)):
+            link = last or link
+        if link is None:  # delta() raises before it ends without one
+            raise errors.bad_payload(self.delta_url(ds), "a delta round without a delta link")
+        return link
+
+    async def delta(self, ds: DataSet, link: str | None = None) -> AsyncIterator[tuple[list[Any], str | None]]:
+        """One delta round, from ``link`` (a delta link of the last round; None: the initial round, every
+        item): ``(items, None)`` for each page with a next link, ``(items, delta link)`` for the last one.
+
+        Items are as Graph sends them: created or updated objects, ``{"id": ..., "@removed": {...}}`` for
+        deleted ones, groups with ``members@delta``; the same object may come more than once (a group's
+        members over several entries). Raises :class:`ResyncRequired` on HTTP 410 or the codes that say the
+        token is no longer known, after any pages already yielded; links (state tokens) never appear in an
+        error."""
+        self._check(ds, "")
+        url = link or self.delta_url(ds)
+        seen = {url}
+        while True:
+            try:
+                data = await self._get_json(url)
+            except errors.SourceError as exc:
+                if exc.http_status == 410 or exc.code.lower() in _RESYNC_CODES:
+                    raise ResyncRequired(f"{exc.message}; reading {ds.title.lower()} whole again",
+                                         url=exc.url, http_status=exc.http_status, code=exc.code,
+                                         request_id=exc.request_id) from None
+                raise
+            items, next_link = page_of(data, url, _NEXT_LINK)
+            delta_link = data.get(_DELTA_LINK)
+            if delta_link is not None and not isinstance(delta_link, str):
+                raise errors.bad_payload(url, f"a '{_DELTA_LINK}' that is not a URL")
+            if next_link is None:
+                if not delta_link:
+                    raise errors.bad_payload(url, "a delta page with neither a next link nor a delta link")
+                yield items, delta_link
+                return
+            if next_link in seen:
+                raise errors.bad_payload(url, "the next link repeats an earlier page")
+            seen.add(next_link)
+            yield items, None
+            url = next_link
 
     # --- requests --------------------------------------------------------------------------------
 

@@ -13,6 +13,11 @@ and imports, only the readers of their APIs (``DataSet.api``), so ``whatif``, ``
 read Graph alone, never load azure-mgmt-network (a quarter of a second), and the emulator serving them
 never sets up its ARM half.
 
+Both sources keep what a refresh needs between their loads (``refresh(previous=tenant)``, issue #13): the
+delta links of the data sets read through delta queries (:class:`~ztconsole.sources.base.SyncState`) and,
+for a recording, the emulator itself: its change sequence is what the links point into, and writes made
+through it stay visible to later loads, as ``ztconsole emulator`` keeps them for its lifetime.
+
 The SDKs, adapters and emulator are imported, and set up, with the cyclic garbage collector paused
 (:func:`ztconsole.gcpause.gc_paused`, which then freezes what they made out of later collections: they live
 as long as the process). Otherwise the collector walks the new modules again and again while they are
@@ -30,8 +35,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ztconsole.model.tenant import TenantInfo
-from ztconsole.sources.base import Reader, ReadOptions
+from ztconsole.model.tenant import Tenant, TenantInfo
+from ztconsole.sources.base import Reader, ReadOptions, SyncState
 from ztconsole.sources.errors import SourceError
 
 HTTP_TIMEOUT = 60.0
@@ -109,9 +114,13 @@ class Stack:
 
 
 async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any = None,
-                         retry_delay: float = 1.0, keys: Iterable[str] | None = None) -> Stack:
+                         retry_delay: float = 1.0, keys: Iterable[str] | None = None,
+                         emulator: Any = None, token: str | None = None) -> Stack:
     """The recording in ``tenant_dir`` through the in-process emulator and the real adapters: the readers
     of the APIs that the data sets ``keys`` (None: every one) are read from.
+
+    ``emulator``: one already serving it (a source's, kept between its loads), with its ``token``; else a
+    new one is made (with ``token``, or a random one).
 
     Without injected ``faults`` nothing in process is transient: an error is a file the emulator cannot
     serve, and it stays so, so the readers do not retry (retrying a broken file cost seconds each).
@@ -128,10 +137,14 @@ async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any 
         from ztconsole.emulator.transport import EmulatorTransport
         from ztconsole.sources.static_token import StaticTokenCredential
 
-        token = secrets.token_urlsafe(32)
+        _without_sniffio()
+        if emulator is not None and not token:
+            raise ValueError("an emulator is reached with its token")
+        token = token or secrets.token_urlsafe(32)
         stack = Stack()
-        stack.emulator = Emulator(Path(tenant_dir), token=token, page_size=page_size, faults=faults,
-                                  what_if=recorded_what_if(Path(tenant_dir)))
+        stack.emulator = emulator if emulator is not None else Emulator(
+            Path(tenant_dir), token=token, page_size=page_size, faults=faults,
+            what_if=recorded_what_if(Path(tenant_dir)))
         http = httpx.AsyncClient(transport=EmulatorTransport(stack.emulator), timeout=HTTP_TIMEOUT)
         stack._exit.push_async_callback(http.aclose)
         credential = StaticTokenCredential(token)
@@ -147,6 +160,16 @@ async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any 
     stack.info = stack.emulator.store.info  # tenant.toml, as the emulator read it
     stack.options = ReadOptions(signins_since=None)  # a recording: everything it holds
     return stack
+
+
+def _without_sniffio() -> None:
+    """httpx's ASGI transport (the in-process emulator's) asks ``import sniffio`` on every request, to tell
+    trio from asyncio; where sniffio is not installed that failed import searches ``sys.path`` each time. A
+    ``None`` in ``sys.modules`` makes it fail at once, as it would anyway."""
+    import importlib.util
+
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def recorded_what_if(tenant_dir: Path) -> Callable[[Any], list[dict[str, Any]]]:
@@ -235,11 +258,15 @@ class RecordingSource:
 
     What the console and the headless commands hold: ``info`` comes from ``tenant.toml`` at once (no
     heavy import); ``load()`` opens the stack and reads everything, blocking, on its own event loop (the
-    console calls it from a worker thread).
+    console calls it from a worker thread); ``refresh(previous=tenant)`` reads only what can have changed
+    since (:mod:`ztconsole.sources.loader`). The emulator is made by the first load and kept for the later
+    ones (``emulator``; ``token`` is the bearer token it demands, random unless given).
     """
 
     def __init__(self, tenant_dir: Path, *, page_size: int = 100, faults: Any = None,
-                 retry_delay: float = 1.0):
+                 retry_delay: float = 1.0, token: str | None = None):
+        import secrets
+
         from ztconsole.tenantdir import TenantDir
 
         self.tenant_dir = Path(tenant_dir)
@@ -247,20 +274,38 @@ class RecordingSource:
         self.page_size = page_size
         self.faults = faults
         self.retry_delay = retry_delay
+        self.sync = SyncState()
+        self.emulator: Any = None
+        """The in-process emulator serving the recording: None until the first load."""
+        self._token = token or secrets.token_urlsafe(32)
+
+    def __repr__(self) -> str:  # never the token
+        return f"RecordingSource({str(self.tenant_dir)!r})"
 
     async def aload(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None,
-                    recorder: Any = None) -> Any:
+                    recorder: Any = None, previous: Tenant | None = None, whole: bool = False) -> Any:
         from ztconsole.sources.loader import Loader
 
         async with await open_recording(self.tenant_dir, page_size=self.page_size, faults=self.faults,
-                                        retry_delay=self.retry_delay, keys=keys) as stack:
+                                        retry_delay=self.retry_delay, keys=keys, emulator=self.emulator,
+                                        token=self._token) as stack:
+            self.emulator = stack.emulator
             loader = Loader(stack.readers, stack.info, options=stack.options, recorder=recorder)  # type: ignore[arg-type]
-            return await loader.load(keys, on_result=on_result, on_start=on_start)
+            return await loader.load(keys, on_result=on_result, on_start=on_start, previous=previous,
+                                     sync=self.sync if previous is not None else None, whole=whole)
 
     def load(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None) -> Any:
         import asyncio
 
         return asyncio.run(self.aload(keys=keys, on_start=on_start, on_result=on_result))
+
+    def refresh(self, *, previous: Tenant, whole: bool = False, on_start: Any = None,
+                on_result: Any = None) -> Any:
+        """Read again what can have changed since ``previous`` (``whole``: every data set, keeping the
+        identity of what did not change), blocking, as :meth:`load`."""
+        import asyncio
+
+        return asyncio.run(self.aload(on_start=on_start, on_result=on_result, previous=previous, whole=whole))
 
 
 class LiveSource:
@@ -276,12 +321,13 @@ class LiveSource:
         self.break_glass = tuple(break_glass)
         self.signin_days = signin_days
         self.on_device_code: Callable[[str], None] | None = None
+        self.sync = SyncState()
         self.info = TenantInfo(id=profile.tenant_id or "", display_name=profile.name,
                                subscriptions=tuple(profile.subscriptions), source="live",
                                break_glass=self.break_glass)
 
     async def aload(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None,
-                    recorder: Any = None) -> Any:
+                    recorder: Any = None, previous: Tenant | None = None, whole: bool = False) -> Any:
         from ztconsole.sources.loader import Loader
 
         async with await open_live(self.profile, break_glass=self.break_glass,
@@ -289,9 +335,19 @@ class LiveSource:
                                    keys=keys) as stack:
             self.info = stack.info  # type: ignore[assignment]
             loader = Loader(stack.readers, stack.info, options=stack.options, recorder=recorder)  # type: ignore[arg-type]
-            return await loader.load(keys, on_result=on_result, on_start=on_start)
+            return await loader.load(keys, on_result=on_result, on_start=on_start, previous=previous,
+                                     sync=self.sync if previous is not None else None, whole=whole)
 
     def load(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None) -> Any:
         import asyncio
 
         return asyncio.run(self.aload(keys=keys, on_start=on_start, on_result=on_result))
+
+    def refresh(self, *, previous: Tenant, whole: bool = False, on_start: Any = None,
+                on_result: Any = None) -> Any:
+        """Read again what can have changed since ``previous`` (``whole``: every data set, keeping the
+        identity of what did not change): the sign-ins since the newest held, users and groups through
+        Graph delta queries, the rest whole; blocking, as :meth:`load`."""
+        import asyncio
+
+        return asyncio.run(self.aload(on_start=on_start, on_result=on_result, previous=previous, whole=whole))

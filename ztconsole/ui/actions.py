@@ -94,7 +94,11 @@ ACTIONS: tuple[Action, ...] = (
     Action("app.back", "escape", "Back", "go_back",
            "Clear the pane's filter, else go back to the pane before (the breadcrumb).", priority=True),
     Action("app.reload", "r", "Reload", "reload",
-           "Read every data set again (ignored while a load is running).", commands=("reload",)),
+           "Read again what can have changed: new sign-ins, users and groups by delta query, the small data "
+           "sets whole (ignored while a load is running).", commands=("reload", "refresh")),
+    Action("app.reload_all", "R", "Reload all", "reload_all",
+           "Read every data set whole again (ignored while a load is running).", footer=False,
+           commands=("reload-all",)),
     *(Action(f"app.pane_{n}", str(n), f"Pane {n}", f"pane_{n}", f"Show the {_ORDINALS[n - 1]} pane.",
              footer=False, palette=False, priority=True)
       for n in range(1, PANE_KEYS + 1)),

@@ -196,8 +196,17 @@ class ZtApp(Navigation, actions.Guarded, App[int]):
     # --- loading ------------------------------------------------------------------------------
 
     def action_reload(self) -> None:
-        """Read every data set again; while a load runs the key is ignored (said once per load)."""
-        if self.store.reload() or self._refused_load == self.store.loads:
+        """Refresh: read again what can have changed (new sign-ins, users and groups through delta queries,
+        the small data sets whole); the first load reads everything. While a load runs the key is ignored
+        (said once per load)."""
+        self._load(self.store.refresh)
+
+    def action_reload_all(self) -> None:
+        """Read every data set whole again (what a refresh would not: a sign-in activity, a suspicion)."""
+        self._load(self.store.reload)
+
+    def _load(self, start: Callable[[], bool]) -> None:
+        if start() or self._refused_load == self.store.loads:
             return
         self._refused_load = self.store.loads
         self.notify("Still reading the tenant: reload again once this load has finished.", markup=False,

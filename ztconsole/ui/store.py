@@ -16,6 +16,27 @@ finished. The automatic refresh (``refresh_interval``) follows the same rule: th
 the end of the last load, so loads never overlap and a slow tenant slows the refresh down instead of
 piling loads up.
 
+Refresh (issue #13): :meth:`TenantStore.refresh` is a load that re-reads only what can have changed since
+the last one (a source with a ``refresh`` method: :class:`~ztconsole.sources.stack.RecordingSource`,
+:class:`~ztconsole.sources.stack.LiveSource`; sign-ins since the newest held, users and groups through
+Graph delta queries, the rest whole: see :mod:`ztconsole.sources.loader`); the automatic refresh is one.
+:meth:`TenantStore.reload` reads every data set whole, but once a tenant is held it is given it too, so
+unchanged items keep their identity either way. A source without ``refresh`` is loaded whole each time.
+The first load is a plain load (the console's start is not slowed by it); tracking changes (the delta links,
+the digests of the pages read whole) starts with the first refresh, which therefore reads users, groups and
+their members whole once more. What changed, for panes that update in place by object id:
+
+* every :class:`~TenantStore.Loaded` is sent, changed or not (the data-set table shows each one's status,
+  count and time); ``Loaded.changed`` (``result.changed``) is False when the data set's value is the held
+  value itself, every item the same object as before, and its status is the same: nothing to redraw;
+* :class:`~TenantStore.Finished` carries ``changed``, the keys of the data sets whose value or status
+  differs from the tenant held before (every data set after a first load), and ``refresh`` (whether the
+  load was a refresh); ``tenant.results[key].refresh`` says how each data set was read (``delta``,
+  ``whole``, ``resync``, ``kept``);
+* a refresh that fails for a data set that held something keeps it, ``partial``, saying why
+  (:func:`~ztconsole.model.tenant.keep_previous`); a load that raised keeps every data set it had not
+  reported that way, instead of failing them empty.
+
 The load blocks, so it runs in a daemon thread (:func:`ztconsole.threads.in_daemon_thread`): Textual's
 thread workers run in the loop's default executor, whose threads the interpreter waits for at exit, so a
 slow load (or a sign-in waiting for the user) would hold the process after quitting or after SIGTERM.
@@ -30,6 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import time
 from collections import deque
 from collections.abc import Callable
@@ -38,7 +60,7 @@ from typing import TYPE_CHECKING, Protocol
 from textual.message import Message
 
 from ztconsole.datasets import DATASETS, DataSet
-from ztconsole.model.tenant import DataSetResult, Tenant
+from ztconsole.model.tenant import DataSetResult, Tenant, holds_items, keep_previous
 from ztconsole.safetext import clean
 from ztconsole.tenantdir import TenantDirError
 from ztconsole.threads import in_daemon_thread
@@ -49,7 +71,7 @@ if TYPE_CHECKING:
 
     from ztconsole.model.tenant import TenantInfo
 
-__all__ = ["PROGRESS_INTERVAL", "TenantSource", "TenantStore", "describe"]
+__all__ = ["PROGRESS_INTERVAL", "RefreshableSource", "TenantSource", "TenantStore", "describe"]
 
 PROGRESS_INTERVAL = 0.1
 """Seconds between the batches in which a running load's progress reaches the console (the spinner's
@@ -73,6 +95,14 @@ class TenantSource(Protocol):
              on_result: Callable[[DataSetResult], None]) -> object: ...
 
 
+class RefreshableSource(TenantSource, Protocol):
+    """A source that can re-read only what changed since a tenant it returned (``whole``: every data set,
+    keeping the identity of what did not change); blocking and calling back as ``load``."""
+
+    def refresh(self, *, previous: Tenant, whole: bool = False, on_start: Callable[[DataSet], None],
+                on_result: Callable[[DataSetResult], None]) -> object: ...
+
+
 class TenantStore:
     """The source, the current (or last) load's results, and the one load at a time.
 
@@ -82,7 +112,11 @@ class TenantStore:
     """
 
     class Started(Message, bubble=False):
-        """A load began: every data set is queued."""
+        """A load began: every data set is queued. ``refresh``: it re-reads only what can have changed."""
+
+        def __init__(self, refresh: bool = False) -> None:
+            super().__init__()
+            self.refresh = refresh
 
     class Reading(Message, bubble=False):
         """The load started reading data set ``key``."""
@@ -92,11 +126,16 @@ class TenantStore:
             self.key = key
 
     class Loaded(Message, bubble=False):
-        """One data set has been read (or has failed)."""
+        """One data set has been read (or has failed). ``changed`` is False when its value and status are
+        those held before (the same objects)."""
 
         def __init__(self, result: DataSetResult) -> None:
             super().__init__()
             self.result = result
+
+        @property
+        def changed(self) -> bool:
+            return self.result.changed
 
     class Progress(Message, bubble=False):
         """The load runs on: sent every :data:`PROGRESS_INTERVAL` seconds while it does, after the
@@ -104,12 +143,17 @@ class TenantStore:
 
     class Finished(Message, bubble=False):
         """The load ended: ``tenant`` holds every data set's result; ``error`` says why a load that
-        raised ended early (its unread data sets have failed with that message)."""
+        raised ended early (its unread data sets have failed with that message, or kept what they held);
+        ``changed`` names the data sets whose value or status differs from the tenant held before;
+        ``refresh``: the load re-read only what could have changed."""
 
-        def __init__(self, tenant: Tenant, error: str | None) -> None:
+        def __init__(self, tenant: Tenant, error: str | None, changed: frozenset[str] | None = None,
+                     refresh: bool = False) -> None:
             super().__init__()
             self.tenant = tenant
             self.error = error
+            self.changed = frozenset(tenant.results) if changed is None else changed
+            self.refresh = refresh
 
     class SignIn(Message, bubble=False):
         """Device-code sign-in needs the user: ``message`` says where to go and which code to enter."""
@@ -146,6 +190,8 @@ class TenantStore:
         self._started_at = 0.0
         self._elapsed = 0.0
         self._closed = False
+        self._previous: Tenant | None = None  # the tenant the running load refreshes
+        self._refreshing = False
 
     @property
     def info(self) -> TenantInfo:
@@ -190,9 +236,22 @@ class TenantStore:
 
     # --- loading ------------------------------------------------------------------------------------
 
+    @property
+    def refreshing(self) -> bool:
+        """Whether the running (or last) load is a refresh."""
+        return self._refreshing
+
     def reload(self) -> bool:
-        """Start reading every data set (from the event loop); False, and nothing done, while a load
+        """Start reading every data set whole (from the event loop); False, and nothing done, while a load
         is already running or after :meth:`close`."""
+        return self._start(refresh=False)
+
+    def refresh(self) -> bool:
+        """Start re-reading what can have changed since the tenant held (a whole load when none is held yet
+        or the source cannot refresh); False, and nothing done, while a load runs or after :meth:`close`."""
+        return self._start(refresh=True)
+
+    def _start(self, *, refresh: bool) -> bool:
         if self._closed or self._task is not None:
             return False
         self._cancel_timer()
@@ -214,19 +273,25 @@ class TenantStore:
 
         if hasattr(self.source, "on_device_code"):  # a live tenant: sign-in may need the user
             self.source.on_device_code = lambda message: post(self._emit, self.SignIn, message)
-        self._task = self._loop.create_task(self._run(started, finished))
-        self._emit(self.Started)
+        refresher = getattr(self.source, "refresh", None)  # a RefreshableSource
+        self._previous = self.tenant if refresher is not None else None
+        self._refreshing = refresh and self._previous is not None
+        job: Callable[..., object] = self.source.load
+        if refresher is not None and self._previous is not None:
+            job = functools.partial(refresher, previous=self._previous, whole=not refresh)
+        self._task = self._loop.create_task(self._run(job, started, finished))
+        self._emit(self.Started, self._refreshing)
         self._progress_timer = self._loop.call_later(PROGRESS_INTERVAL, self._progress_due, context=self._context)
         return True
 
-    async def _run(self, started: Callable[[DataSet], None], finished: Callable[[DataSetResult], None]) -> None:
+    async def _run(self, job: Callable[..., object], started: Callable[[DataSet], None],
+                   finished: Callable[[DataSetResult], None]) -> None:
         """The load, awaited in a daemon thread. Every callback it made was queued before its result, so
         they have all been handled when it ends here."""
         returned: object = None
         error: str | None = None
         try:
-            returned = await in_daemon_thread(self.source.load, on_start=started, on_result=finished,
-                                              name="ztconsole-load")
+            returned = await in_daemon_thread(job, on_start=started, on_result=finished, name="ztconsole-load")
         except Exception as e:  # noqa: BLE001 - a load that raised fails the data sets it had not read
             error = describe(e)
         self._take_progress()  # what the load reported last, before it is said to have finished
@@ -258,9 +323,16 @@ class TenantStore:
             self._emit(self.Loaded, result)
 
     def _finish(self, returned: object, error: str | None) -> None:
-        for ds in DATASETS:  # what the load never reported has failed, never stays queued
+        previous = self._previous
+        for ds in DATASETS:  # what the load never reported has failed (or kept what it held), never stays queued
             if ds.key not in self.results:
-                self._read_finished(DataSetResult(ds.key, "failed", None, message=error or "not read"))
+                why = error or "not read"
+                held = previous.results.get(ds.key) if previous is not None else None
+                result = keep_previous(held, why) if held is not None and holds_items(held) else \
+                    DataSetResult(ds.key, "failed", None, message=why)
+                if held is not None:
+                    result.changed = result.value is not held.value or result.status != held.status
+                self._read_finished(result)
         self._task = None
         if self._progress_timer is not None:
             self._progress_timer.cancel()
@@ -270,8 +342,10 @@ class TenantStore:
             self.tenant = returned  # the source's own: it may hold what its loader derived
         else:
             self.tenant = Tenant(self.info, dict(self.results))
+        self._previous = None
         self.loaded.set()
-        self._emit(self.Finished, self.tenant, error)
+        changed = self.tenant.changed if previous is not None else frozenset(self.tenant.results)
+        self._emit(self.Finished, self.tenant, error, changed, self._refreshing)
         self._arm()
 
     # --- refresh ------------------------------------------------------------------------------------
@@ -286,7 +360,7 @@ class TenantStore:
         if self._task is not None:  # cannot happen (a load cancels the timer); never start a second one
             return
         if self._may_refresh():
-            self.reload()
+            self.refresh()
         else:
             self._arm()
 
