@@ -301,7 +301,7 @@ class LoadSummary(Static):
             for i, status in enumerate(shown):
                 out.append(", " if i else "")
                 out.append(f"{counts[status]} {status}", style=colour(status, self.app.theme_variables))
-        out.append(f" — {store.elapsed:.1f} s", style="dim")
+        out.append(f" {glyph(self.app, 'dash')} {store.elapsed:.1f} s", style="dim")
         drawn = (out.plain, out.style, *out.spans)
         if drawn != self._drawn:  # ten times a second while loading: repaint only what changed
             self._drawn = drawn
