@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
     from ztconsole.engine.checks.base import Finding
     from ztconsole.model.access import Application, ApplicationSegment, Connector, ConnectorGroup
-    from ztconsole.model.tenant import DataSetResult, Tenant
+    from ztconsole.model.tenant import Tenant
     from ztconsole.ui.analysis import Assessment
     from ztconsole.ui.app import ZtApp
 
@@ -485,19 +485,12 @@ class AccessPane(Pane):
 
     # --- hooks -------------------------------------------------------------------------------------------
 
-    def on_mount(self) -> None:
-        self.watch(self.app, "theme", self._theme_changed, init=False)
-
-    def _theme_changed(self) -> None:
+    def theme_changed(self) -> None:
         """The rows carry the theme's colours: draw them again in the new one."""
         if self._tenant is not None:
             self._build(self._tenant)
 
-    def data_set_loaded(self, result: DataSetResult) -> None:
-        self.query_one(DataNotice).show(self.store.results)
-
     def tenant_loaded(self, tenant: Tenant) -> None:
-        self.query_one(DataNotice).show(tenant.results)
         self._tenant = tenant
         self._build(tenant)
 

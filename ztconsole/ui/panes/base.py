@@ -41,6 +41,7 @@ from ztconsole.ui import actions
 from ztconsole.ui.commandbar import CommandBar, Flash
 from ztconsole.ui.footer import KeyFooter
 from ztconsole.ui.header import TenantHeader
+from ztconsole.ui.notice import DataNotice
 from ztconsole.ui.safe import clean
 from ztconsole.ui.status import FINAL, colour, glyph
 from ztconsole.ui.store import TenantStore
@@ -134,6 +135,11 @@ class Pane(actions.Guarded, Screen[None]):
     def tenant_loaded(self, tenant: Tenant) -> None:
         """The load finished: every data set's result is in ``tenant.results``."""
 
+    def theme_changed(self) -> None:
+        """The theme changed: draw again what was drawn in its colours (rows built with its styles). Every
+        :class:`~ztconsole.ui.notice.DataNotice` of the pane is kept up to date by the base, before the
+        hooks above run."""
+
     def show_view(self, view: str) -> None:
         """Show sub-view ``view``: a value of ``VIEWS`` (its alias was run), or "" for the pane's main view
         (Esc went back to where the pane showed it). Called once the pane is mounted, only when the view
@@ -220,8 +226,12 @@ class Pane(actions.Guarded, Screen[None]):
     # A subclass's own on_mount runs too (Textual calls the handler of every class in the MRO).
     def on_mount(self) -> None:
         self.show_trail()
+        self.app.theme_changed_signal.subscribe(self, self._theme_signal)
         # after the first refresh: the pane's widgets are mounted by then, ready for the catch-up
         self.call_after_refresh(self._join_store)
+
+    def _theme_signal(self, _theme: object) -> None:
+        self.theme_changed()
 
     def on_screen_resume(self) -> None:
         self.show_trail()  # the trail may have changed while another pane was shown
@@ -238,6 +248,7 @@ class Pane(actions.Guarded, Screen[None]):
                 self.load_started()
                 for key in sorted(store.reading() & set(self.DATASETS)):
                     self.data_set_reading(key)
+            self._show_notices(store.results)
             for key in self.DATASETS:
                 if key in store.results:
                     self.data_set_loaded(store.results[key])
@@ -256,6 +267,7 @@ class Pane(actions.Guarded, Screen[None]):
 
     def _on_tenant_store_loaded(self, message: TenantStore.Loaded) -> None:
         if message.result.key in self.DATASETS:
+            self._show_notices(self.store.results)
             self.data_set_loaded(message.result)
         self._show_load()
 
@@ -265,11 +277,16 @@ class Pane(actions.Guarded, Screen[None]):
 
     def _on_tenant_store_finished(self, message: TenantStore.Finished) -> None:
         self.query_one(TenantHeader).show_info(message.tenant.info)
+        self._show_notices(message.tenant.results)
         self.tenant_loaded(message.tenant)
         self._show_load()
 
     def _show_load(self) -> None:
         self.query_one(LoadSummary).show_load()
+
+    def _show_notices(self, results: Mapping[str, DataSetResult]) -> None:
+        for notice in self.query(DataNotice):
+            notice.show(results)
 
 
 class LoadSummary(Static):

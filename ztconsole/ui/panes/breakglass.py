@@ -38,7 +38,7 @@ from ztconsole.ui.vtable import Column, Row, VirtualTable
 
 if TYPE_CHECKING:
     from ztconsole.engine.checks.base import Finding
-    from ztconsole.model.tenant import DataSetResult, Tenant
+    from ztconsole.model.tenant import Tenant
     from ztconsole.ui.analysis import Assessment
     from ztconsole.ui.app import ZtApp
 
@@ -183,10 +183,8 @@ class BreakGlassPane(Pane):
         self._placed = False  # the cursor was put on the first lock-out once
         self._tenant: Tenant | None = None
 
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)  # the marks' colours are the theme's
-
-    def _theme_changed(self, _theme: object) -> None:
+    def theme_changed(self) -> None:
+        """The marks' colours are the theme's: draw the rows again."""
         if self._tenant is not None and self.items:
             self._show(self._tenant, list(self.items.values()))
 
@@ -205,11 +203,7 @@ class BreakGlassPane(Pane):
     def load_started(self) -> None:
         self.query_one("#bg-summary", Static).update(Text("Reading the tenant..."))
 
-    def data_set_loaded(self, result: DataSetResult) -> None:
-        self.query_one(DataNotice).show(self.store.results)
-
     def tenant_loaded(self, tenant: Tenant) -> None:
-        self.query_one(DataNotice).show(tenant.results)
         if not self.items:
             self.table.empty = "Running the checks..."
             self.table.refresh()

@@ -34,7 +34,7 @@ from ztconsole.ui.vtable import Column, Row, VirtualTable
 
 if TYPE_CHECKING:
     from ztconsole.engine.checks.base import Finding
-    from ztconsole.model.tenant import DataSetResult, Tenant
+    from ztconsole.model.tenant import Tenant
     from ztconsole.ui.analysis import Assessment
     from ztconsole.ui.app import ZtApp
 
@@ -83,7 +83,6 @@ class CaPane(Pane):
 
     def on_mount(self) -> None:
         self.table.focus()
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._show_rows())  # colours are the theme's
 
     # --- the store's hooks -------------------------------------------------------------------------
 
@@ -92,11 +91,10 @@ class CaPane(Pane):
             self.table.empty = "Reading the policies..."
             self.table.refresh()
 
-    def data_set_loaded(self, result: DataSetResult) -> None:
-        self.query_one(DataNotice).show(self.store.results)
+    def theme_changed(self) -> None:
+        self._show_rows()  # the rows' colours are the theme's
 
     def tenant_loaded(self, tenant: Tenant) -> None:
-        self.query_one(DataNotice).show(tenant.results)
         self._tenant = tenant
         self._build(tenant)
 

@@ -316,9 +316,8 @@ class FindingsPane(Pane):
     def on_mount(self) -> None:
         self.table.focus()
         self._show_state()
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
-    def _theme_changed(self, _theme: object) -> None:
+    def theme_changed(self) -> None:
         if self.assessment is not None:
             self._rebuild()
 
@@ -329,11 +328,7 @@ class FindingsPane(Pane):
             self._state = "Reading the tenant again; these are the findings of the last load."
             self._show_state()
 
-    def data_set_loaded(self, result: DataSetResult) -> None:
-        pass  # the notice is shown once the load has finished: a finding rests on every data set it read
-
     def tenant_loaded(self, tenant: Tenant) -> None:
-        self.query_one(CompactNotice).show(tenant.results)
         self._assess(tenant)
 
     @work(exclusive=True, group="findings-assess", exit_on_error=False)

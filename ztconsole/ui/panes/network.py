@@ -45,7 +45,7 @@ from ztconsole.ui.vtable import Column, VirtualTable
 
 if TYPE_CHECKING:
     from ztconsole.engine.flow import FlowResult
-    from ztconsole.model.tenant import DataSetResult, Tenant
+    from ztconsole.model.tenant import Tenant
     from ztconsole.ui.app import ZtApp
     from ztconsole.ui.panes.network_data import NetworkData, NsgRulesView, RulesView
 
@@ -255,9 +255,8 @@ class NetworkPane(Pane):
     def on_mount(self) -> None:
         self._show_tabs()
         self.call_after_refresh(self._focus_view)
-        self.watch(self.app, "theme", self._theme_changed, init=False)
 
-    def _theme_changed(self) -> None:
+    def theme_changed(self) -> None:
         """Rows carry the theme's colours: build them again in the new one (the assessment is kept)."""
         self._show_tabs()
         if self._tenant is not None and self._data is not None:
@@ -402,22 +401,14 @@ class NetworkPane(Pane):
 
     # --- the store's hooks --------------------------------------------------------------------------
 
-    def data_set_loaded(self, result: DataSetResult) -> None:
-        self._notices(self.store.results)
-
     def tenant_loaded(self, tenant: Tenant) -> None:
         self._tenant = tenant
-        self._notices(tenant.results)
         for table_id in ("#fw-table", "#nsg-table", "#route-table"):
             table = self.query_one(table_id, VirtualTable)
             if not table.row_count:
                 table.empty = "Assessing the network…"
                 table.refresh()
         self._compute(tenant)
-
-    def _notices(self, results: Mapping[str, DataSetResult]) -> None:
-        for notice in self.query(DataNotice):
-            notice.show(results)
 
     # --- workers ------------------------------------------------------------------------------------
 

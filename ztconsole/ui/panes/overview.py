@@ -216,9 +216,8 @@ class OverviewPane(Pane):
     def on_mount(self) -> None:
         self.table.focus()
         self._show_state()
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
 
-    def _theme_changed(self, _theme: object) -> None:
+    def theme_changed(self) -> None:
         if self.assessment is not None:
             self._summarise(self.assessment)
 
@@ -238,7 +237,6 @@ class OverviewPane(Pane):
 
     def tenant_loaded(self, tenant: Tenant) -> None:
         self._show_data()
-        self.query_one(CompactNotice).show(tenant.results)
         self._assess(tenant)
 
     @work(exclusive=True, group="overview-assess", exit_on_error=False)

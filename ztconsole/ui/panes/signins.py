@@ -64,7 +64,7 @@ if TYPE_CHECKING:
     from ztconsole.engine.ca.evaluation import PolicyResult, WhatIfResult
     from ztconsole.engine.ca.scenario import Scenario
     from ztconsole.model.directory import AppliedConditionalAccessPolicy, SignIn
-    from ztconsole.model.tenant import DataSetResult, Tenant
+    from ztconsole.model.tenant import Tenant
     from ztconsole.ui.app import ZtApp
 
 __all__ = ["FIELDS", "FAILURES", "Comparison", "PolicyReasons", "Query", "SignInDetails", "SignInTable", "SignInsPane",
@@ -429,10 +429,8 @@ class SignInsPane(Pane):
         self._evaluator: tuple[Tenant, Context] | None = None
         self._shown = 0
 
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)  # the cells' colours are the theme's
-
-    def _theme_changed(self, _theme: object) -> None:
+    def theme_changed(self) -> None:
+        """The cells' colours are the theme's: build the rows again."""
         if self._tenant is not None:
             self._build(self._tenant, dict(self.app.theme_variables), self.table.filter_query)
 
@@ -451,11 +449,7 @@ class SignInsPane(Pane):
         if self._all is None:
             self.query_one("#si-summary", Static).update(Text("Reading the sign-in log..."))
 
-    def data_set_loaded(self, result: DataSetResult) -> None:
-        self.query_one(DataNotice).show(self.store.results)
-
     def tenant_loaded(self, tenant: Tenant) -> None:
-        self.query_one(DataNotice).show(tenant.results)
         self._tenant = tenant
         self._build(tenant, dict(self.app.theme_variables), self.table.filter_query)
 
