@@ -41,7 +41,7 @@ from ztconsole.ui.notice import DataNotice
 from ztconsole.ui.panes.base import Filterable, Pane
 from ztconsole.ui.safe import text
 from ztconsole.ui.status import glyph, style_for
-from ztconsole.ui.vtable import Column, VirtualTable
+from ztconsole.ui.vtable import Column, PreparedRows, VirtualTable, prepare_rows
 
 if TYPE_CHECKING:
     from ztconsole.engine.flow import FlowResult
@@ -142,6 +142,13 @@ def _paused(fn: Callable[..., Any], *args: Any) -> Any:
         return fn(*args)
 
 
+def _rules_and_rows(book: Any, policy_id: str, assessment: Any, variables: dict[str, str],
+                    columns: int) -> tuple[RulesView, PreparedRows]:
+    """A policy's rule book for the rules view and its rows measured for the table (in a worker thread)."""
+    view = _rows().build_rules(book, policy_id, assessment, variables)
+    return view, prepare_rows(view.rows, columns)
+
+
 def parse_flow(src: str, dst: str, port: str, protocol: str) -> tuple[str, str, int, str]:
     """The form's values checked as ``ztconsole flow`` checks its options; ValueError saying which is wrong."""
     try:
@@ -201,7 +208,8 @@ class NetworkPane(Pane):
         self._shown = "firewalls"  # the widget shown in the switcher
         self._drill: tuple[str, str] | None = None
         self._rules: RulesView | None = None
-        self._rules_cache: dict[str, RulesView] = {}  # policy id -> its rule book, for the tenant shown
+        # policy id -> its rule book and its rows prepared for the table, for the tenant shown
+        self._rules_cache: dict[str, tuple[RulesView, PreparedRows]] = {}
         self._nsg_rules: NsgRulesView | None = None
         self.flow_result: FlowResult | None = None
         """The last flow traced (tests, and the command line shown)."""
@@ -462,26 +470,26 @@ class NetworkPane(Pane):
             return
         cached = self._rules_cache.get(policy_id)
         if cached is not None:
-            view: RulesView = cached
+            view, prepared = cached
         else:
             if self._rules is None or self._rules.policy_id != policy_id:
                 table.empty = "Flattening the policy…"
                 table.set_rows([])
             try:
-                view = await in_daemon_thread(_paused, _rows().build_rules, data.book, policy_id,
-                                              data.assessment, dict(self.app.theme_variables),
-                                              name="ztconsole-rules")
+                view, prepared = await in_daemon_thread(
+                    _paused, _rules_and_rows, data.book, policy_id, data.assessment, dict(self.app.theme_variables),
+                    len(table.columns), name="ztconsole-rules")
             except Exception as e:  # noqa: BLE001 - said in this pane
                 self._failed(("#rules-table",), e)
                 return
             if data is self._data:
-                self._rules_cache[policy_id] = view
+                self._rules_cache[policy_id] = (view, prepared)
         if self._drill != ("rules", policy_id):
             return  # the user moved on
         keep = self._rules is not None and self._rules.policy_id == policy_id
         self._rules = view
         table.empty = "The policy has no rules."
-        table.set_rows(view.rows)
+        table.set_prepared(prepared)  # measured in the worker: 20,000 rules are swapped in, not measured here
         if not keep:
             table.move_to("0")
         self._rules_title(view)
