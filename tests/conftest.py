@@ -78,3 +78,72 @@ def wait_for(predicate: Callable[[], bool], seconds: float, every: float = 0.1) 
             return True
         time.sleep(every)
     return predicate()
+
+
+async def until(predicate: Callable[[], object], seconds: float = 20.0) -> None:
+    """Await ``predicate`` in a Pilot test, polled (bounded): threads and timers take what a loaded machine
+    gives them."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+def copy_demo(tmp_path: Path) -> Path:
+    """A private copy of the demo tenant directory, to damage or edit."""
+    import shutil
+
+    from ztconsole.demo import demo_dir
+
+    root = tmp_path / "tenant"
+    shutil.copytree(demo_dir(), root)
+    return root
+
+
+#: Display names a hostile tenant may hold: Rich markup, ANSI and OSC 8 escapes, a bidi override, a NUL, and
+#: a name 10,000 characters long.
+HOSTILE_NAMES = [
+    "[bold red]x[/]",
+    "ansi \x1b[31mred",
+    "osc \x1b]8;;http://e\x07link",
+    "bidi \u202egnp.exe",
+    "nul \x00 byte",
+    "L" * 10_000,
+]
+
+
+class Tmux:
+    """A tmux server of a test's own (``-L socket``) holding one session: keys in, the screen out, and the
+    console's ``:`` command bar driven the way an admin types into it."""
+
+    def __init__(self, binary: str, socket: str, session: str) -> None:
+        self.binary, self.socket, self.session = binary, socket, session
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([self.binary, "-L", self.socket, *args], capture_output=True, text=True, timeout=10)
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", self.session).stdout
+
+    def showing(self, title: str) -> bool:
+        """The breadcrumb under the header ends with ``title`` (the pane shown; earlier ones come before);
+        its separator is "›", or ">" where the terminal has only ASCII (TERM=linux)."""
+        import re
+
+        return any(re.split("›| > ", line)[-1].strip().startswith(title) for line in self.screen().splitlines()[1:3])
+
+    def bar_open(self) -> bool:
+        """The command bar's prompt line (``:`` at the start) is among the last lines."""
+        return any(line.lstrip().startswith(":") for line in self.screen().splitlines()[-3:])
+
+    def command(self, text: str) -> None:
+        """``:`` then ``text`` and Enter, each step once the console has taken the last: the command has run
+        when its bar has closed (the pane it names may be the one shown already)."""
+        self("send-keys", "-t", self.session, ":")
+        assert wait_for(self.bar_open, 10), f"':' did not open the command bar:\n{self.screen()}"
+        self("send-keys", "-t", self.session, "-l", text)
+        self("send-keys", "-t", self.session, "Enter")
+        assert wait_for(lambda: not self.bar_open(), 10), f":{text} left the command bar open:\n{self.screen()}"

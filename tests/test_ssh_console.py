@@ -9,7 +9,6 @@ connection would, and no ztconsole process may be left behind (the console ends 
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import signal
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import wait_for
+from conftest import Tmux, wait_for
 
 pytestmark = pytest.mark.tmux
 
@@ -75,20 +74,8 @@ def test_console_over_ssh_visits_every_pane_and_leaves_nothing_behind(tmp_path: 
     sshd = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE, text=True)
     tmux_socket, session = f"ztconsole-ssh-{os.getpid()}", "ssh"
 
-    def tmux(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([TMUX, "-L", tmux_socket, *args], capture_output=True, text=True, timeout=10)
-
-    def screen() -> str:
-        return tmux("capture-pane", "-p", "-t", session).stdout
-
-    def showing(title: str) -> bool:
-        """The breadcrumb under the header ends with ``title`` (the pane shown; earlier ones come before)."""
-        # the separator is "›", or ">" where the terminal has only ASCII (TERM=linux)
-        return any(re.split("›| > ", line)[-1].strip().startswith(title) for line in screen().splitlines()[1:3])
-
-    def bar_open() -> bool:
-        """The command bar's prompt line (``:`` at the start) is among the last lines."""
-        return any(line.lstrip().startswith(":") for line in screen().splitlines()[-3:])
+    tmux = Tmux(TMUX, tmux_socket, session)
+    screen = tmux.screen
 
     home = tmp_path / "home"  # the marker: the console's command line names its (empty) config file in it
     home.mkdir()
@@ -113,13 +100,8 @@ def test_console_over_ssh_visits_every_pane_and_leaves_nothing_behind(tmp_path: 
             f"the console did not come up over ssh:\n{screen()}"
         for pane in PANES:
             alias = pane.ALIASES[0] if getattr(pane, "ALIASES", ()) else pane.ID
-            tmux("send-keys", "-t", session, ":")
-            assert wait_for(bar_open, 10), f"':' did not open the command bar:\n{screen()}"
-            tmux("send-keys", "-t", session, "-l", alias)
-            tmux("send-keys", "-t", session, "Enter")
-            # the command has run once its bar is closed (the pane may be the one shown already)
-            assert wait_for(lambda: not bar_open(), 10), f":{alias} left the command bar open:\n{screen()}"
-            assert wait_for(lambda pane=pane: showing(pane.TITLE), 15), \
+            tmux.command(alias)
+            assert wait_for(lambda pane=pane: tmux.showing(pane.TITLE), 15), \
                 f":{alias} did not show the {pane.TITLE} pane at 80x24 over ssh:\n{screen()}"
         assert console_processes(str(home)), "the console is not running on the far side:\n" + screen()
         ssh_pids = subprocess.run(["pgrep", "-f", f"ssh -tt -p {port} "], capture_output=True, text=True).stdout.split()

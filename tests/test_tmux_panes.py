@@ -6,7 +6,6 @@ status 0 and the terminal is given back (the alternate screen left, the shell's 
 from __future__ import annotations
 
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import wait_for
+from conftest import Tmux, wait_for
 
 pytestmark = pytest.mark.tmux
 
@@ -36,20 +35,8 @@ def test_every_pane_through_the_command_bar(tmp_path: Path, term: str, no_color:
     socket, session = f"ztconsole-panes-{os.getpid()}-{term}-{int(no_color)}", "panes"
     exit_code = tmp_path / "exit-code"
 
-    def tmux(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([TMUX, "-L", socket, *args], capture_output=True, text=True, timeout=10)
-
-    def screen() -> str:
-        return tmux("capture-pane", "-p", "-t", session).stdout
-
-    def showing(title: str) -> bool:
-        """The breadcrumb under the header ends with ``title`` (the pane shown; earlier ones come before)."""
-        # the separator is "›", or ">" where the terminal has only ASCII (TERM=linux)
-        return any(re.split("›| > ", line)[-1].strip().startswith(title) for line in screen().splitlines()[1:3])
-
-    def bar_open() -> bool:
-        """The command bar's prompt line (``:`` at the start) is among the last lines."""
-        return any(line.lstrip().startswith(":") for line in screen().splitlines()[-3:])
+    tmux = Tmux(TMUX, socket, session)
+    screen = tmux.screen
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZTCONSOLE_") and k != "NO_COLOR"}
     env.update(HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"), XDG_DATA_HOME=str(tmp_path / "data"),
@@ -67,22 +54,14 @@ def test_every_pane_through_the_command_bar(tmp_path: Path, term: str, no_color:
         assert wait_for(lambda: "queued" not in screen() and "loading" not in screen(), 30), screen()
         for pane in PANES:
             alias = pane.ALIASES[0] if getattr(pane, "ALIASES", ()) else pane.ID
-            tmux("send-keys", "-t", session, ":")
-            assert wait_for(bar_open, 10), f"':' did not open the command bar:\n{screen()}"
-            tmux("send-keys", "-t", session, "-l", alias)
-            tmux("send-keys", "-t", session, "Enter")
-            # the command has run once its bar is closed (the pane may be the one shown already)
-            assert wait_for(lambda: not bar_open(), 10), f":{alias} left the command bar open:\n{screen()}"
-            assert wait_for(lambda pane=pane: showing(pane.TITLE), 15), \
+            tmux.command(alias)
+            assert wait_for(lambda pane=pane: tmux.showing(pane.TITLE), 15), \
                 f":{alias} did not show the {pane.TITLE} pane ({term}):\n{screen()}"
             shown = screen()
             lines = shown.splitlines()
             assert len(lines) <= 24 and all(len(line) <= 80 for line in lines), shown
             assert "Traceback" not in shown and "\x1b" not in shown, shown
-        tmux("send-keys", "-t", session, ":")
-        assert wait_for(bar_open, 10), f"':' did not open the command bar:\n{screen()}"
-        tmux("send-keys", "-t", session, "-l", "q")
-        tmux("send-keys", "-t", session, "Enter")
+        tmux.command("q")
         assert wait_for(lambda: exit_code.exists() and "shell-after" in screen(), 10), screen()
         assert exit_code.read_text().strip() == "0"
         after = screen()

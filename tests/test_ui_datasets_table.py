@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Any
 
+from conftest import until
 from test_ui_first_screen import SIZE, DataFirst, cell, loaded
 from ztconsole.datasets import BY_KEY, DATASETS
 from ztconsole.model.tenant import DataSetResult, LoadIssue, TenantInfo
@@ -47,11 +47,6 @@ def drawn_afresh(app: ZtApp) -> tuple[str, str]:
     return now, app.export_screenshot()
 
 
-async def until(predicate, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def test_the_table_shows_what_a_fresh_table_would_through_a_load() -> None:

@@ -3,8 +3,6 @@ breadcrumb, the ``/`` filter, all through the one action registry and the user k
 
 from __future__ import annotations
 
-import asyncio
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +10,7 @@ import pytest
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from conftest import until
 from test_ui_first_screen import HOSTILE, SIZE, loaded, screen_text, write_tenant
 from ztconsole.datasets import DATASETS
 from ztconsole.tenantdir import TenantDir
@@ -70,11 +69,6 @@ def nav_app(tenant_dir: Path, **kwargs: Any) -> NavApp:
     return NavApp(TenantDir.open(tenant_dir), badge="DEMO", clock=lambda: 0.0, **kwargs)  # type: ignore[arg-type]
 
 
-async def until(predicate, seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 def bar(app: ZtApp) -> CommandBar:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +14,7 @@ import pytest
 from rich.console import Console as RichConsole
 from textual.widgets import Static
 
+from conftest import HOSTILE_NAMES, copy_demo, until
 from test_ui_first_screen import loaded, screen_text
 from ztconsole.datasets import BY_KEY
 from ztconsole.demo import demo_dir
@@ -34,14 +33,6 @@ QUICK_ACCESS = "a9dd2597-cd71-508d-b9e3-7b5192fff56d"
 LEGACY_ERP = "1cd9b874-ab11-5ba6-abab-7ab41a847534"
 SAP = "c643fec0-427c-509d-9013-ce401a330730"
 
-HOSTILE_NAMES = [
-    "[bold red]x[/]",
-    "ansi \x1b[31mred",
-    "osc \x1b]8;;http://e\x07link",
-    "bidi \u202egnp.exe",
-    "nul \x00 byte",
-    "L" * 10_000,
-]
 
 
 class Console(ZtApp):
@@ -54,11 +45,6 @@ def make_app(path: Path | None = None, **kwargs: Any) -> Console:
     return Console(TenantDir.open(path or demo_dir()), badge="DEMO", clock=lambda: 0.0, **kwargs)
 
 
-async def until(predicate: Any, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def judged(app: ZtApp, pilot: Any) -> AccessPane:
@@ -71,10 +57,6 @@ async def judged(app: ZtApp, pilot: Any) -> AccessPane:
     return pane
 
 
-def copy_demo(tmp_path: Path) -> Path:
-    root = tmp_path / "tenant"
-    shutil.copytree(demo_dir(), root)
-    return root
 
 
 def cells(table: VirtualTable, key: str) -> list[str]:

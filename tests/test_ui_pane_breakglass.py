@@ -10,7 +10,6 @@ import asyncio
 import json
 import shlex
 import shutil
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 from rich.text import Text
 
+from conftest import until
 from test_ui_first_screen import screen_text
 from ztconsole.demo import demo_dir
 from ztconsole.tenantdir import TenantDir
@@ -88,11 +88,6 @@ def make_app(path: Path, **kwargs: Any) -> BgApp:
     return BgApp(TenantDir.open(path), badge="DEMO", clock=lambda: 0.0, **kwargs)
 
 
-async def until(predicate: Callable[[], object], seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def ready(app: BgApp, pilot: Any) -> BreakGlassPane:

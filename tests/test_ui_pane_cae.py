@@ -4,10 +4,7 @@ Esc back; the ``/`` filter; an incomplete data set named with its permission; ho
 
 from __future__ import annotations
 
-import asyncio
 import json
-import shutil
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +13,7 @@ import pytest
 from rich.console import Console as RichConsole
 from textual.widgets import Static
 
+from conftest import HOSTILE_NAMES, copy_demo, until
 from test_ui_first_screen import loaded, screen_text
 from ztconsole.datasets import BY_KEY
 from ztconsole.demo import demo_dir
@@ -34,14 +32,6 @@ CA020 = "policy/9c4c45bf-ae0f-55a7-a0a9-9acfe3851b88"  # strict location on IP l
 CA021 = "policy/50bf1eda-b0f6-5e9d-a49d-89c54697dbdd"  # strict location on a country location
 CAE_GROUP = "fe6ef974-ed1b-501d-924a-53d37a51057b"
 
-HOSTILE_NAMES = [
-    "[bold red]x[/]",
-    "ansi \x1b[31mred",
-    "osc \x1b]8;;http://e\x07link",
-    "bidi \u202egnp.exe",
-    "nul \x00 byte",
-    "L" * 10_000,
-]
 
 
 class Console(ZtApp):
@@ -54,11 +44,6 @@ def make_app(path: Path | None = None, **kwargs: Any) -> Console:
     return Console(TenantDir.open(path or demo_dir()), badge="DEMO", clock=lambda: 0.0, **kwargs)
 
 
-async def until(predicate: Any, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def judged(app: ZtApp, pilot: Any) -> CaePane:
@@ -70,10 +55,6 @@ async def judged(app: ZtApp, pilot: Any) -> CaePane:
     return pane
 
 
-def copy_demo(tmp_path: Path) -> Path:
-    root = tmp_path / "tenant"
-    shutil.copytree(demo_dir(), root)
-    return root
 
 
 def cells(table: VirtualTable, key: str) -> list[str]:

@@ -7,7 +7,6 @@ import asyncio
 import io
 import json
 import shlex
-import shutil
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +17,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import Input, Static
 
+from conftest import copy_demo
 from test_ui_first_screen import screen_text
 from ztconsole.demo import demo_dir
 from ztconsole.engine.network.firewall import FirewallRuleBook
@@ -318,10 +318,6 @@ def test_parse_flow_and_command_line() -> None:
 # --- incomplete data and hostile names --------------------------------------------------------------
 
 
-def copy_demo(tmp_path: Path) -> Path:
-    root = tmp_path / "tenant"
-    shutil.copytree(demo_dir(), root)
-    return root
 
 
 async def test_an_incomplete_data_set_is_named_with_the_permission_and_the_rest_still_shows(tmp_path: Path) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 import pytest
 from rich.text import Text
 
+from conftest import HOSTILE_NAMES, copy_demo, until
 from test_ui_first_screen import loaded, screen_text
 from ztconsole.datasets import BY_KEY
 from ztconsole.demo import demo_dir
@@ -31,14 +30,6 @@ from ztconsole.ui.panes.overview import OverviewPane
 SIZE = (120, 40)
 SMALL = (80, 24)
 
-HOSTILE_NAMES = [
-    "[bold red]x[/]",
-    "ansi \x1b[31mred",
-    "osc \x1b]8;;http://e\x07link",
-    "bidi \u202egnp.exe",
-    "nul \x00 byte",
-    "L" * 10_000,
-]
 """Display names an attacker (or an accident) can put in a tenant."""
 
 
@@ -54,11 +45,6 @@ def make_app(path: Path | None = None, *, analysis: Analysis | None = None, **kw
                    **kwargs)
 
 
-async def until(predicate: Any, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def assessed(app: ZtApp, pilot: Any) -> OverviewPane:
@@ -71,10 +57,6 @@ async def assessed(app: ZtApp, pilot: Any) -> OverviewPane:
     return pane
 
 
-def copy_demo(tmp_path: Path) -> Path:
-    root = tmp_path / "tenant"
-    shutil.copytree(demo_dir(), root)
-    return root
 
 
 def forbid(root: Path, key: str, message: str = "403 Authorization_RequestDenied") -> None:

@@ -8,7 +8,6 @@ import io
 import json
 import shlex
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 from rich.text import Text
 
+from conftest import until
 from test_ui_first_screen import screen_text
 from test_ui_pane_breakglass import CA001, HOSTILE, LONG, demo_copy
 from ztconsole.demo import demo_dir
@@ -49,11 +49,6 @@ def make_app(path: Path, **kwargs: Any) -> SiApp:
     return SiApp(TenantDir.open(path), badge="DEMO", clock=lambda: 0.0, **kwargs)
 
 
-async def until(predicate: Callable[[], object], seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def ready(app: SiApp, pilot: Any) -> SignInsPane:

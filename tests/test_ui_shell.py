@@ -13,6 +13,7 @@ import pytest
 from textual.app import ComposeResult
 from textual.widgets import Static
 
+from conftest import until
 from test_ui_first_screen import SIZE, DataFirst, GatedSource, cell, loaded, screen_text, write_tenant
 from ztconsole.datasets import BY_KEY, DATASETS
 from ztconsole.model.tenant import DataSetResult, Tenant, TenantInfo
@@ -59,12 +60,6 @@ def counting_app(tenant_dir: Path, *, open_gate: bool = True, **kwargs: Any) -> 
     return DataFirst(source, badge="DEMO", clock=lambda: 0.0, **kwargs), source  # type: ignore[arg-type]
 
 
-async def until(predicate, seconds: float = 10.0) -> None:
-    """Poll ``predicate`` (bounded): threads and timers take what a loaded machine gives them."""
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 # --- one load at a time ---------------------------------------------------------------------------
