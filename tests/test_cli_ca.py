@@ -105,6 +105,135 @@ def test_whatif_compliant_network() -> None:
     assert any("compliant network" in r for r in through["reasons"])
 
 
+CA008 = "CA008-Global-AllApps-BlockDeviceCodeFlow"  # authenticationFlows: deviceCodeFlow, block
+CA016 = "CA016-Finance-AuthContextC1-RequireContosoKeys"  # authentication context c1, Dept - Finance
+FINANCE_USER = "EmilyB@contoso.com"
+
+
+def _policy(doc: Any, name: str) -> Any:
+    return next(p for p in doc["policies"] if p["displayName"] == name)
+
+
+def test_whatif_auth_flow_device_code_flow() -> None:
+    """Graph's authenticationFlows condition: a policy that targets deviceCodeFlow applies to a sign-in
+    through the device code flow, and to no other (neither an ordinary sign-in nor an authentication
+    transfer)."""
+    base = ("whatif", "--demo", "--user", "AdeleV@contoso.com", "--app", "All")
+    ordinary = cli_json(*base)
+    assert ordinary["scenario"]["authFlow"] is None
+    assert not _policy(ordinary, CA008)["applies"]
+    assert _policy(ordinary, CA008)["reasons"] == \
+        ["the policy targets the authentication flows deviceCodeFlow; this sign-in uses none"]
+
+    device_code = cli_json(*base, "--auth-flow", "devicecodeflow")  # matched without regard to case
+    assert device_code["scenario"]["authFlow"] == "deviceCodeFlow"
+    ca008 = _policy(device_code, CA008)
+    assert ca008["applies"] and ca008["state"] == "enabled"
+    assert ca008["id"] in device_code["summary"]["applied"]
+    assert device_code["summary"]["decision"] == "block"
+    # every other input is as without --auth-flow: the same policies decide the same way, CA008 aside
+    assert [(p["id"], p["applies"]) for p in device_code["policies"] if p["displayName"] != CA008] == \
+        [(p["id"], p["applies"]) for p in ordinary["policies"] if p["displayName"] != CA008]
+
+    transfer = cli_json(*base, "--auth-flow", "authenticationTransfer")
+    assert transfer["scenario"]["authFlow"] == "authenticationTransfer"
+    assert not _policy(transfer, CA008)["applies"]
+    assert "authentication flow authenticationTransfer is not targeted" in _policy(transfer, CA008)["reasons"][0]
+    assert transfer["summary"] == ordinary["summary"]
+
+    code, out, err = cli(*base, "--auth-flow", "deviceCodeFlow")
+    assert code == 0, err
+    assert "  authentication flow deviceCodeFlow" in out and "Decision:     block" in out
+    assert any(line.startswith(CA008) and " yes " in line for line in out.splitlines())
+    code, out, err = cli(*base)
+    assert code == 0, err
+    assert "authentication flow" not in out.split("POLICY")[0]
+
+
+def test_whatif_auth_context_targets_the_auth_context_policy() -> None:
+    doc = cli_json("whatif", "--demo", "--user", FINANCE_USER, "--auth-context", "C1")
+    assert doc["scenario"]["authContext"] == "c1"
+    assert doc["scenario"]["app"] is None and doc["scenario"]["userAction"] is None
+    applied = [p for p in doc["policies"] if p["applies"]]
+    assert [p["displayName"] for p in applied] == [CA016]
+    assert "the policy targets the authentication context c1" in applied[0]["reasons"]
+    assert doc["summary"]["decision"] == "controls"
+    assert len(doc["summary"]["requirements"]) == 1
+    assert doc["summary"]["requirements"][0][0].startswith("authenticationStrength:")
+    # an 'All resources' policy does not answer an authentication context (Graph: not even All)
+    assert any("not even by 'All resources'" in r for r in _policy(doc, "CA001-Global-AllApps-AnyPlatform-RequireMFA")
+               ["reasons"])
+    # another context, or a user outside the policy's group: nothing applies
+    assert cli_json("whatif", "--demo", "--user", FINANCE_USER, "--auth-context", "c2")["summary"]["applied"] == []
+    other = cli_json("whatif", "--demo", "--user", "AdeleV@contoso.com", "--auth-context", "c1")
+    assert not _policy(other, CA016)["applies"] and other["summary"]["decision"] == "allow"
+    code, out, err = cli("whatif", "--demo", "--user", FINANCE_USER, "--auth-context", "c1")
+    assert code == 0, err
+    assert "  signs in to authentication context c1" in out
+
+
+def test_test_file_takes_auth_flow_and_auth_context(tmp_path: Path) -> None:
+    """``ztconsole test`` keys are whatif's options without the dashes (CONTRACTS §7): auth-flow and
+    auth-context too, with the same values, and the same answer as whatif."""
+    path = tmp_path / "flows.toml"
+    path.write_text(f"""
+[[test]]
+name = "device code flow is blocked"
+user = "AdeleV@contoso.com"
+app = "All"
+auth-flow = "deviceCodeFlow"
+[test.expect]
+decision = "block"
+applied = ["{CA008}"]
+
+[[test]]
+name = "an authentication transfer is not the device code flow"
+user = "AdeleV@contoso.com"
+app = "All"
+auth-flow = "authenticationTransfer"
+[test.expect]
+not-applied = ["CA008"]
+
+[[test]]
+user = "{FINANCE_USER}"
+auth-context = "c1"
+[test.expect]
+applied = ["CA016"]
+decision = "controls"
+
+[[test]]
+name = "wrong on purpose: without the device code flow nothing blocks"
+user = "AdeleV@contoso.com"
+app = "All"
+[test.expect]
+applied = ["CA008"]
+""", encoding="utf-8")
+    code, out, err = cli("test", "--demo", str(path), "--format", "json")
+    assert code == 1, err
+    doc = json.loads(out)
+    assert [(t["name"], t["status"]) for t in doc["tests"]] == [
+        ("device code flow is blocked", "passed"),
+        ("an authentication transfer is not the device code flow", "passed"),
+        (f"{FINANCE_USER} -> c1", "passed"),
+        ("wrong on purpose: without the device code flow nothing blocks", "failed")]
+    assert doc["tests"][3]["failures"] == [f"applied: expected to apply, does not: {CA008}"]
+
+
+@pytest.mark.parametrize(("lines", "key", "hint"), [
+    ('app = "All"\nauth-flow = "devicecode"', "auth-flow", "must be one of deviceCodeFlow, authenticationTransfer"),
+    ('auth-context = "c100"', "auth-context", "must be c1 ... c99"),
+    ('app = "All"\nauth-context = "c1"', "auth-context", "give app or auth-context, not both"),
+    ('auth-flow = "deviceCodeFlow"', "app", "is missing: give app, user-action or auth-context"),
+])
+def test_test_file_bad_auth_flow_or_context_is_invalid(tmp_path: Path, lines: str, key: str, hint: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(f'[[test]]\nuser = "AdeleV@contoso.com"\n{lines}\n[test.expect]\ndecision = "allow"\n',
+                    encoding="utf-8")
+    code, out, err = cli("test", "--demo", str(path))
+    assert code == 2, (out, err)
+    assert f"[test] item 1 key '{key}': {hint}" in err, err
+
+
 # --- gaps ---------------------------------------------------------------------------------------------------
 
 
@@ -216,6 +345,16 @@ def test_impact_block_policy_by_id(demo_policies: dict[str, Any]) -> None:
      "registerSecurityInformation"),
     (["whatif", "--user", "AdeleV@contoso.com", "--app", "All", "--user-action", "registerOrJoinDevices"],
      "--user-action", "not allowed"),
+    (["whatif", "--user", "AdeleV@contoso.com", "--app", "All", "--auth-flow", "devicecode"], "--auth-flow",
+     "must be one of deviceCodeFlow, authenticationTransfer; got 'devicecode'"),
+    (["whatif", "--user", "AdeleV@contoso.com", "--auth-context", "c100"], "--auth-context",
+     "must be c1 ... c99; got 'c100'"),
+    (["whatif", "--user", "AdeleV@contoso.com", "--auth-context", "sharepoint"], "--auth-context", "c1 ... c99"),
+    (["whatif", "--user", "AdeleV@contoso.com", "--app", "All", "--auth-context", "c1"], "--auth-context",
+     "not allowed"),
+    (["whatif", "--user", "AdeleV@contoso.com", "--user-action", "registerOrJoinDevices", "--auth-context", "c1"],
+     "--auth-context", "not allowed"),
+    (["whatif", "--user", "AdeleV@contoso.com", "--auth-flow", "deviceCodeFlow"], "--auth-context", "required"),
     (["impact", "--policy", "no-such-policy"], "--policy", CA025),
     (["impact", "--policy", CA025, "--days", "-3"], "--days", "zero or more"),
     (["impact", "--policy", CA025, "--days", "week"], "--days", "invalid int"),

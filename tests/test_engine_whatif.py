@@ -685,6 +685,22 @@ def test_resolve_scenario_enums(ctx: Context) -> None:
     assert s.country == UNKNOWN_COUNTRY and s.platform == "macOS" and s.user_risk == "high"
 
 
+def test_resolve_scenario_auth_context_and_flow(ctx: Context) -> None:
+    s = resolve_scenario(ctx, user=ADELE, auth_context=" C7 ", auth_flow="DEVICECODEFLOW")
+    assert s.auth_context == "c7" and s.app is None and s.auth_flow == "deviceCodeFlow"
+    assert resolve_scenario(ctx, user=ADELE, app="All", auth_flow="authenticationtransfer").auth_flow == \
+        "authenticationTransfer"
+    assert resolve_scenario(ctx, user=ADELE, app="All").auth_flow is None
+    with pytest.raises(ValueError, match="--auth-context must be c1 ... c99"):
+        resolve_scenario(ctx, user=ADELE, auth_context="c0")
+    with pytest.raises(ValueError, match="give only one of --app, --auth-context"):
+        resolve_scenario(ctx, user=ADELE, app="All", auth_context="c1")
+    with pytest.raises(ValueError, match="--auth-flow must be one of deviceCodeFlow, authenticationTransfer"):
+        resolve_scenario(ctx, user=ADELE, app="All", auth_flow="deviceCode")
+    with pytest.raises(ValueError, match="--app is required unless --user-action or --auth-context is given"):
+        resolve_scenario(ctx, user=ADELE, auth_flow="deviceCodeFlow")
+
+
 @needs_device_filter
 def test_resolve_scenario_device_assignments(ctx: Context) -> None:
     s = resolve_scenario(ctx, user=ADELE, app="All", device=["isCompliant=True", "trustType=AzureAD"])

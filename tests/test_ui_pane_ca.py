@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from test_ui_first_screen import screen_text
 from ztconsole.datasets import BY_KEY
@@ -278,6 +279,107 @@ async def test_whatif_says_which_input_it_cannot_use() -> None:
         assert screen.result.scenario["device"] == {"isCompliant": True, "trustType": "AzureAD"}
 
 
+CA008 = "CA008-Global-AllApps-BlockDeviceCodeFlow"  # authenticationFlows deviceCodeFlow: block
+CA015 = "CA015-Global-RegisterOrJoinDevices-RequireMFA"  # the user action registerOrJoinDevices
+CA016 = "CA016-Finance-AuthContextC1-RequireContosoKeys"  # the authentication context c1, Dept - Finance
+
+
+def _applied_names(result: Any) -> set[str]:
+    return {p.display_name for p in result.policies if p.applies and p.state == "enabled"}
+
+
+async def _evaluate(pilot: Any, screen: WhatIfScreen, **fields: str) -> Any:
+    """Set the form's fields (``auth_flow="..."`` is ``#wi-auth-flow``), press Enter, wait for the answer."""
+    for name, value in fields.items():
+        screen.query_one(f"#wi-{name.replace('_', '-')}", Input).value = value
+    screen.query_one("#wi-user").focus()
+    before = screen.result
+    await pilot.press("enter")
+    await until(pilot, lambda: screen.result is not before)
+    await pilot.pause()
+    return screen.result
+
+
+async def test_whatif_form_takes_user_action_auth_context_and_auth_flow() -> None:
+    """Every input the engine takes: a user action or an authentication context instead of an app, and the
+    authentication flow; each answer is the command line's, which the form shows."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("w")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen)
+        await until(pilot, lambda: screen.result is not None)
+        text = screen_text(app)
+        assert "User action" in text and "Auth context" in text and "Auth flow" in text
+
+        result = await _evaluate(pilot, screen, user="EmilyB@contoso.com", app="", auth_context="C1")
+        assert result.scenario["authContext"] == "c1" and result.scenario["app"] is None
+        assert _applied_names(result) == {CA016}
+        assert "--auth-context C1" in screen.command and "--app" not in screen.command
+        cli = await asyncio.to_thread(cli_json, screen.command)
+        assert cli["summary"]["applied"] == list(result.applied) and cli["scenario"]["authContext"] == "c1"
+
+        result = await _evaluate(pilot, screen, auth_context="", app="All", auth_flow="deviceCodeFlow")
+        assert result.scenario["authFlow"] == "deviceCodeFlow" and result.decision == "block"
+        assert CA008 in _applied_names(result)
+        assert "--app All" in screen.command and "--auth-flow deviceCodeFlow" in screen.command
+        cli = await asyncio.to_thread(cli_json, screen.command)
+        assert cli["summary"]["applied"] == list(result.applied) and cli["summary"]["decision"] == "block"
+        assert "Decision: block" in screen_text(app)
+
+        result = await _evaluate(pilot, screen, auth_flow="authenticationTransfer")
+        assert CA008 not in _applied_names(result)
+        ca008 = next(p for p in result.policies if p.display_name == CA008)
+        assert "authentication flow authenticationTransfer is not targeted" in ca008.reasons[0]
+
+        result = await _evaluate(pilot, screen, app="", auth_flow="", user_action="registerOrJoinDevices")
+        assert _applied_names(result) == {CA015} and result.scenario["userAction"] == "registerOrJoinDevices"
+        assert "--user-action registerOrJoinDevices" in screen.command and "--app" not in screen.command
+
+        # all three empty: the app All, as the App field's placeholder says
+        result = await _evaluate(pilot, screen, user_action="")
+        assert result.scenario["app"]["id"] == "All" and "--app All" in screen.command
+
+
+async def test_whatif_form_says_which_new_input_it_cannot_use() -> None:
+    """Each field's error is resolve_scenario's, in the form's error line, with what was typed as data."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(app, pilot)
+        await pilot.press("w")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen)
+        await until(pilot, lambda: screen.result is not None)
+        shown = screen.result
+
+        async def error(**fields: str) -> str:
+            for name, value in fields.items():
+                screen.query_one(f"#wi-{name.replace('_', '-')}", Input).value = value
+            screen.query_one("#wi-user").focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            assert screen.query_one("#wi-error").display
+            return " ".join(screen_text(app).split())
+
+        text = await error(auth_flow="[bold]deviceCode")
+        assert "--auth-flow must be one of deviceCodeFlow, authenticationTransfer; got '[bold]deviceCode'" in text
+        text = await error(auth_flow="", auth_context="c1")  # the App field still says All
+        assert "give only one of --app, --auth-context" in text
+        text = await error(app="", auth_context="c100")
+        assert "--auth-context must be c1 ... c99; got 'c100'" in text
+        text = await error(auth_context="", user_action="dance")
+        assert "--user-action must be one of registerSecurityInformation, registerOrJoinDevices" in text
+        text = await error(auth_context="c1")
+        assert "give only one of --user-action, --auth-context" in text
+        assert screen.result is shown  # nothing was evaluated
+        result = await _evaluate(pilot, screen, user_action="", user="EmilyB@contoso.com")
+        assert not screen.query_one("#wi-error").display
+        assert _applied_names(result) == {CA016}
+
+
 # --- gaps and impact --------------------------------------------------------------------------------------
 
 
@@ -464,6 +566,53 @@ async def test_usable_at_80x24(size: tuple[int, int]) -> None:
         assert "Decision:" in text and "POLICY" in text
 
 
+async def test_whatif_new_fields_are_reached_by_keyboard_at_80x24() -> None:
+    """At 80x24 Tab reaches the user action, authentication context and authentication flow fields, typed
+    keys fill them, Enter evaluates, and the fields, the error line and the answer are on the screen."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(app, pilot)
+        await pilot.press("w")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WhatIfScreen)
+        await until(pilot, lambda: screen.result is not None)
+        order = []
+        for _ in range(12):
+            await pilot.press("tab")
+            order.append(screen.focused.id if screen.focused is not None else None)
+        assert order[:3] == ["wi-app", "wi-user-action", "wi-auth-context"]
+        assert order.index("wi-auth-flow") > order.index("wi-device")
+        for field_id in ("wi-user-action", "wi-auth-context", "wi-auth-flow"):
+            widget = screen.query_one(f"#{field_id}")
+            region = widget.region
+            assert region.height == 1 and region.width >= 20 and screen.region.contains_region(region), field_id
+
+        # keyboard only: back to the app field, empty it, type an authentication context and a flow
+        while screen.focused is None or screen.focused.id != "wi-app":
+            await pilot.press("tab")
+        await pilot.press("ctrl+u", "ctrl+k")  # the app field emptied (line start, then to its end)
+        assert screen.query_one("#wi-app", Input).value == ""
+        await pilot.press("tab", "tab", *"c9", "enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "give only one" not in text and "Decision: allow" in text  # no policy targets c9
+        assert screen.result is not None and screen.result.scenario["authContext"] == "c9"
+        while screen.focused is None or screen.focused.id != "wi-auth-flow":
+            await pilot.press("tab")
+        await pilot.press(*"sideways", "enter")
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "--auth-flow must be one of deviceCodeFlow" in text
+        await pilot.press("ctrl+u", "ctrl+k", *"deviceCodeFlow", "enter")
+        await until(pilot, lambda: screen.result is not None and screen.result.scenario["authFlow"] == "deviceCodeFlow")
+        await pilot.pause()
+        text = screen_text(app)
+        for label in ("User action", "Auth context", "Auth flow", "Decision:", "POLICY"):
+            assert label in text, label
+        assert "deviceCodeFlow" in text and "Same answer:" in text
+
+
 async def test_colon_ca_and_colon_policies_open_the_pane_in_the_whole_console() -> None:
     app = ZtApp(TenantDir.open(demo_dir()), badge="DEMO", clock=lambda: 0.0)
     async with app.run_test(size=SIZE) as pilot:
@@ -480,3 +629,24 @@ async def test_colon_ca_and_colon_policies_open_the_pane_in_the_whole_console() 
         await pilot.press("colon", *"policies", "enter")
         await pilot.pause()
         assert isinstance(app.screen, CaPane)
+
+
+async def test_whatif_opens_on_the_policys_own_target_a_user_action_or_an_authentication_context() -> None:
+    """``w`` on a policy that targets a user action or an authentication context starts the form with it,
+    not with an app the policy does not target."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await ready(app, pilot)
+        for name, field, value in ((CA015, "user-action", "registerOrJoinDevices"), (CA016, "auth-context", "c1")):
+            assert pane.model is not None
+            key = next(k for k, p in pane.model.policies.items() if p.display_name == name)
+            assert pane.table.move_to(key)
+            await pilot.press("w")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, WhatIfScreen)
+            assert screen.query_one(f"#wi-{field}", Input).value == value
+            assert screen.query_one("#wi-app", Input).value == ""
+            await until(pilot, lambda s=screen: s.result is not None)
+            await pilot.press("escape")
+            await pilot.pause()

@@ -44,8 +44,10 @@ NAME = "test"
 FORMATS = ("table", "json", "junit")
 DECISIONS = ("block", "controls", "allow")
 #: the sign-in keys of a test, as ``whatif`` names its options (CONTRACTS §2, §7)
-SIGN_IN_KEYS = ("user", "app", "user-action", "client-app", "platform", "ip", "country", "sign-in-risk",
-                "user-risk", "compliant-network", "device")
+SIGN_IN_KEYS = ("user", "app", "user-action", "auth-context", "client-app", "platform", "ip", "country",
+                "sign-in-risk", "user-risk", "compliant-network", "device", "auth-flow")
+#: the keys that say what is signed in to: exactly one per test, as whatif takes exactly one
+TARGET_KEYS = ("app", "user-action", "auth-context")
 EXPECT_KEYS = ("decision", "requirements", "applied", "not-applied", "report-only")
 WIDTH = 80
 
@@ -141,6 +143,7 @@ def _schema() -> Any:
         opt("name", text),
         opt("app", text),
         opt("user_action", text, "user-action"),
+        opt("auth_context", text, "auth-context"),
         opt("client_app", text, "client-app"),
         opt("platform", text),
         opt("ip", text),
@@ -149,6 +152,7 @@ def _schema() -> Any:
         opt("user_risk", text, "user-risk"),
         opt("compliant_network", bool, "compliant-network", False),
         opt("device", dict[str, str | bool | list[str]] | None),
+        opt("auth_flow", text, "auth-flow"),
     ])
     File = struct("TestFile", [("test", list[test])])  # type: ignore[valid-type]
     _SCHEMA = File
@@ -191,12 +195,14 @@ def read_file(path: Path) -> TestFile:
         if t is None:
             continue
         here: tuple[str | int, ...] = ("test", i)
-        if t.app is not None and t.user_action is not None:
-            problems.append(tomlschema.Problem((*here, "user-action"), _rule((*here, "user-action"),
-                            "give app or user-action, not both")))
-        elif t.app is None and t.user_action is None and t.user is not None:
+        given = [key for key in TARGET_KEYS if getattr(t, key.replace("-", "_")) is not None]
+        if len(given) > 1:
+            problems.append(tomlschema.Problem((*here, given[-1]), _rule((*here, given[-1]),
+                            f"give {' or '.join(given)}, not both" if len(given) == 2
+                            else f"give only one of {', '.join(given)}")))
+        elif not given and t.user is not None:
             problems.append(tomlschema.Problem((*here, "app"), _rule((*here, "app"),
-                            "is missing: give app or user-action")))
+                            "is missing: give app, user-action or auth-context")))
         expect_ok = not any(p.path[:3] == (*here, "expect") for p in problems)
         if expect_ok and t.expect is not None and all(getattr(t.expect, f) is None for f in
                                         ("decision", "requirements", "applied", "not_applied", "report_only")):
@@ -321,10 +327,11 @@ def resolve(tf: TestFile, ctx: Context, policies: _Policies) -> None:
         here: tuple[str | int, ...] = ("test", i)
         try:
             scenario = resolve_scenario(
-                ctx, user=t.user, app=t.app, user_action=t.user_action, client_app=t.client_app,
-                platform=t.platform, ip=t.ip, country=t.country, sign_in_risk=t.sign_in_risk,
-                user_risk=t.user_risk, device=_device_args(t.device) if t.device is not None else None,
-                compliant_network=t.compliant_network)
+                ctx, user=t.user, app=t.app, user_action=t.user_action, auth_context=t.auth_context,
+                client_app=t.client_app, platform=t.platform, ip=t.ip, country=t.country,
+                sign_in_risk=t.sign_in_risk, user_risk=t.user_risk,
+                device=_device_args(t.device) if t.device is not None else None,
+                compliant_network=t.compliant_network, auth_flow=t.auth_flow)
         except DeviceInputError as e:
             text = str(e).removeprefix("--device").lstrip(": ")
             problems.append(tomlschema.Problem((*here, "device"), _rule((*here, "device"), text)))
@@ -348,7 +355,7 @@ def resolve(tf: TestFile, ctx: Context, policies: _Policies) -> None:
             requirements = tuple(sorted({tuple(sorted(set(alt))) for alt in expect.requirements}))
         if scenario is None:
             continue
-        target = t.app if t.app is not None else t.user_action
+        target = next(v for v in (t.app, t.user_action, t.auth_context) if v is not None)
         tf.tests.append(Test(i, t.name if t.name is not None else f"{t.user} -> {target}",
                              starts[i] if i < len(starts) else None, scenario, expect.decision, requirements,
                              **resolved))

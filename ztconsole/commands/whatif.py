@@ -36,6 +36,8 @@ def add_parser(sub: Any) -> None:
                              "or the display name of one service principal")
     target.add_argument("--user-action", metavar="X",
                         help="registerSecurityInformation or registerOrJoinDevices")
+    target.add_argument("--auth-context", metavar="CN",
+                        help="an authentication context a resource asks for, c1 to c99")
     wi.add_argument("--client-app", metavar="C",
                     help="browser (default), mobileAppsAndDesktopClients, exchangeActiveSync or other")
     wi.add_argument("--platform", metavar="P",
@@ -46,6 +48,8 @@ def add_parser(sub: Any) -> None:
                     help="the sign-in comes through Global Secure Access (a compliant network location)")
     wi.add_argument("--sign-in-risk", metavar="L", help="none (default), low, medium or high")
     wi.add_argument("--user-risk", metavar="L", help="none (default), low, medium or high")
+    wi.add_argument("--auth-flow", metavar="F",
+                    help="deviceCodeFlow or authenticationTransfer (default: neither, an ordinary sign-in)")
     wi.add_argument("--device", metavar="KEY=VALUE", action="append", default=None,
                     help="a device property for device filters, e.g. isCompliant=True (repeatable; "
                          "none: an unregistered device)")
@@ -79,9 +83,10 @@ def scenario_of(args: argparse.Namespace, ctx: Any) -> Any:
 
     try:
         return resolve_scenario(
-            ctx, user=args.user, app=args.app, user_action=args.user_action, client_app=args.client_app,
-            platform=args.platform, ip=args.ip, country=args.country, sign_in_risk=args.sign_in_risk,
-            user_risk=args.user_risk, device=args.device, compliant_network=args.compliant_network)
+            ctx, user=args.user, app=args.app, user_action=args.user_action, auth_context=args.auth_context,
+            client_app=args.client_app, platform=args.platform, ip=args.ip, country=args.country,
+            sign_in_risk=args.sign_in_risk, user_risk=args.user_risk, device=args.device,
+            compliant_network=args.compliant_network, auth_flow=args.auth_flow)
     except DeviceInputError as e:
         text = clean(e)
         raise UsageError(text if text.startswith("--device") else "--device: " + text) from None
@@ -183,8 +188,10 @@ def _text(result: Any) -> list[str]:
         f"  signs in to {target}",
         f"  client app {sc['clientApp']}, platform {sc.get('platform') or 'unknown'}, from {where}",
         f"  sign-in risk {sc['signInRisk']}, user risk {sc['userRisk']}, {device_text}",
-        "",
     ]
+    if sc.get("authFlow"):
+        lines.append(f"  authentication flow {sc['authFlow']}")
+    lines.append("")
     order = {"enabled": 0, "enabledForReportingButNotEnforced": 1}
     policies = sorted(enumerate(result.policies),
                       key=lambda ip: (not ip[1].applies, order.get(ip[1].state, 2), ip[0]))

@@ -71,7 +71,7 @@ def resolve_scenario(
     targets = [n for n, v in (("--app", app), ("--user-action", user_action), ("--auth-context", auth_context))
                if v is not None]
     if not targets:
-        raise ValueError("--app is required unless --user-action is given")
+        raise ValueError("--app is required unless --user-action or --auth-context is given")
     if len(targets) > 1:
         raise ValueError(f"give only one of {', '.join(targets)}")
     resolved_app = _resolve_app(ctx, app) if app is not None else None

@@ -200,7 +200,7 @@ class CaPane(Pane):
         policy = model.policy(key) if key is not None else None
         app = cast("ZtApp", self.app)
         self.app.push_screen(WhatIfScreen(model, source_args=app.analysis.source_args,
-                                          values={"user": model.first_user(policy), "app": model.first_app(policy)}))
+                                          values={"user": model.first_user(policy), **model.first_target(policy)}))
 
     def action_gaps(self) -> None:
         """The coverage gaps of the enforced policies."""

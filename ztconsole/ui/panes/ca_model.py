@@ -337,12 +337,22 @@ class CaModel:
         upn = ctx.users[uid].user_principal_name
         return upn if upn and clean(upn) == upn and " " not in upn else uid
 
-    def first_app(self, policy: ConditionalAccessPolicy | None) -> str:
-        """An app the policy targets, to start a What If with (``All`` when it names none)."""
+    def first_target(self, policy: ConditionalAccessPolicy | None) -> dict[str, str]:
+        """What the policy targets, as the What If form's fields, to start a What If with: its first user
+        action, else its first authentication context, else its first app (``All`` when it names none)."""
+        from ztconsole.engine.ca.scenario import USER_ACTIONS
+
         apps = policy.conditions.applications if policy is not None and policy.conditions is not None else None
-        if apps is not None and apps.include_applications and apps.include_applications[0] != "None":
-            return apps.include_applications[0]
-        return "All"
+        if apps is not None:
+            by_urn = {urn.lower(): name for name, urn in USER_ACTIONS.items()}
+            action = next((by_urn[a.lower()] for a in apps.include_user_actions if a.lower() in by_urn), None)
+            if action is not None:
+                return {"user-action": action}
+            if apps.include_authentication_context_class_references:
+                return {"auth-context": apps.include_authentication_context_class_references[0]}
+            if apps.include_applications and apps.include_applications[0] != "None":
+                return {"app": apps.include_applications[0]}
+        return {"app": "All"}
 
 
 def findings_by_policy(findings: Iterable[Finding]) -> dict[str, list[Finding]]:

@@ -61,15 +61,15 @@ class _CaDialog(actions.Guarded, ModalScreen[None]):
     DEFAULT_CSS = """
     _CaDialog { align: center middle; }
     _CaDialog .ca-dialog {
-        width: 100%; height: 100%; padding: 0 1; background: $surface; border: round $primary;
+        width: 100%; height: 100%; padding: 0 1; background: $surface; border: $dialog-border $primary;
     }
     _CaDialog .ca-title { height: 1; color: $accent; text-style: bold; }
     _CaDialog .ca-line { height: auto; max-height: 3; }
     _CaDialog .ca-muted { color: $text-muted; }
     _CaDialog .ca-error { color: $error; text-style: bold; height: auto; }
     _CaDialog VirtualTable { height: 1fr; min-height: 3; }
-    _CaDialog .ca-why { height: auto; max-height: 25%; border-top: solid $panel; }
-    _CaDialog #gaps-example-box { height: auto; max-height: 50%; border-top: solid $panel; }
+    _CaDialog .ca-why { height: auto; max-height: 25%; border-top: $line-border $panel; }
+    _CaDialog #gaps-example-box { height: auto; max-height: 50%; border-top: $line-border $panel; }
     """
 
 
@@ -109,7 +109,11 @@ _FIELDS: tuple[tuple[str, str, str, str], ...] = (
     # (id: the ``ztconsole whatif`` option, label, placeholder: what an empty field means, hint)
     ("user", "User", "required", "The user: an object id or a UPN."),
     ("app", "App", "All", "The app: an app id, a service principal's name, All, Office365, "
-     "MicrosoftAdminPortals or AzureManagement."),
+     "MicrosoftAdminPortals or AzureManagement; empty App for a user action or an authentication context."),
+    ("user-action", "User action", "none", "registerSecurityInformation or registerOrJoinDevices, instead of an "
+     "app (empty App); empty: none."),
+    ("auth-context", "Auth context", "none", "An authentication context a resource asks for, c1 to c99, instead "
+     "of an app (empty App); empty: none."),
     ("client-app", "Client app", "browser", "browser, mobileAppsAndDesktopClients, exchangeActiveSync or other."),
     ("platform", "Platform", "unknown", "android, iOS, windows, windowsPhone, macOS or linux; empty: unknown."),
     ("ip", "IP", "unknown", "The sign-in's IPv4 or IPv6 address; empty: an unknown location."),
@@ -118,6 +122,8 @@ _FIELDS: tuple[tuple[str, str, str, str], ...] = (
     ("user-risk", "User risk", "none", "none, low, medium or high."),
     ("device", "Device", "unregistered", "Device filter properties, comma-separated KEY=VALUE: isCompliant=True, "
      "trustType=ServerAD ...; empty: an unregistered device."),
+    ("auth-flow", "Auth flow", "none", "deviceCodeFlow or authenticationTransfer; empty: neither (an ordinary "
+     "sign-in)."),
 )
 
 
@@ -215,17 +221,21 @@ class WhatIfScreen(_CaDialog):
 
         error = self.query_one("#wi-error", Static)
         device = self._field("device")
+        app, user_action, auth_context = self._field("app"), self._field("user-action"), self._field("auth-context")
+        if app is None and user_action is None and auth_context is None:
+            app = "All"  # what an empty App means (its placeholder), as for the command line the form repeats
         try:
             user = self._field("user")
             if user is None:
                 raise ValueError("--user: give a user's object id or UPN")
             scenario = resolve_scenario(
-                self._model.ctx, user=user, app=self._field("app") or "All",
+                self._model.ctx, user=user, app=app, user_action=user_action, auth_context=auth_context,
                 client_app=self._field("client-app"), platform=self._field("platform"), ip=self._field("ip"),
                 country=self._field("country"), sign_in_risk=self._field("sign-in-risk"),
                 user_risk=self._field("user-risk"),
                 device=[p.strip() for p in device.split(",") if p.strip()] if device else None,
-                compliant_network=self.query_one("#wi-compliant-network", Checkbox).value)
+                compliant_network=self.query_one("#wi-compliant-network", Checkbox).value,
+                auth_flow=self._field("auth-flow"))
         except (DeviceInputError, ValueError) as e:
             message = str(e)
             if isinstance(e, DeviceInputError) and not message.startswith("--device"):
@@ -236,7 +246,7 @@ class WhatIfScreen(_CaDialog):
         error.update("")
         error.display = False
         argv = self._argv()
-        if "--app" not in argv:
+        if app == "All" and "--app" not in argv:
             argv[2:2] = ["--app", "All"]
         self.command = command_line(["ztconsole", "whatif", *self._source_args, *argv])
         self.query_one("#wi-summary", Static).update(Text("Evaluating...", style="dim"))
