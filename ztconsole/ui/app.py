@@ -35,10 +35,13 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from textual._context import active_app
 from textual.app import App
+from textual.binding import Binding
 from textual.screen import Screen
+from textual.scrollbar import ScrollBar, ScrollBarRender
 
 from ztconsole import exitcodes
 from ztconsole.safetext import bug_report
@@ -46,8 +49,10 @@ from ztconsole.ui import actions
 from ztconsole.ui.analysis import Analysis
 from ztconsole.ui.header import BADGES, LoadClock
 from ztconsole.ui.navigation import Navigation
-from ztconsole.ui.panes import PANES, Pane
+from ztconsole.ui.panes import CATALOGUE, Pane
+from ztconsole.ui.panes.base import AliasTable
 from ztconsole.ui.safe import clean
+from ztconsole.ui.status import unicode_glyphs
 from ztconsole.ui.store import TenantSource, TenantStore
 from ztconsole.ui.theme import first_theme, load_themes
 
@@ -69,11 +74,54 @@ _TERMINAL_RESET = ("\x1b[<u\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?101
                    "\x1b[?1004l\x1b[?7h\x1b[?1049l\x1b[?25h")
 
 
+class _PlainBars(ScrollBarRender):
+    """A scroll bar drawn in colours only: no eighth-block characters (a plain terminal font lacks them)."""
+
+    VERTICAL_BARS: ClassVar[list[str]] = [" "] * 8
+    HORIZONTAL_BARS: ClassVar[list[str]] = [" "] * 8
+
+
+class _ThemeBars(ScrollBarRender):
+    """The console's scroll bars: Textual's eighth blocks where the theme draws Unicode glyphs, else
+    :class:`_PlainBars` (the app drawing is the one whose theme counts)."""
+
+    @classmethod
+    def render_bar(cls, *args: Any, **kwargs: Any) -> Any:
+        app = active_app.get(None)
+        if app is not None and not unicode_glyphs(app):
+            return _PlainBars.render_bar(*args, **kwargs)
+        return super().render_bar(*args, **kwargs)
+
+
+ScrollBar.renderer = _ThemeBars
+
+_PLAIN_KEYS = {"⏎": "enter", "←": "left", "→": "right", "↑": "up", "↓": "down", "⇥": "tab", "⌫": "backspace"}
+"""Textual's key symbols, by name: a theme without Unicode glyphs shows the names."""
+
+
 def _action_commands() -> type[Provider]:
     """The palette's provider (the registry's actions), imported when the palette first opens."""
     from ztconsole.ui.palette import ActionCommands
 
     return ActionCommands
+
+
+class _CataloguePanes:
+    """``ZtApp.PANES``: the catalogue's pane classes, imported when first read."""
+
+    def __get__(self, instance: object, owner: type | None = None) -> tuple[type[Pane], ...]:
+        from ztconsole.ui import panes
+
+        return panes.PANES
+
+
+class _CatalogueAliases:
+    """``ZtApp.PANE_ALIASES``: the catalogue's aliases, checked when first read."""
+
+    def __get__(self, instance: object, owner: type | None = None) -> AliasTable:
+        from ztconsole.ui import panes
+
+        return panes.ALIASES
 
 
 class ZtApp(Navigation, actions.Guarded, App[int]):
@@ -85,15 +133,19 @@ class ZtApp(Navigation, actions.Guarded, App[int]):
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {_action_commands}  # registry only
     ACTION_SCOPE = "app"
     BINDINGS = actions.bindings("app")
-    PANES: ClassVar[tuple[type[Pane], ...]] = PANES
-    """The panes, one mode each, the first shown at start; a subclass may set its own."""
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {pane.ID: pane for pane in PANES}
-    DEFAULT_MODE = PANES[0].ID
+    PANES: ClassVar[tuple[type[Pane], ...]] = cast("tuple[type[Pane], ...]", _CataloguePanes())
+    """The panes, one mode each, the first shown at start; a subclass may set its own. The console's own
+    are the catalogue's (:mod:`ztconsole.ui.panes`): each pane's module is imported when it is first shown,
+    and reading ``PANES`` imports them all."""
+    PANE_ALIASES: ClassVar[AliasTable] = cast("AliasTable", _CatalogueAliases())
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {entry.id: entry for entry in CATALOGUE}
+    DEFAULT_MODE = CATALOGUE[0].id
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls.MODES = {pane.ID: pane for pane in cls.PANES}
-        cls.DEFAULT_MODE = cls.PANES[0].ID
+        if "PANES" in cls.__dict__:
+            cls.MODES = {pane.ID: pane for pane in cls.PANES}
+            cls.DEFAULT_MODE = cls.PANES[0].ID
 
     def __init__(
         self,
@@ -172,6 +224,23 @@ class ZtApp(Navigation, actions.Guarded, App[int]):
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(self._variable_defaults)
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, and the border types it draws: rounded corners and lines where the theme
+        draws Unicode glyphs, ASCII (``+-|``) where it does not (``$dialog-border``, ``$line-border``)."""
+        variables = super().get_css_variables()
+        fancy = variables.get("glyphs") == "unicode"
+        variables["dialog-border"] = "round" if fancy else "ascii"
+        variables["line-border"] = "solid" if fancy else "ascii"
+        return variables
+
+    def get_key_display(self, binding: Binding) -> str:
+        """A key as the footer, help and palette show it: Textual's symbols (``⏎``) where the theme draws
+        Unicode glyphs, else their names (``enter``)."""
+        shown = super().get_key_display(binding)
+        if shown.isascii() or unicode_glyphs(self):
+            return shown
+        return "".join(_PLAIN_KEYS.get(c, c) for c in shown)
 
     def on_mount(self) -> None:
         for problem in self._theme_problems:

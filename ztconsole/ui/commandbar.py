@@ -36,7 +36,7 @@ from textual.widgets import Input, Static
 
 from ztconsole.ui import actions
 from ztconsole.ui.safe import clean
-from ztconsole.ui.status import glyph
+from ztconsole.ui.status import Cut, glyph
 
 if TYPE_CHECKING:
     from textual.timer import Timer
@@ -109,7 +109,7 @@ class Flash(Static):
         shown = message.copy() if isinstance(message, Text) else Text(clean(message))
         shown.no_wrap, shown.overflow = True, "ellipsis"
         self.message = shown.plain
-        self.update(shown)
+        self.update(Cut(shown, self.app))  # cut short in the theme's ellipsis
         self.set_class(error, "-error")
         self.add_class("-shown")
         if self._timer is not None:
@@ -406,7 +406,7 @@ class CommandBar(Horizontal):
             self._show_candidates()
 
     def _show_candidates(self) -> None:
-        self.query_one("#prompt-candidates", Static).update(self._candidates_text())
+        self.query_one("#prompt-candidates", Static).update(Cut(self._candidates_text(), self.app))
 
     def _candidates_text(self) -> Text:
         """The names Tab would offer for what is typed (a lone one with what it does), dim; the one Tab

@@ -22,7 +22,7 @@ from textual.widgets.data_table import CellDoesNotExist, CellKey, ColumnKey, Row
 from ztconsole.datasets import DataSet
 from ztconsole.ui import actions
 from ztconsole.ui.safe import text
-from ztconsole.ui.status import LOOKS, SPINNER, Status, final, glyph, style
+from ztconsole.ui.status import LOOKS, SPINNER, Status, cut, final, glyph, style
 
 if TYPE_CHECKING:
     from textual.cache import LRUCache
@@ -186,6 +186,13 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
                 "issues": Text(issues, style=issues_style, justify="right"),
                 "status": self._status_text(state)}
 
+    def restyle(self) -> None:
+        """Draw every shown row again in the current theme: its colours and its glyphs (a theme switch;
+        the cells hold the colours of the theme they were made in)."""
+        for key, state in self._states.items():
+            if self._is_shown(key):
+                self._put(key, self._state_cells(state), widen="status")
+
     def on_resize(self) -> None:
         # Status messages are cut to the room left; rows shown before the first layout had no room.
         for key, state in self._states.items():
@@ -271,7 +278,7 @@ class DataSetTable(actions.Guarded, DataTable[Text]):
         if state.message and state.status != "ok":
             out.append(": ", style=shown)
             out.append_text(text(state.message, style="" if look.urgent else "dim"))
-            out.truncate(self._status_width(), overflow="ellipsis")
+            cut(out, self._status_width(), self.app)
         return out
 
     def _status_width(self) -> int:

@@ -105,7 +105,7 @@ class Navigation(_App):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         panes = cls.__dict__.get("PANES")
-        if panes is not None:
+        if isinstance(panes, tuple):  # a console's own panes (not the catalogue's, read when first used)
             cls.PANE_ALIASES = alias_table(panes)  # two panes with one alias stop the class here
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -115,6 +115,7 @@ class Navigation(_App):
         self.prompt_history: dict[str, list[str]] = {}
         """Earlier lines of each prompt (``command``, ``filter``), oldest first, for up and down."""
         self._navigating = False
+        self._titles: dict[str, str] = {}  # of the panes shown so far: the places the history can hold
 
     # --- where the console is ---------------------------------------------------------------------
 
@@ -171,7 +172,10 @@ class Navigation(_App):
 
     def crumbs(self) -> list[str]:
         """The history as the breadcrumb shows it: ``["Overview", "Network: firewalls"]``."""
-        titles = {pane.ID: pane.TITLE for pane in self.PANES}
+        titles = self._titles
+        pane = self.shown_pane
+        if pane is not None:
+            titles[pane.ID] = pane.TITLE
         return [f"{titles.get(p.pane, p.pane)}: {p.view}" if p.view else titles.get(p.pane, p.pane)
                 for p in self.history]
 
@@ -186,7 +190,7 @@ class Navigation(_App):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _NAVIGATION and not self._navigation_key(action):
             return False  # the key goes on: to the dialog, the prompt, the widget that types it
-        if action.startswith("pane_") and int(action[5:]) > len(self.PANES):
+        if action.startswith("pane_") and int(action[5:]) > len(self.MODES):  # a mode per pane
             return False  # no such pane: the key does nothing and is not offered
         if action == "go_back":
             pane = self.shown_pane
@@ -241,8 +245,9 @@ class Navigation(_App):
         await mounted
 
     async def _pane_key(self, number: int) -> None:
-        if number <= len(self.PANES):
-            await self.show_pane(self.PANES[number - 1].ID)
+        modes = list(self.MODES)  # one per pane, in the panes' order
+        if number <= len(modes):
+            await self.show_pane(modes[number - 1])
 
     async def action_pane_1(self) -> None:
         await self._pane_key(1)

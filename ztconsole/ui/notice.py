@@ -20,7 +20,7 @@ from textual.widgets import Static
 
 from ztconsole.datasets import BY_KEY
 from ztconsole.ui.safe import text
-from ztconsole.ui.status import LOOKS, Status, final, style
+from ztconsole.ui.status import Status, final, glyph, style
 
 if TYPE_CHECKING:
     from ztconsole.model.tenant import DataSetResult
@@ -69,7 +69,7 @@ class DataNotice(Static):
         for i, (label, status, why) in enumerate(problems):
             if i:
                 out.append("\n")
-            out.append(f"{LOOKS[status].mark} ", style=style(status, variables))
+            out.append(f"{glyph(self.app, f'mark-{status}')} ", style=style(status, variables))
             out.append_text(text(label, "bold"))
             out.append(f" is {status}: ", style=style(status, variables))
             out.append_text(text(why))

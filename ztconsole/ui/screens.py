@@ -17,6 +17,7 @@ from ztconsole.ui import actions
 from ztconsole.ui.datasets_view import RowState, file_template
 from ztconsole.ui.footer import KeyFooter
 from ztconsole.ui.safe import text
+from ztconsole.ui.status import glyph
 
 if TYPE_CHECKING:
     from ztconsole.tenantdir import LoadIssue
@@ -46,22 +47,23 @@ class DetailsScreen(_Dialog):
         ds, state = self._ds, self._state
         with Vertical(classes="dialog"):
             yield Static(Text(ds.title, style="bold"), classes="dialog-title")
-            yield Static(self._facts(ds, state), classes="facts")
+            yield Static(self._facts(ds, state, dash=glyph(self.app, "dash")), classes="facts")
             issues = state.issues if state else ()
             yield Static(Text(f"Issues ({len(issues):,})", style="bold"), classes="section")
             with VerticalScroll(classes="issues"):
-                yield Static(self._issues(issues), id="issues")
+                yield Static(self._issues(issues, ellipsis=glyph(self.app, "ellipsis")), id="issues")
         yield KeyFooter()
 
     @staticmethod
-    def _facts(ds: DataSet, state: RowState | None) -> Table:
+    def _facts(ds: DataSet, state: RowState | None, *, dash: str) -> Table:
+        """``dash``: the theme's glyph for an empty value."""
         table = Table.grid(padding=(0, 2))
         table.add_column(style="dim", no_wrap=True)
         table.add_column()
         table.add_row("Key", Text(ds.key))
         table.add_row("API", Text(f"{ds.api} {ds.version}"))
         table.add_row("File", Text(file_template(ds)))
-        table.add_row("Permission", Text(ds.permission or "—"))
+        table.add_row("Permission", Text(ds.permission or dash))
         if ds.note:
             table.add_row("Note", Text(ds.note))
         if state is None:
@@ -76,7 +78,8 @@ class DetailsScreen(_Dialog):
         return table
 
     @staticmethod
-    def _issues(issues: tuple[LoadIssue, ...]) -> Text:
+    def _issues(issues: tuple[LoadIssue, ...], *, ellipsis: str) -> Text:
+        """``ellipsis``: the theme's glyph before the count of the issues not listed."""
         if not issues:
             return Text("No issues.", style="dim")
         out = Text()
@@ -86,7 +89,7 @@ class DetailsScreen(_Dialog):
             out.append_text(text(issue, style="dim" if note else ""))
             out.append("\n")
         if len(issues) > MAX_ISSUES_SHOWN:
-            out.append(f"… and {len(issues) - MAX_ISSUES_SHOWN:,} more", style="dim")
+            out.append(f"{ellipsis} and {len(issues) - MAX_ISSUES_SHOWN:,} more", style="dim")
         out.rstrip()
         return out
 

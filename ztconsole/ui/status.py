@@ -19,10 +19,12 @@ For panes, two helpers, both reading the current theme's variables (pass the app
   (an enum value Graph added later) gets ``""``: shown plain, never an error. Always show the value's
   word too: colour is an aid, never the only signal (NO_COLOR, 16-colour terminals, colour blindness).
 * :func:`glyph` ``(app_or_variables, name) -> str``: a glyph (:data:`GLYPHS`: ``"separator"`` ·,
-  ``"breadcrumb"`` ›, ``"dash"`` —, ``"ellipsis"`` …, ``"arrow"`` →, ``"spinner"`` (its frames),
-  ``"mark-<load status>"``) or its ASCII stand-in. A theme file asks for Unicode glyphs with
-  ``unicode = true``; without it (and on a terminal that cannot show them, ``TERM=linux``) they are
-  ASCII, so a plain terminal font shows the console whole.
+  ``"breadcrumb"`` ›, ``"dash"`` —, ``"ellipsis"`` …, ``"arrow"`` →, ``"differs"`` ≠, ``"spinner"`` (its
+  frames), ``"mark-<load status>"``, ``"check-pass"``/``-fail``/``-skip``) or its ASCII stand-in. A theme
+  file asks for Unicode glyphs with ``unicode = true``; without it (and on a terminal that cannot show
+  them, ``TERM=linux``) they are ASCII, so a plain terminal font shows the console whole. Text cut short
+  ends in the theme's ellipsis through :func:`cut` (or the :class:`Cut` renderable), never Rich's
+  ``overflow="ellipsis"`` or Textual's ``text-overflow: ellipsis`` (always "…").
 """
 
 from __future__ import annotations
@@ -30,12 +32,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
+from rich.measure import Measurement
+from rich.text import Text
 from textual.color import Color, ColorParseError
 
-__all__ = ["BOLD", "FINAL", "GLYPHS", "KINDS", "LOOKS", "SPINNER", "VARIABLES", "Look", "Status", "colour",
-           "final", "glyph", "style", "style_for", "unicode_glyphs"]
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
+
+__all__ = ["BOLD", "FINAL", "Cut", "GLYPHS", "KINDS", "LOOKS", "SPINNER", "VARIABLES", "Look", "Status", "colour",
+           "cut", "final", "glyph", "style", "style_for", "unicode_glyphs"]
 
 Status = Literal["queued", "loading", "ok", "partial", "missing", "throttled", "forbidden", "failed"]
 
@@ -165,6 +172,10 @@ GLYPHS: dict[str, tuple[str, str]] = {
     "dash": ("—", "-"),  # before an aside; an empty value
     "ellipsis": ("…", "..."),  # text cut short, or something under way
     "arrow": ("→", "->"),  # from, to
+    "differs": ("≠", "*"),  # marks what differs (one cell wide)
+    "check-pass": ("✓", "+"),  # a check's status (warn and error are "!" and "?" everywhere)
+    "check-fail": ("✗", "x"),
+    "check-skip": ("–", "-"),
     "spinner": (SPINNER, "|/-\\"),  # a spinner's frames
     **{f"mark-{status}": (look.mark, look.ascii) for status, look in LOOKS.items()},
 }
@@ -181,3 +192,52 @@ def glyph(source: _Themed | Mapping[str, str], name: str) -> str:
     else ASCII. KeyError for an unknown name (a bug)."""
     fancy, plain = GLYPHS[name]
     return fancy if unicode_glyphs(source) else plain
+
+
+def cut(line: Text, width: int, source: _Themed | Mapping[str, str]) -> None:
+    """Cut ``line`` (one line) to ``width`` cells in place, ending in the theme's ellipsis when it was
+    longer (Rich's ``overflow="ellipsis"`` always draws "…", which a plain terminal font may not have)."""
+    _cut(line, width, glyph(source, "ellipsis"))
+
+
+def _cut(line: Text, width: int, ellipsis: str) -> None:
+    if line.cell_len <= width:
+        return
+    if width <= len(ellipsis):
+        line.truncate(width, overflow="crop")
+        return
+    spans = list(line.spans)
+    line.truncate(width - len(ellipsis), overflow="crop")
+    end = len(line)  # the first character cut away: the ellipsis is drawn in its styles, as Rich draws its own
+    line.append(ellipsis)
+    for span in spans:
+        if span.start <= end < span.end:
+            line.stylize(span.style, end, end + len(ellipsis))
+
+
+class Cut:
+    """A renderable: ``text``, each of its lines cut to the width it is drawn in and ending in the theme's
+    ellipsis (:func:`cut`), where a Rich ``Text(..., no_wrap=True, overflow="ellipsis")`` would draw "…"
+    whatever the theme."""
+
+    def __init__(self, text: Text, source: _Themed | Mapping[str, str]) -> None:
+        self.text = text
+        self.ellipsis = glyph(source, "ellipsis")
+
+    @property
+    def plain(self) -> str:
+        """The whole text, uncut."""
+        return self.text.plain
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = self.text.split("\n", allow_blank=True)
+        for line in lines:
+            line.no_wrap, line.overflow = True, "crop"
+            _cut(line, options.max_width, self.ellipsis)
+        shown = Text("\n", style=self.text.style, no_wrap=True, overflow="crop").join(lines)
+        shown.justify = self.text.justify
+        yield shown
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widest = max((line.cell_len for line in self.text.split("\n", allow_blank=True)), default=0)
+        return Measurement(min(1, widest), widest)

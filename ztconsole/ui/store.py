@@ -62,7 +62,6 @@ from textual.message import Message
 from ztconsole.datasets import DATASETS, DataSet
 from ztconsole.model.tenant import DataSetResult, Tenant, holds_items, keep_previous
 from ztconsole.safetext import clean
-from ztconsole.tenantdir import TenantDirError
 from ztconsole.threads import in_daemon_thread
 from ztconsole.ui.status import Status, final
 
@@ -398,6 +397,8 @@ def _poster(loop: asyncio.AbstractEventLoop, context: contextvars.Context) -> Ca
 
 def describe(error: BaseException) -> str:
     """One line for a load that raised instead of reporting per data set."""
+    from ztconsole.tenantdir import TenantDirError  # the reader: not needed before the first frame
+
     if isinstance(error, TenantDirError):
         return clean(error)
     return clean(f"{type(error).__name__}: {error}")

@@ -27,9 +27,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import suppress
 from typing import TYPE_CHECKING, ClassVar, Protocol, cast, runtime_checkable
 
 from rich.text import Text
+from textual._context import NoActiveAppError
 from textual.app import ComposeResult
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -95,6 +97,12 @@ class Pane(actions.Guarded, Screen[None]):
 
     def __init__(self, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name, id, classes)
+        # Textual re-parses every style sheet (twice) when a mode shows its first screen, whose CSS count
+        # starts behind the app's: the style sheet is current (a theme change brings it up to date, and
+        # counts up), and a pane's own styles are applied when it mounts, so a pane starts level with it.
+        with suppress(NoActiveAppError):
+            self._css_update_count = self.app._css_update_count
+        self._bar: CommandBar | None = None
         self.view: str | None = None
         """The sub-view shown (a value of ``VIEWS``), None for the pane's main view."""
         self._filters: dict[Filterable, str] = {}
@@ -167,8 +175,9 @@ class Pane(actions.Guarded, Screen[None]):
     @property
     def prompt_open(self) -> bool:
         """Whether the ``:`` / ``/`` prompt is open on the pane."""
-        bars = self.query(CommandBar)
-        return bool(bars) and bars.first().mode is not None
+        if self._bar is None or not self._bar.is_attached:  # asked for every key and binding check: found once
+            self._bar = next(iter(self.query(CommandBar)), None)
+        return self._bar is not None and self._bar.mode is not None
 
     def filter_target(self) -> Filterable | None:
         """What ``/`` filters: the focused widget if it can be filtered, else the pane's first shown widget

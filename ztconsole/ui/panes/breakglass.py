@@ -33,7 +33,7 @@ from ztconsole.ui.footer import KeyFooter
 from ztconsole.ui.notice import DataNotice
 from ztconsole.ui.panes.base import Pane
 from ztconsole.ui.safe import clean, text
-from ztconsole.ui.status import style_for, unicode_glyphs
+from ztconsole.ui.status import GLYPHS, Cut, cut, glyph, style_for
 from ztconsole.ui.vtable import Column, Row, VirtualTable
 
 if TYPE_CHECKING:
@@ -62,10 +62,9 @@ SHORT: dict[str, str] = {
 }
 """What each check asks, in a few words (the full title is in the details)."""
 
-MARKS: dict[str, tuple[str, str]] = {
-    "pass": ("✓", "+"), "fail": ("✗", "x"), "warn": ("!", "!"), "skip": ("–", "-"), "error": ("?", "?"),
-}
-"""A finding's status -> (Unicode mark, ASCII mark)."""
+MARKS: dict[str, str] = {"pass": "check-pass", "fail": "check-fail", "warn": "!", "skip": "check-skip", "error": "?"}
+"""A finding's status -> the name of its glyph (:data:`~ztconsole.ui.status.GLYPHS`), or its mark where that
+is ASCII in every theme."""
 
 MAX_EVIDENCE_LINE = 1000
 """Characters of one evidence line shown in the details (a 10,000-character policy name is cut); the
@@ -142,8 +141,8 @@ def items(tenant: Tenant, assessment: Assessment, extra: Sequence[str] = ()) -> 
 
 def mark(source: Any, status: str) -> str:
     """The mark of a finding's ``status`` as the theme draws glyphs (``source``: the app or its variables)."""
-    fancy, plain = MARKS.get(status, ("?", "?"))
-    return fancy if unicode_glyphs(source) else plain
+    shown = MARKS.get(status, "?")
+    return glyph(source, shown) if shown in GLYPHS else shown
 
 
 def _first_line(value: str) -> str:
@@ -249,8 +248,8 @@ class BreakGlassPane(Pane):
         if item.finding is None:
             why = (f"not checked: the directory (users) was not read (declared in {item.missing_from})"
                    if item.unread else f"not in the directory (declared in {item.missing_from})")
-            return Row(item.key, (Text(mark(app, status), style=status_style), account, "—" if unicode_glyphs(app)
-                                  else "-", Text("unknown" if item.unread else "missing", style=status_style),
+            return Row(item.key, (Text(mark(app, status), style=status_style), account, glyph(app, "dash"),
+                                  Text("unknown" if item.unread else "missing", style=status_style),
                                   text(why)))
         f = item.finding
         what = SHORT.get(f.check, f.title)
@@ -275,7 +274,7 @@ class BreakGlassPane(Pane):
         out.append(f"{len(accounts)} account(s) in the directory", style="bold")
         if missing:
             out.append(f", {missing} declared but missing", style=style_for(app, "check", "fail"))
-        out.append(" · checks: ")
+        out.append(f" {glyph(app, 'separator')} checks: ")
         shown = [s for s in ("fail", "warn", "error", "skip", "pass") if counts.get(s)]
         for i, status in enumerate(shown):
             out.append(", " if i else "")
@@ -304,14 +303,14 @@ class BreakGlassPane(Pane):
             line.append_text(text(item.account))
             line.append(": ")
             line.append_text(text(_first_line(f.evidence).split(" (", 1)[0]))
-            line.truncate(width, overflow="ellipsis")
+            cut(line, width, app)
             lines.append_text(line)
             lines.append("\n")
         if len(shown_lockouts) < len(lockouts):
             lines.append(f"... and {len(lockouts) - len(shown_lockouts)} more: n moves to each, Enter shows it")
         else:
-            lines.append("n: next problem · Enter: the policy and the whatif line", style="")
-        banner.update(lines)
+            lines.append(f"n: next problem {glyph(app, 'separator')} Enter: the policy and the whatif line", style="")
+        banner.update(Cut(lines, app))  # cut again in the theme's ellipsis when the pane narrows
 
     # --- keys --------------------------------------------------------------------------------------
 
@@ -408,7 +407,7 @@ class CheckScreen(actions.Guarded, ModalScreen[None]):
             else:
                 shown = text(line)
                 if shown.cell_len > MAX_EVIDENCE_LINE:
-                    shown.truncate(MAX_EVIDENCE_LINE, overflow="ellipsis")
+                    cut(shown, MAX_EVIDENCE_LINE, self.app)
                 out.append_text(shown)
             out.append("\n")
         out.append("\nRemediation\n", style="bold underline")

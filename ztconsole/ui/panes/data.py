@@ -47,6 +47,9 @@ class DataPane(Pane):
     def data_set_loaded(self, result: DataSetResult) -> None:
         self._table.show(result.key, RowState.of(result))
 
+    def theme_changed(self) -> None:
+        self._table.restyle()  # the rows hold the old theme's colours and glyphs
+
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         from ztconsole.ui.screens import DetailsScreen  # the dialogs wait until one is opened
 

@@ -41,7 +41,7 @@ from ztconsole.ui.footer import KeyFooter
 from ztconsole.ui.notice import DataNotice
 from ztconsole.ui.panes.base import Pane
 from ztconsole.ui.safe import clean, text
-from ztconsole.ui.status import final, glyph, style, style_for
+from ztconsole.ui.status import Cut, final, glyph, style, style_for
 from ztconsole.ui.vtable import Column, PreparedRows, Row, VirtualTable, prepare_rows
 
 if TYPE_CHECKING:
@@ -264,7 +264,7 @@ class CompactNotice(DataNotice):
         if more:
             out.append(f"\n{glyph(self.app, 'ellipsis')} and {more} more not read completely (:data lists them)",
                        style="bold")
-        self.update(out)
+        self.update(Cut(out, self.app))
 
 
 class FindingsPane(Pane):
@@ -496,7 +496,7 @@ class FindingsPane(Pane):
         out.append(f"  {area}", style="dim")
         out.append("\n")
         out.append_text(text(first_line(finding.evidence)))
-        preview.update(out)
+        preview.update(Cut(out, self.app))
 
     def _show_state(self) -> None:
         try:
@@ -521,7 +521,7 @@ class FindingsPane(Pane):
                 out.append(": ")
                 out.append(", ".join(clean(w) for w in words), style=style_for(variables, "check", "warn"))
             out.append("   a area, s severity, t status, x clear", style="dim")
-        line.update(out)
+        line.update(Cut(out, self.app))
 
 
 # --- the details dialog ---------------------------------------------------------------------------------------
@@ -578,12 +578,13 @@ class FindingScreen(actions.Guarded, ModalScreen[None]):
             with VerticalScroll(classes="issues", id="finding-body"):
                 yield Static(self._facts(f, variables), id="finding-facts")
                 yield Static(Text("Remediation", style="bold"), classes="section")
-                yield Static(text(f.remediation or "—"), id="finding-remediation")
+                yield Static(text(f.remediation or glyph(variables, "dash")), id="finding-remediation")
                 if commands:
                     yield Static(Text("Reproduce (c copies)", style="bold"), classes="section")
                     yield Static(Text("\n".join(clean(c) for c in commands)), id="finding-reproduce")
                 yield Static(Text("Evidence", style="bold"), classes="section")
-                yield Static(self._lines(lines), id="finding-evidence")
+                yield Static(self._lines(lines, dash=glyph(variables, "dash"), ellipsis=glyph(variables, "ellipsis")),
+                             id="finding-evidence")
         yield KeyFooter()
 
     def _facts(self, f: Finding, variables: Mapping[str, str]) -> Table:
@@ -596,22 +597,23 @@ class FindingScreen(actions.Guarded, ModalScreen[None]):
         table.add_row("Status", status)
         table.add_row("Area", Text(self.area))
         table.add_row("Principle", Text(f.principle))
-        resource = text(f.resource.name or "—")
+        resource = text(f.resource.name or glyph(variables, "dash"))
         resource.append(f"  ({clean(f.resource.type)})", style="dim")
         table.add_row("Resource", resource)
-        table.add_row("Id", text(f.resource.id or "—"))
+        table.add_row("Id", text(f.resource.id or glyph(variables, "dash")))
         return table
 
     @staticmethod
-    def _lines(lines: Sequence[str]) -> Text:
+    def _lines(lines: Sequence[str], *, dash: str, ellipsis: str) -> Text:
+        """The evidence lines, each cut to :data:`MAX_LINE` (``dash``, ``ellipsis``: the theme's glyphs)."""
         out = Text()
-        shown = [line for line in lines if line.strip()] or ["—"]
+        shown = [line for line in lines if line.strip()] or [dash]
         for i, line in enumerate(shown):
             if i:
                 out.append("\n")
             value = clean(line)
             if len(value) > MAX_LINE:
-                value = value[:MAX_LINE] + "…"
+                value = value[:MAX_LINE] + ellipsis
             out.append(value)
         return out
 

@@ -191,7 +191,7 @@ class NetworkPane(Pane):
     NetworkPane #net-switcher { height: 1fr; }
     NetworkPane .net-view { height: 1fr; }
     NetworkPane .net-title { height: auto; max-height: 2; padding: 0 1; }
-    NetworkPane .net-detail { height: 4; padding: 0 1; border-top: solid $panel-lighten-2; overflow: hidden; }
+    NetworkPane .net-detail { height: 4; padding: 0 1; border-top: $line-border $panel-lighten-2; overflow: hidden; }
     NetworkPane #flow-form { height: auto; padding: 0 1; }
     NetworkPane #flow-form Label { padding: 0 1 0 0; }
     NetworkPane #flow-form Input { width: 1fr; margin: 0 1 0 0; }
@@ -219,29 +219,30 @@ class NetworkPane(Pane):
     # --- layout -------------------------------------------------------------------------------------
 
     def compose_pane(self) -> ComposeResult:
+        more = glyph(self.app, "ellipsis")  # "Reading the tenant...": something under way
         yield Static(id="net-tabs")
         with ContentSwitcher(initial="firewalls", id="net-switcher"):
             with Vertical(id="firewalls", classes="net-view"):
                 yield DataNotice(FW_SETS, id="fw-notice")
-                yield VirtualTable(FW_COLUMNS, empty="Reading the tenant…", id="fw-table")
+                yield VirtualTable(FW_COLUMNS, empty=f"Reading the tenant{more}", id="fw-table")
                 yield Static(id="fw-detail", classes="net-detail")
             with Vertical(id="fw-rules", classes="net-view"):
                 yield DataNotice(FW_SETS, id="rules-notice")
                 yield Static(id="rules-title", classes="net-title")
-                yield VirtualTable(RULE_COLUMNS, empty="Flattening the policy…", id="rules-table")
+                yield VirtualTable(RULE_COLUMNS, empty=f"Flattening the policy{more}", id="rules-table")
                 yield Static(id="rules-detail", classes="net-detail")
             with Vertical(id="nsgs", classes="net-view"):
                 yield DataNotice(NSG_SETS, id="nsg-notice")
-                yield VirtualTable(NSG_COLUMNS, empty="Reading the tenant…", id="nsg-table")
+                yield VirtualTable(NSG_COLUMNS, empty=f"Reading the tenant{more}", id="nsg-table")
                 yield Static(id="nsg-detail", classes="net-detail")
             with Vertical(id="nsg-rules", classes="net-view"):
                 yield DataNotice(NSG_SETS, id="nsg-rules-notice")
                 yield Static(id="nsg-rules-title", classes="net-title")
-                yield VirtualTable(NSG_RULE_COLUMNS, empty="Reading the rules…", id="nsg-rules-table")
+                yield VirtualTable(NSG_RULE_COLUMNS, empty=f"Reading the rules{more}", id="nsg-rules-table")
                 yield Static(id="nsg-rules-detail", classes="net-detail")
             with Vertical(id="routes", classes="net-view"):
                 yield DataNotice(ROUTE_SETS, id="route-notice")
-                yield VirtualTable(ROUTE_COLUMNS, empty="Reading the tenant…", id="route-table")
+                yield VirtualTable(ROUTE_COLUMNS, empty=f"Reading the tenant{more}", id="route-table")
                 yield Static(id="route-detail", classes="net-detail")
             with Vertical(id="flow", classes="net-view"):
                 yield DataNotice(FLOW_SETS, id="flow-notice")
@@ -414,7 +415,7 @@ class NetworkPane(Pane):
         for table_id in ("#fw-table", "#nsg-table", "#route-table"):
             table = self.query_one(table_id, VirtualTable)
             if not table.row_count:
-                table.empty = "Assessing the network…"
+                table.empty = f"Assessing the network{glyph(self.app, 'ellipsis')}"
                 table.refresh()
         self._compute(tenant)
 
@@ -464,7 +465,7 @@ class NetworkPane(Pane):
         data = self._data
         table = self.query_one("#rules-table", VirtualTable)
         if data is None or data.book is None:
-            table.empty = "Reading the tenant…"
+            table.empty = f"Reading the tenant{glyph(self.app, 'ellipsis')}"
             table.set_rows([])
             self.query_one("#rules-title", Static).update(Text("Waiting for the tenant.", style="dim"))
             return
@@ -473,7 +474,7 @@ class NetworkPane(Pane):
             view, prepared = cached
         else:
             if self._rules is None or self._rules.policy_id != policy_id:
-                table.empty = "Flattening the policy…"
+                table.empty = f"Flattening the policy{glyph(self.app, 'ellipsis')}"
                 table.set_rows([])
             try:
                 view, prepared = await in_daemon_thread(
@@ -522,7 +523,8 @@ class NetworkPane(Pane):
         table = self.query_one("#nsg-rules-table", VirtualTable)
         entry = data.nsg_entries.get(f"nsg:/{nsg_id.strip('/').lower()}") if data is not None else None
         if entry is None:
-            table.empty = "Reading the tenant…" if data is None else "This NSG is not in the tenant read."
+            table.empty = (f"Reading the tenant{glyph(self.app, 'ellipsis')}" if data is None
+                           else "This NSG is not in the tenant read.")
             table.set_rows([])
             return
         # an NSG holds a few hundred rules at most: built here
@@ -579,7 +581,7 @@ class NetworkPane(Pane):
             out.append_text(text(leaf(table_ref.id) if table_ref is not None and table_ref.id else "none"))
             if route.missing_table:
                 out.append(" (not read)", style=style_for(variables, "check", "warn"))
-            out.append(" · peerings: ", style="dim")
+            out.append(f" {glyph(variables, 'separator')} peerings: ", style="dim")
             out.append_text(text("; ".join(route.peerings) or "none"))
             if route.findings:
                 out.append("\n")
@@ -665,7 +667,7 @@ class NetworkPane(Pane):
         if self._tenant is None:
             self.flash("The tenant is still being read: trace again once it has loaded.")
             return
-        self.query_one("#flow-result", Static).update(Text("Tracing…", style="dim"))
+        self.query_one("#flow-result", Static).update(Text(f"Tracing{glyph(self.app, 'ellipsis')}", style="dim"))
         self._trace(self._tenant, src, dst, port, proto)
 
     @work(exclusive=True, group="network-flow", exit_on_error=False)

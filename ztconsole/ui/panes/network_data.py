@@ -34,7 +34,7 @@ from ztconsole.engine.network.nsg import NsgRule, rules_of
 from ztconsole.engine.network.routes import RouteEntry, Routing, vnet_id_of_subnet
 from ztconsole.model.network import ApplicationRule, NatRule, NetworkRule
 from ztconsole.ui.safe import text
-from ztconsole.ui.status import style_for
+from ztconsole.ui.status import glyph, style_for
 from ztconsole.ui.vtable import Row
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def findings_text(findings: Sequence[Finding], variables: Mapping[str, str], *, 
             out.append("\n     fix: ", style="dim")
             out.append_text(text(f.remediation, "dim"))
     if limit and len(ordered) > limit:
-        out.append(f"\n… {len(ordered) - limit} more (Enter for all)", style="dim")
+        out.append(f"\n{glyph(variables, 'ellipsis')} {len(ordered) - limit} more (Enter for all)", style="dim")
     return out
 
 

@@ -48,7 +48,7 @@ from ztconsole.ui.panes.findings import (
     worst_first,
 )
 from ztconsole.ui.safe import clean, text
-from ztconsole.ui.status import FINAL, glyph, style, style_for
+from ztconsole.ui.status import FINAL, Cut, glyph, style, style_for
 from ztconsole.ui.vtable import Column, Row, VirtualTable
 
 if TYPE_CHECKING:
@@ -271,10 +271,10 @@ class OverviewPane(Pane):
             return  # a newer load's assessment is on its way
         self.summary = summary
         self._state = ""
-        self.query_one("#overview-maturity", Static).update(
+        self.query_one("#overview-maturity", Static).update(Cut(
             maturity_lines(assessment.maturity, variables, arrow=glyph(self.app, "arrow"),
-                           ellipsis=glyph(self.app, "ellipsis")))
-        self.query_one("#overview-matrix", Static).update(matrix_lines(summary, variables))
+                           ellipsis=glyph(self.app, "ellipsis")), self.app))
+        self.query_one("#overview-matrix", Static).update(Cut(matrix_lines(summary, variables), self.app))
         table = self.table
         table.empty = "No open findings: every check passed or was skipped."
         table.set_rows(summary.worst)
@@ -318,7 +318,7 @@ class OverviewPane(Pane):
                 if i:
                     out.append(", ")
                 out.append(f"{summary.total[status]:,} {status}", style=style_for(variables, "check", status))
-        line.update(out)
+        line.update(Cut(out, self.app))
 
     def _show_data(self) -> None:
         try:
@@ -349,7 +349,7 @@ class OverviewPane(Pane):
         drawn = (out.plain, *out.spans)
         if drawn != self._data_drawn:  # ten times a second while loading: repaint only what changed
             self._data_drawn = drawn
-            line.update(out)
+            line.update(Cut(out, self.app))
 
     @staticmethod
     def levels(maturity: Mapping[str, PillarMaturity]) -> dict[str, str]:

@@ -56,7 +56,7 @@ from ztconsole.ui.footer import KeyFooter
 from ztconsole.ui.notice import DataNotice
 from ztconsole.ui.panes.base import Pane
 from ztconsole.ui.safe import clean, text
-from ztconsole.ui.status import style_for, unicode_glyphs
+from ztconsole.ui.status import glyph, style_for
 from ztconsole.ui.vtable import Column, PreparedRows, Row, VirtualTable, prepare_rows
 
 if TYPE_CHECKING:
@@ -382,9 +382,9 @@ def whatif_argv(si: SignIn, scenario: Scenario, ctx: Context) -> tuple[list[str]
     for key, value in sorted((scenario.device or {}).items()):
         values = value if isinstance(value, (list, tuple)) else [value]
         out += [a for v in values for a in ("--device", f"{key}={v}")]
-    unsaid = []
     if scenario.auth_flow is not None:
-        unsaid.append(f"authentication flow {scenario.auth_flow} (whatif has no option for it)")
+        out += ["--auth-flow", scenario.auth_flow]
+    unsaid = []
     if user is None:
         unsaid.append("the user is not in the loaded directory")
     return out, unsaid
@@ -510,8 +510,9 @@ class SignInsPane(Pane):
         out = Text()
         out.append(f"{total:,} sign-ins, newest first", style="bold")
         if self.table.filter_query:
-            out.append(f" · {self._shown:,} match")
-        out.append(" · /: words or user: app: ip: country: risk: status: ca: · f: failures", style="dim")
+            out.append(f" {glyph(self.app, 'separator')} {self._shown:,} match")
+        dot = glyph(self.app, "separator")
+        out.append(f" {dot} /: words or user: app: ip: country: risk: status: ca: {dot} f: failures", style="dim")
         self.query_one("#si-summary", Static).update(out)
 
     def _filter(self, value: str) -> None:
@@ -597,7 +598,7 @@ class SignInDetails(actions.Guarded, ModalScreen[None]):
 
     DEFAULT_CSS = """
     SignInDetails #si-dialog { width: 100%; height: 100%; padding: 0 1; background: $surface;
-                               border: round $primary; }
+                               border: $dialog-border $primary; }
     SignInDetails #si-title { height: 1; color: $accent; text-style: bold; }
     SignInDetails #si-facts { height: auto; max-height: 6; }
     SignInDetails #si-verdict { height: auto; max-height: 3; }
@@ -694,7 +695,6 @@ class SignInDetails(actions.Guarded, ModalScreen[None]):
         self.comparisons = {c.policy_id: c for c in rows}
         self.command = line
         differs = sum(1 for c in rows if c.differs)
-        fancy = unicode_glyphs(app)
         diff_style = style_for(app, "check", "warn")
         out = Text()
         out.append("Entra: ", style="bold")
@@ -710,7 +710,7 @@ class SignInDetails(actions.Guarded, ModalScreen[None]):
         out.append(f"  ({len(result.applied)} enforced, {len(result.report_only)} report-only apply)", style="dim")
         out.append("   ")
         if differs:
-            out.append(f"{'≠' if fancy else '*'} {differs} difference{'s' if differs != 1 else ''}",
+            out.append(f"{glyph(app, 'differs')} {differs} difference{'s' if differs != 1 else ''}",
                        style=diff_style or "bold")
         else:
             out.append("no difference", style=style_for(app, "check", "pass"))
@@ -723,8 +723,8 @@ class SignInDetails(actions.Guarded, ModalScreen[None]):
         self.query_one("#si-verdict", Static).update(out)
         table = self.query_one("#si-policies", VirtualTable)
         table.empty = "No Conditional Access policy is loaded or recorded."
-        table.set_rows([Row(c.policy_id, (Text("≠" if fancy else "*", style=diff_style) if c.differs else "",
-                                          text(c.name), text(c.entra or ("—" if fancy else "-")),
+        table.set_rows([Row(c.policy_id, (Text(glyph(app, "differs"), style=diff_style) if c.differs else "",
+                                          text(c.name), text(c.entra or glyph(app, "dash")),
                                           text(c.local or "not loaded")),
                             style="bold" if c.differs else "") for c in rows])
         command = Text()
