@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-__all__ = ["SWITCH_INTERVAL", "in_daemon_thread", "release", "responsive"]
+__all__ = ["SWITCH_INTERVAL", "in_daemon_thread", "release", "release_in_background", "responsive"]
 
 SWITCH_INTERVAL = 0.001
 """The switch interval (seconds) while a worker runs: how long the event loop waits at most for the lock
@@ -67,12 +67,14 @@ _switch_was = 0.0
 
 
 @contextlib.contextmanager
-def responsive(interval: float = SWITCH_INTERVAL) -> Iterator[None]:
-    """Within, the interpreter switches threads every ``interval`` seconds at most (thread-safe, nestable;
+def responsive(interval: float | None = None) -> Iterator[None]:
+    """Within, the interpreter switches threads every ``interval`` seconds at most (default
+    :data:`SWITCH_INTERVAL`, read at each call; thread-safe, nestable;
     the setting before the first one is restored when the last one ends). Meant around CPU-bound work in a
     worker thread: the event loop waits that long at most for the lock between two bytecodes. A longer
     setting made meanwhile (by :func:`sys.setswitchinterval`) is left as it is."""
     global _switch_depth, _switch_was
+    interval = SWITCH_INTERVAL if interval is None else interval
     with _switch_lock:
         if _switch_depth == 0:
             _switch_was = sys.getswitchinterval()
@@ -107,3 +109,14 @@ def release(parts: list[Any]) -> None:
             # whole too, in a few milliseconds for 100,000 entries)
             todo.extend(filter(tracked, referents(obj)))
         del obj  # freed here if only ``obj`` held it, its parts being in ``todo``: a short deallocation
+
+
+def release_in_background(parts: list[Any]) -> None:
+    """:func:`release` ``parts`` in a daemon thread of its own (:func:`responsive`): what a worker or the
+    event loop drops when it is done with a large structure, without waiting for it to be freed."""
+    threading.Thread(target=_release_responsive, args=(parts,), name="ztconsole-release", daemon=True).start()
+
+
+def _release_responsive(parts: list[Any]) -> None:
+    with responsive():
+        release(parts)

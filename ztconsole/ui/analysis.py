@@ -20,12 +20,11 @@ it, with the console's source options (``source_args``), shell-quoted.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ztconsole.threads import in_daemon_thread, release, responsive
+from ztconsole.threads import in_daemon_thread, release_in_background, responsive
 
 if TYPE_CHECKING:
     from ztconsole.engine.checks.base import Finding
@@ -99,10 +98,5 @@ class Analysis:
                                  source_args=self.source_args)]
             findings = tuple(run_all(made[0]))
             assessment = Assessment(findings, assess_maturity(findings))
-        threading.Thread(target=_release, args=(made,), name="ztconsole-release", daemon=True).start()
+        release_in_background(made)
         return assessment
-
-
-def _release(parts: list[Any]) -> None:
-    with responsive():
-        release(parts)

@@ -62,7 +62,7 @@ from textual.message import Message
 from ztconsole.datasets import DATASETS, DataSet
 from ztconsole.model.tenant import DataSetResult, Tenant, holds_items, keep_previous
 from ztconsole.safetext import clean
-from ztconsole.threads import in_daemon_thread
+from ztconsole.threads import in_daemon_thread, responsive
 from ztconsole.ui.status import Status, final
 
 if TYPE_CHECKING:
@@ -290,7 +290,8 @@ class TenantStore:
         returned: object = None
         error: str | None = None
         try:
-            returned = await in_daemon_thread(job, on_start=started, on_result=finished, name="ztconsole-load")
+            returned = await in_daemon_thread(_responsive(job), on_start=started, on_result=finished,
+                                              name="ztconsole-load")
         except Exception as e:  # noqa: BLE001 - a load that raised fails the data sets it had not read
             error = describe(e)
         self._take_progress()  # what the load reported last, before it is said to have finished
@@ -393,6 +394,18 @@ def _poster(loop: asyncio.AbstractEventLoop, context: contextvars.Context) -> Ca
             pass
 
     return post
+
+
+def _responsive(job: Callable[..., object]) -> Callable[..., object]:
+    """``job``, run with the short switch interval (:func:`ztconsole.threads.responsive`): a load parses
+    pages in its thread while the console draws what came in."""
+
+    @functools.wraps(job)
+    def run(*args: object, **kwargs: object) -> object:
+        with responsive():
+            return job(*args, **kwargs)
+
+    return run
 
 
 def describe(error: BaseException) -> str:
