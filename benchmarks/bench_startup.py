@@ -106,12 +106,20 @@ class Data(Screen):
 
 class SameScreen(App):
     CSS_PATH = CSS
+    # the header's layout (the console's header is one widget with its own styles now)
+    CSS = '''
+    #header { dock: top; height: 1; background: $panel; }
+    #brand, #refresh { width: auto; padding: 0 1; }
+    #tenant { width: 1fr; text-wrap: nowrap; }
+    .badge { width: auto; padding: 0 1; margin-left: 1; text-style: bold; background: $badge-demo; }
+    '''
     MODES = {"data": Data}
     DEFAULT_MODE = "data"
 
     def get_theme_variable_defaults(self):
-        return dict.fromkeys(("badge-demo", "badge-offline", "badge-live", "badge-read-only", "badge-write",
-                              "badge-foreground", "badge-throttled"), "#5f87af")
+        return {**dict.fromkeys(("badge-demo", "badge-offline", "badge-live", "badge-read-only", "badge-write",
+                                 "badge-foreground", "badge-throttled"), "#5f87af"),
+                "dialog-border": "round", "line-border": "solid"}
 
 SameScreen().run()
 """

@@ -19,10 +19,12 @@ from ztconsole.tenantdir.reader import read_all
 from ztconsole.ui import actions, header
 from ztconsole.ui.app import ZtApp
 from ztconsole.ui.datasets_view import DataSetTable
+from ztconsole.ui.header import TenantHeader
 from ztconsole.ui.panes import PANES
 from ztconsole.ui.panes.data import DataPane
 from ztconsole.ui.safe import clean, text
 from ztconsole.ui.screens import DetailsScreen, HelpScreen
+from ztconsole.ui.status import glyph
 
 SIZE = (120, 40)
 HOSTILE = "[red]x[/red] \x1b[31m"
@@ -146,7 +148,7 @@ async def test_header_shows_tenant_name_and_badges(tenant_dir: Path, badge: str)
         await loaded(app)
         await pilot.pause()
         header = screen_text(app).splitlines()[0]
-        assert app.query_one("#source-badge").has_class(f"-{badge.lower()}")
+        assert app.screen.query_one(TenantHeader).badges == (badge, "READ-ONLY")
     assert "Contoso" in header
     assert "11111111-2222-3333-4444-555555555555" in header
     assert f" {badge} " in header
@@ -447,3 +449,32 @@ def test_snapshot_details(tenant_dir: Path, snap_compare, monkeypatch: pytest.Mo
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=open_users)
+
+
+def _segments_of(app: ZtApp, word: str) -> list[object]:
+    """The header's drawn segments holding ``word``."""
+    bar = app.screen.query_one(TenantHeader)
+    return [seg for seg in bar.render_line(0) if word in seg.text]
+
+
+@pytest.mark.parametrize(("width", "brand"), [(120, True), (80, False)])
+async def test_header_badges_in_the_themes_colours_and_the_tenant_cut_before_them(
+        tenant_dir: Path, width: int, brand: bool) -> None:
+    """One line at any width: the badges in their theme colours at the right end, the tenant's details cut
+    short in the theme's ellipsis before them, the brand only where there is room (NARROW)."""
+    app = make_app(tenant_dir, badge="OFFLINE", read_only=False)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await loaded(app)
+        await pilot.pause()
+        line = screen_text(app).splitlines()[0]
+        assert line.rstrip().endswith("OFFLINE   WRITE"), line
+        assert ("ztconsole" in line.split("Contoso")[0]) is brand
+        assert len(line) <= width and "Contoso" in line
+        variables = app.theme_variables
+        for word, variable in (("OFFLINE", "badge-offline"), ("WRITE", "badge-write")):
+            (seg,) = _segments_of(app, word)
+            style = seg.style  # type: ignore[attr-defined]
+            assert style.bgcolor is not None and style.bgcolor.triplet.hex == variables[variable].lower()
+            assert style.bold
+        if width == 80:  # the details do not fit: cut, never wrapped
+            assert glyph(app, "ellipsis") in line

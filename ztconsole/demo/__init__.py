@@ -6,12 +6,12 @@ Light on purpose: the console imports this at start-up, so the builders (``conto
 
 from __future__ import annotations
 
-from importlib.resources import files
 from pathlib import Path
 
 DEMO_CAPTURED_AT = "2026-11-22T10:00:00Z"
 
 
 def demo_dir() -> Path:
-    """The bundled demo tenant directory (package data ``ztconsole/data/demo``)."""
-    return Path(str(files("ztconsole") / "data" / "demo"))
+    """The bundled demo tenant directory (package data ``ztconsole/data/demo``, beside the package's modules:
+    the package is installed as files, never run from a zip)."""
+    return Path(__file__).resolve().parent.parent / "data" / "demo"

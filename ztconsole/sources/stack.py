@@ -265,8 +265,6 @@ class RecordingSource:
 
     def __init__(self, tenant_dir: Path, *, page_size: int = 100, faults: Any = None,
                  retry_delay: float = 1.0, token: str | None = None):
-        import secrets
-
         from ztconsole.tenantdir import TenantDir
 
         self.tenant_dir = Path(tenant_dir)
@@ -277,15 +275,18 @@ class RecordingSource:
         self.sync = SyncState()
         self.emulator: Any = None
         """The in-process emulator serving the recording: None until the first load."""
-        self._token = token or secrets.token_urlsafe(32)
+        self._token = token  # made by the first load (random unless given)
 
     def __repr__(self) -> str:  # never the token
         return f"RecordingSource({str(self.tenant_dir)!r})"
 
     async def aload(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None,
                     recorder: Any = None, previous: Tenant | None = None, whole: bool = False) -> Any:
+        import secrets
+
         from ztconsole.sources.loader import Loader
 
+        self._token = self._token or secrets.token_urlsafe(32)
         async with await open_recording(self.tenant_dir, page_size=self.page_size, faults=self.faults,
                                         retry_delay=self.retry_delay, keys=keys, emulator=self.emulator,
                                         token=self._token) as stack:

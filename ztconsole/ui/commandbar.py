@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, Literal, cast
+from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple, cast
 
 from rich.text import Text
 from textual import events
@@ -32,7 +31,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from ztconsole.ui import actions
 from ztconsole.ui.safe import clean
@@ -40,6 +39,7 @@ from ztconsole.ui.status import Cut, glyph
 
 if TYPE_CHECKING:
     from textual.timer import Timer
+    from textual.widgets import Input
 
     from ztconsole.ui.app import ZtApp
     from ztconsole.ui.panes.base import Filterable, Pane
@@ -60,8 +60,7 @@ _PROMPTS: dict[Mode, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     """One ``:`` name: a pane to show (and its sub-view), or a registry action to run."""
 
     name: str
@@ -125,35 +124,6 @@ class Flash(Static):
         self.remove_class("-shown")
 
 
-class PromptInput(Input, inherit_bindings=False):
-    """The prompt's input: one line, no border. It takes the focus only while the prompt is open (hidden,
-    it must never catch a pane's keys).
-
-    The prompt's own keys (the bar's bindings: Enter, Esc, Tab, up, down) are run here, in the order the
-    keys were typed: a binding runs only once its key has come back up to the app, and by then the keys
-    typed after it have reached the input already (over SSH a whole ``:ca⏎:q⏎`` arrives at once). Keys
-    that reach the input after the prompt closed were typed ahead: they go back to the app, in order, to
-    whatever has the focus now."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        b for b in Input.BINDINGS if not (isinstance(b, Binding) and b.key == "enter")  # the bar's Enter
-    ]
-    can_focus = False
-
-    async def _on_key(self, event: events.Key) -> None:
-        bar = self.parent
-        if not isinstance(bar, CommandBar):
-            return
-        if bar.mode is None:  # typed ahead of Enter or Esc: the key belongs to what has the focus now
-            event.stop()
-            event.prevent_default()
-            self.app.post_message(events.Key(event.key, event.character))
-            return
-        if await bar.run_prompt_key(event.key):
-            event.stop()
-            event.prevent_default()
-
-
 class CommandBar(Horizontal):
     """The prompt line of one pane, hidden until ``:`` or ``/`` opens it (see the module docstring)."""
 
@@ -186,13 +156,24 @@ class CommandBar(Horizontal):
         self._pending: str | None = None  # the filter to apply at the next refresh
 
     def compose(self) -> ComposeResult:
-        yield Static(":", id="prompt-mark")
-        yield PromptInput(compact=True, select_on_focus=False, id="prompt-input")
-        yield Static(id="prompt-candidates")
+        yield from ()  # its mark, input and candidates come when the prompt first opens (see _ensure_input)
 
     @property
     def input(self) -> Input:
+        """The prompt's input (there once the prompt has been opened, see :meth:`open`)."""
+        from ztconsole.ui.prompt import PromptInput
+
         return self.query_one(PromptInput)
+
+    async def _ensure_input(self) -> None:
+        """Mount the prompt's mark, input and candidates, the first time the prompt opens: the prompt, and a
+        text input (Textual's ``Input``, its module and its styles), are no part of a pane's first frame."""
+        from ztconsole.ui.prompt import PromptInput
+
+        if not self.children:
+            await self.mount_all((Static(":", id="prompt-mark"),
+                                  PromptInput(compact=True, select_on_focus=False, id="prompt-input"),
+                                  Static(id="prompt-candidates")))
 
     @property
     def candidates(self) -> str:
@@ -201,10 +182,13 @@ class CommandBar(Horizontal):
 
     # --- opening and closing --------------------------------------------------------------------
 
-    def open(self, mode: Mode, *, target: Filterable | None = None, value: str = "") -> None:
-        """Open the prompt for ``mode`` with ``value`` in it; a filter narrows ``target``."""
+    async def open(self, mode: Mode, *, target: Filterable | None = None, value: str = "") -> None:
+        """Open the prompt for ``mode`` with ``value`` in it; a filter narrows ``target``. Awaited by the
+        key that opens it, so the keys typed after it reach the prompt (its input is mounted first, the
+        first time)."""
         if mode == "filter" and target is None:
             raise ValueError("a filter needs a target")
+        await self._ensure_input()
         self.mode, self._target = mode, target
         focused = self.screen.focused
         self._return_focus = focused if focused is not None and focused is not self.input else None

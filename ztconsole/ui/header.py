@@ -16,23 +16,18 @@ says the same as the one on screen. :meth:`TenantHeader.show_refresh` sets them 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.signal import Signal
 from textual.widget import Widget
-from textual.widgets import Static
 
 from ztconsole.ui.safe import text
-from ztconsole.ui.status import glyph
+from ztconsole.ui.status import cut, glyph
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
-    from textual.events import Resize
 
     from ztconsole.model.tenant import DataSetResult
     from ztconsole.tenantdir import TenantInfo
@@ -46,6 +41,9 @@ NARROW = 100
 """Below this many columns the header leaves out the brand, to keep the tenant's name in view."""
 
 
+_BADGE_KINDS = ("demo", "offline", "live", "read-only", "write", "throttled")
+
+
 def _now() -> datetime:
     """The local time (tests replace it)."""
     return datetime.now().astimezone()
@@ -56,8 +54,7 @@ def throttled(results: Iterable[DataSetResult]) -> bool:
     return any(result.status == "throttled" for result in results)
 
 
-@dataclass(frozen=True, slots=True)
-class LastLoad:
+class LastLoad(NamedTuple):
     """When the last load finished (None: none has yet, or one is running) and whether it was throttled."""
 
     when: datetime | None = None
@@ -85,9 +82,25 @@ class LoadClock:
         self.signal.publish(last)
 
 
-class TenantHeader(Horizontal):
+class TenantHeader(Widget):
     """Brand, tenant name (bold) with its id, default domain and capture time (dim), the last refresh, then
-    the badges: throttled (when the last load was), source, read-only or write."""
+    the badges: throttled (when the last load was), source, read-only or write. One widget drawing one
+    line (every pane has one: its cost is in every pane's first frame)."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "header--brand", "header--refresh", "header--badge", *(f"header--{kind}" for kind in _BADGE_KINDS)}
+    DEFAULT_CSS = """
+    TenantHeader { dock: top; height: 1; background: $panel; color: $foreground; }
+    TenantHeader > .header--brand { color: $accent; text-style: bold; }
+    TenantHeader > .header--refresh { color: $text-muted; }
+    TenantHeader > .header--badge { color: $badge-foreground; text-style: bold; }
+    TenantHeader > .header--demo { background: $badge-demo; }
+    TenantHeader > .header--offline { background: $badge-offline; }
+    TenantHeader > .header--live { background: $badge-live; }
+    TenantHeader > .header--read-only { background: $badge-read-only; }
+    TenantHeader > .header--write { background: $badge-write; }
+    TenantHeader > .header--throttled { background: $badge-throttled; }
+    """
 
     def __init__(self, info: TenantInfo, *, badge: str, read_only: bool) -> None:
         super().__init__(id="header")
@@ -96,49 +109,41 @@ class TenantHeader(Horizontal):
         self._read_only = read_only
         self._last = LastLoad()
 
+    @property
+    def badges(self) -> tuple[str, ...]:
+        """The badges shown, left to right: ``("DEMO", "READ-ONLY")``, THROTTLED first when it shows."""
+        mode = "READ-ONLY" if self._read_only else "WRITE"
+        return (("THROTTLED",) if self._last.throttled else ()) + (self._badge, mode)
+
     def on_mount(self) -> None:
         clock: Any = getattr(self.app, "load_clock", None)
         if isinstance(clock, LoadClock):
             self._show_last(clock.last)
             clock.signal.subscribe(self, self._show_last)
         # a theme may draw other glyphs (Unicode or ASCII)
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh(recompose=True))
-
-    def on_resize(self, event: Resize) -> None:
-        self.set_class(event.size.width < NARROW, "-narrow")
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.refresh())
 
     def show_info(self, info: TenantInfo) -> None:
         """The tenant's identity changed (a live tenant: once its organization has been read)."""
         if info != self._info:
             self._info = info
-            self.refresh(recompose=True)
+            self.refresh()
 
     def show_refresh(self, when: datetime | None, throttled: bool) -> None:
         """The last load finished at ``when`` (None: loading), throttled or not."""
         self._show_last(LastLoad(when, throttled))
 
     def _show_last(self, last: LastLoad) -> None:
-        if last == self._last:
-            return
-        self._last = last
-        for refresh in self.query("#refresh").results(Static):  # none before compose
-            refresh.update(self._refresh_text())
-        for badge in self.query("#throttled-badge"):
-            badge.display = last.throttled
+        if last != self._last:
+            self._last = last
+            self.refresh()
 
-    def _refresh_text(self) -> Text:
+    def _refresh_text(self) -> str:
         when = self._last.when
-        if when is None:
-            return Text(f"loading{glyph(self.app, 'ellipsis')}")
-        return Text(f"refreshed {when:%H:%M:%S}")
+        return f"loading{glyph(self.app, 'ellipsis')}" if when is None else f"refreshed {when:%H:%M:%S}"
 
-    def _label(self, word: str) -> Text:
-        """A badge's text: bracketed when there is no colour to set it apart."""
-        return Text(f"[{word}]" if self.app.no_color else word)
-
-    def compose(self) -> ComposeResult:
+    def _tenant_line(self) -> Text:
         info = self._info
-        yield Static(Text("ztconsole"), id="brand")
         line = text(info.display_name or info.id, style="bold")
         parts = [info.id if info.display_name else "", info.default_domain]
         if info.captured_at is not None:
@@ -148,33 +153,29 @@ class TenantHeader(Horizontal):
         if meta:
             line.append("  ")
             line.append_text(text(meta, style="dim"))
-        yield _OneLine(line, id="tenant")
-        yield Static(self._refresh_text(), id="refresh")
-        throttle = Static(self._label("THROTTLED"), id="throttled-badge", classes="badge -throttled")
-        throttle.display = self._last.throttled
-        yield throttle
-        yield Static(self._label(self._badge), id="source-badge", classes=f"badge -{self._badge.lower()}")
-        mode, mode_class = ("READ-ONLY", "-read-only") if self._read_only else ("WRITE", "-write")
-        yield Static(self._label(mode), id="mode-badge", classes=f"badge {mode_class}")
-
-
-class _OneLine(Widget):
-    """A line of text cut to the width it is given, ending in the theme's ellipsis (Textual's own
-    ``text-overflow: ellipsis`` is always "…", which a plain terminal font may not have)."""
-
-    def __init__(self, line: Text, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._line = line
+        return line
 
     def render(self) -> Text:
-        width = self.content_size.width
-        if self._line.cell_len <= width:
-            return self._line
-        ellipsis = glyph(self.app, "ellipsis")
-        cut = self._line.copy()
-        cut.truncate(max(0, width - len(ellipsis)))
-        cut.rstrip()
-        end = len(cut)  # the ellipsis is drawn as what it cuts short
-        style = next((span.style for span in reversed(cut.spans) if span.start < end <= span.end), "")
-        cut.append(ellipsis, style=style)
-        return cut
+        width = self.size.width
+        style = self.get_component_rich_style
+        right = Text(no_wrap=True, end="")
+        right.append(f" {self._refresh_text()} ", style("header--refresh", partial=True))
+        badge_style = style("header--badge", partial=True)
+        for word in self.badges:
+            kind = {"READ-ONLY": "read-only", "WRITE": "write"}.get(word, word.lower())
+            label = f"[{word}]" if self.app.no_color else word  # without colour, brackets set it apart
+            right.append(" ")
+            right.append(f" {label} ", badge_style + style(f"header--{kind}", partial=True))
+        line = Text(no_wrap=True, end="")
+        if width >= NARROW:
+            line.append(" ztconsole ", style("header--brand", partial=True))
+        else:
+            line.append(" ")
+        room = width - line.cell_len - right.cell_len - 1
+        tenant = self._tenant_line()
+        if room > 0:
+            cut(tenant, room, self.app)
+            line.append_text(tenant)
+        line.append(" " * max(0, width - line.cell_len - right.cell_len))
+        line.append_text(right)
+        return line

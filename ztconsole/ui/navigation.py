@@ -14,8 +14,7 @@ made (:func:`~ztconsole.ui.panes.base.alias_table`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from textual.keys import REPLACED_KEYS, key_to_character
 
@@ -24,7 +23,7 @@ from ztconsole.ui.commandbar import CommandBar
 from ztconsole.ui.panes.base import AliasTable, Pane, alias_table
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping
+    from collections.abc import Awaitable, Callable, Iterator, Mapping
 
     from textual.app import App
     from textual.widget import AwaitMount
@@ -39,8 +38,7 @@ HISTORY_LIMIT = 50
 """Places the history keeps; the oldest go first."""
 
 
-@dataclass(frozen=True, slots=True)
-class Place:
+class Place(NamedTuple):
     """Where the console is: a pane (its id) and the sub-view it shows (None: its main view)."""
 
     pane: str
@@ -210,24 +208,35 @@ class Navigation(_App):
             return True
         return not any(focused.check_consume_key(key, _character(key)) for key in actions.keys(entry, self.keymap))
 
-    def action_command(self) -> None:
+    async def action_command(self) -> None:
         """``:``: open the shown pane's command bar."""
         pane = self._pane_on_top()
         if pane is not None:
-            pane.when_ready(lambda: pane.query_one(CommandBar).open("command"))
+            await self._when_ready(pane, self._open_command, pane)
 
-    def action_filter(self) -> None:
+    async def action_filter(self) -> None:
         """``/``: open the shown pane's prompt as a filter of its table, or say there is none."""
         pane = self._pane_on_top()
         if pane is not None:
-            pane.when_ready(self._open_filter, pane)
+            await self._when_ready(pane, self._open_filter, pane)
 
-    def _open_filter(self, pane: Pane) -> None:
+    async def _when_ready(self, pane: Pane, opener: Callable[[Pane], Awaitable[None]], *args: Pane) -> None:
+        """Run ``opener`` now when the pane is mounted (awaited: the keys typed after the one that opens
+        the prompt wait for it), else once it is."""
+        if pane.is_mounted:
+            await opener(*args)
+        else:
+            pane.call_after_refresh(opener, *args)
+
+    async def _open_command(self, pane: Pane) -> None:
+        await pane.query_one(CommandBar).open("command")
+
+    async def _open_filter(self, pane: Pane) -> None:
         target = pane.filter_target()
         if target is None:
             pane.flash("Nothing to filter here.")
             return
-        pane.query_one(CommandBar).open("filter", target=target, value=pane.filter_of(target))
+        await pane.query_one(CommandBar).open("filter", target=target, value=pane.filter_of(target))
 
     async def action_go_back(self) -> None:
         """Esc: clear the shown pane's filter, else go back to the place before."""

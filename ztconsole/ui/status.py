@@ -30,9 +30,8 @@ For panes, two helpers, both reading the current theme's variables (pass the app
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
 from rich.measure import Measurement
 from rich.text import Text
@@ -50,8 +49,7 @@ SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 """The frames a loading data set's mark cycles through (Unicode; ``glyph(app, "spinner")`` picks)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Look:
+class Look(NamedTuple):
     """How a status is shown."""
 
     mark: str

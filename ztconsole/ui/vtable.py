@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NamedTuple
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -45,8 +45,7 @@ __all__ = ["Column", "PreparedRows", "Row", "VirtualTable", "prepare_rows"]
 Cell = str | Text | None
 
 
-@dataclass(frozen=True, slots=True)
-class Column:
+class Column(NamedTuple):
     """One column: ``key`` (for :meth:`VirtualTable.sort_by`), its heading, and how wide it is.
 
     ``width`` fixes the width; otherwise the widest value sets it, between ``min_width`` and
@@ -62,8 +61,7 @@ class Column:
     align: Literal["left", "right"] = "left"
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
     """One row: ``key`` (unique in the table: an object id), one value per column (``None`` shows as
     nothing), and a style for the whole row (e.g. ``"dim"`` for a disabled policy)."""
 

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, cast
 
 from rich.table import Table
 from rich.text import Text
@@ -156,8 +155,7 @@ class Looks:
         return cell
 
 
-@dataclass(frozen=True, slots=True)
-class Selection:
+class Selection(NamedTuple):
     """The selectors in force: an area, the least severity, a status (``open`` or one status), a check id;
     ``""`` for none."""
 
@@ -191,8 +189,7 @@ class Selection:
         return out
 
 
-@dataclass(frozen=True, slots=True)
-class FindingsView:
+class FindingsView(NamedTuple):
     """What the table shows, built off the event loop: the rows in order and each finding by key."""
 
     rows: tuple[Row, ...]

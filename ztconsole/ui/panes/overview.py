@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, cast
 
 from rich.text import Text
 from textual import work
@@ -68,8 +67,7 @@ _COUNT_WIDTH = 6
 _MAX_BLOCKERS = 4
 
 
-@dataclass(frozen=True, slots=True)
-class Summary:
+class Summary(NamedTuple):
     """What the Overview shows of an assessment, computed off the event loop."""
 
     by_area: Mapping[str, Counter[str]]  # area -> status counts and "open:<severity>" counts
