@@ -55,7 +55,16 @@ async def test_every_pane_and_dialog_is_ascii_where_the_theme_draws_ascii(
             await app.switch_mode(pane.ID)
             await settle(app, pilot)
             found[pane.ID] = beyond_ascii(screen_text(app))
-        await pilot.press("enter")  # the Data pane (the last): the first data set's details
+        await app.switch_mode("signins")  # a sign-in's details: its facts grid cut to 80 columns
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "SignInDetails"
+        found["sign-in details"] = beyond_ascii(screen_text(app))
+        await pilot.press("escape")
+        await app.switch_mode("data")
+        await settle(app, pilot)
+        await pilot.press("enter")  # the Data pane: the first data set's details
         await settle(app, pilot)
         found["details"] = beyond_ascii(screen_text(app))
         await pilot.press("escape")

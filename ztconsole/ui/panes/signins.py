@@ -56,7 +56,7 @@ from ztconsole.ui.footer import KeyFooter
 from ztconsole.ui.notice import DataNotice
 from ztconsole.ui.panes.base import Pane
 from ztconsole.ui.safe import clean, text
-from ztconsole.ui.status import glyph, style_for
+from ztconsole.ui.status import cut, glyph, style_for, unicode_glyphs
 from ztconsole.ui.vtable import Column, PreparedRows, Row, VirtualTable, prepare_rows
 
 if TYPE_CHECKING:
@@ -659,7 +659,8 @@ class SignInDetails(actions.Guarded, ModalScreen[None]):
         grid = Table.grid(padding=(0, 1), expand=True)
         for _ in range(2):
             grid.add_column(style="dim", no_wrap=True)
-            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+            # Rich's ellipsis is always "…": where the theme draws ASCII, a value too long is cropped
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis" if unicode_glyphs(self.app) else "crop")
         user = " ".join(v for v in (si.user_display_name, f"<{si.user_principal_name}>" if si.user_principal_name
                                     else None) if v) or (si.user_id or "?")
         app = si.app_display_name or si.app_id or "?"
@@ -767,8 +768,7 @@ class SignInDetails(actions.Guarded, ModalScreen[None]):
         if c is not None:
             self.query_one("#si-reasons", Static).update(self._reasons_text(c))
 
-    @staticmethod
-    def _reasons_text(c: Comparison, *, whole: bool = False) -> Text:
+    def _reasons_text(self, c: Comparison, *, whole: bool = False) -> Text:
         """The difference, the local evaluator's reasons and what Entra enforced (cut unless ``whole``)."""
         out = Text()
         if c.difference:
@@ -789,7 +789,7 @@ class SignInDetails(actions.Guarded, ModalScreen[None]):
             controls = [*c.recorded.enforced_grant_controls, *c.recorded.enforced_session_controls]
             out.append("\nEntra: ", style="bold")
             out.append_text(text(f"{c.entra}" + (f", enforced {', '.join(controls)}" if controls else "")))
-        out.truncate(20_000 if whole else 2_000, overflow="ellipsis")
+        cut(out, 20_000 if whole else 2_000, self.app)
         return out
 
 
