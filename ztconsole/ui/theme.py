@@ -32,7 +32,6 @@ import os
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -103,7 +102,7 @@ class ThemeSet:
 
 
 def _shipped_files() -> list[tuple[str, str]]:
-    folder = resources.files("ztconsole").joinpath("themes")
+    folder = Path(__file__).resolve().parent.parent / "themes"  # package data, installed as files
     return sorted((f"themes/{p.name}", p.read_text(encoding="utf-8"))
                   for p in folder.iterdir() if p.name.endswith(".toml"))
 

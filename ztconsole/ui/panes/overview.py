@@ -200,7 +200,7 @@ class OverviewPane(Pane):
         self._data_drawn: tuple[object, ...] = ()
 
     def compose_pane(self) -> ComposeResult:
-        yield Static(id="overview-state")
+        yield Static(self._state_line(), id="overview-state")  # in the first frame: what the pane waits for
         yield Static(id="overview-maturity", classes="overview-lines")
         yield Static(id="overview-matrix", classes="overview-lines")
         yield VirtualTable(self.COLUMNS, empty="No findings yet.", id="overview-worst")
@@ -213,7 +213,6 @@ class OverviewPane(Pane):
 
     def on_mount(self) -> None:
         self.table.focus()
-        self._show_state()
 
     def theme_changed(self) -> None:
         if self.assessment is not None:
@@ -295,8 +294,12 @@ class OverviewPane(Pane):
     def _show_state(self) -> None:
         try:
             line = self.query_one("#overview-state", Static)
-        except NoMatches:  # not composed yet: on_mount shows it
+        except NoMatches:  # not composed yet: compose shows it
             return
+        line.update(self._state_line())
+
+    def _state_line(self) -> Cut:
+        """The state line: the load's state or error, then the findings' counts."""
         variables = self.app.theme_variables
         out = Text(no_wrap=True, overflow="ellipsis")
         if self._error:
@@ -316,7 +319,7 @@ class OverviewPane(Pane):
                 if i:
                     out.append(", ")
                 out.append(f"{summary.total[status]:,} {status}", style=style_for(variables, "check", status))
-        line.update(Cut(out, self.app))
+        return Cut(out, self.app)
 
     def _show_data(self) -> None:
         try:
