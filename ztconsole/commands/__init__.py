@@ -17,7 +17,8 @@ import importlib
 from types import ModuleType
 
 #: the command words, in the order ``--help`` lists them; each is its module's name in this package
-NAMES = ("config", "emulator", "snapshot", "assess", "whatif", "gaps", "impact", "flow", "drift", "test", "generate")
+NAMES = ("config", "emulator", "snapshot", "assess", "whatif", "gaps", "impact", "flow", "drift", "test", "generate",
+         "audit", "policy")
 
 __all__ = ["NAMES", "command"]
 

@@ -400,23 +400,44 @@ class GraphReader:
         return [item async for page in pages(url, self._get_json, link=_NEXT_LINK, first=data)
                 for item in page]
 
+    async def read(self, url: str) -> Any:
+        """``GET`` of one resource under this Graph's base URL (what a write reads back): its JSON."""
+        return await self._get_json(url)
+
+    async def write(self, method: str, url: str, body: Any = None) -> Any:
+        """One write (``POST``, ``PATCH``, ``PUT``, ``DELETE``) to ``url`` (absolute, under this Graph's base
+        URL), with ``body`` as JSON: the JSON answered (None for 204 No Content). Any other status than 2xx is
+        its mapped error (a 403 names the permission to grant); a write is not retried on a connection
+        failure it may have reached the service through (``POST`` is not idempotent)."""
+        if not url.startswith(f"{self.graph_url}/"):
+            raise errors.ServiceFailed(f"not a Microsoft Graph URL of this tenant: {_no_query(url)}",
+                                       url=_no_query(url), code="InvalidURL")
+        verb = Method[method.upper()]
+        data = json.dumps(body).encode() if body is not None else None
+        response, raw = await self._send(verb, url, data, retries=0 if verb is Method.POST else None)
+        if response.status_code == 204 or (200 <= response.status_code < 300 and not raw):
+            return None
+        return _json_or_raise(response, raw, url)
+
     async def _get_json(self, url: str, *, none_on_404: bool = False) -> Any:
         response, body = await self._send(Method.GET, url)
         if none_on_404 and response.status_code in (204, 404):
             return None
         return _json_or_raise(response, body, url)
 
-    async def _send(self, method: Method, url: str, body: bytes | None = None
+    async def _send(self, method: Method, url: str, body: bytes | None = None, *, retries: int | None = None
                     ) -> tuple[httpx.Response, bytes]:
         """One request through the SDK pipeline (auth, redirect, retry): the response and its body.
 
-        Connection-level failures are retried ``max_retries`` times; every failure is mapped here."""
+        Connection-level failures are retried ``retries`` times (default ``max_retries``); every failure is
+        mapped here."""
+        limit = self.max_retries if retries is None else retries
         attempt = 0
         while True:
             try:
                 return await self._send_once(method, url, body)
             except _RETRYABLE_TRANSPORT as exc:
-                if attempt >= self.max_retries:
+                if attempt >= limit:
                     raise errors.from_transport(exc, url) from None
             except httpx.HTTPError as exc:  # timeouts, protocol and URL errors, too many redirects
                 raise errors.from_transport(exc, url) from None

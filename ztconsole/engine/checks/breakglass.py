@@ -30,7 +30,7 @@ from ztconsole.engine.checks.policies import (
 from ztconsole.model.ca import ALL, AZURE_MANAGEMENT_APP_ID, MICROSOFT_ADMIN_PORTALS, OFFICE_365
 from ztconsole.model.directory import GLOBAL_ADMINISTRATOR, User
 
-__all__ = ["bg001", "bg002", "bg003", "bg004", "bg005", "bg006", "bg007", "bg008", "account_resource"]
+__all__ = ["bg001", "bg002", "bg003", "bg004", "bg005", "bg006", "bg007", "bg008", "account_resource", "lockouts"]
 
 _ONMICROSOFT = re.compile(r"@[a-z0-9-]+(\.[a-z0-9-]+)*\.onmicrosoft\.com$", re.IGNORECASE)
 #: the apps every lock-out sweep tries besides those the policies name
@@ -270,6 +270,19 @@ def _lockouts(ctx: CheckContext, *, report_only: bool) -> Iterator[Outcome]:
                           f"{tried} sign-ins (every application class, client app type and platform): {kind} "
                           "anything but a phishing-resistant authentication strength\n"
                           f"reproduce: {whatif_command(ctx, *_argv(example))}")
+
+
+def lockouts(ctx: CheckContext) -> dict[str, list[str]]:
+    """Every lock-out the tenant's *enabled* policies impose on each declared emergency access account that
+    exists in the directory: the account's UPN (else id) -> one line per locking policy, in words, with the
+    ``ztconsole whatif`` command line that shows it (what ZT-BG-005 reports, and what the break-glass guard
+    of a write asks of the policy as the write would leave it)."""
+    out: dict[str, list[str]] = {}
+    for u in _accounts(ctx):
+        _tried, found = _sweep(ctx, u, report_only=False)
+        if found:
+            out[u.user_principal_name or u.id] = [_lockout(ctx, u, pid, s) for pid, s in sorted(found.items())]
+    return out
 
 
 def bg005(ctx: CheckContext) -> Iterator[Outcome]:

@@ -1,0 +1,247 @@
+"""``ztconsole policy plan|apply [SOURCE] PATH...``: Conditional Access policies as code (CONTRACTS §8).
+
+``plan`` reads the policy files, matches each policy to the tenant, and shows every field it changes, the
+exact request apply would send and each guard's verdict, refusals first: what an admin reviews in a pull
+request. ``apply`` runs the same plan and writes only what every guard allows, after a confirmation that
+defaults to no (``--yes`` skips it), with a before and an after record in the audit log for each write;
+each written policy is read back and compared with what was meant. Without ``--write`` (or a tenant profile
+with ``read_only = false``) it writes nothing and exits 1 (guard ``read-only``).
+
+Exit codes: 0 done (plan: computed and nothing refused), 1 a guard refused a change (nothing refused was
+written), 2 invalid files or usage, 3 the source could not be read or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from ztconsole import exitcodes
+from ztconsole.commands.failures import UsageError
+from ztconsole.commands.source import (
+    add_allow_partial,
+    add_source,
+    answerable,
+    load_source,
+    recording,
+    source_args,
+)
+from ztconsole.safetext import clean
+
+if TYPE_CHECKING:
+    from ztconsole.actions.plan import Change, Plan
+
+NAME = "policy"
+
+#: the data sets a plan decides with: the policies, and the directory the break-glass guard evaluates with
+USES = ("ca_policies", "named_locations", "users", "groups", "group_members", "user_member_of", "role_definitions",
+        "role_assignments", "service_principals", "auth_strengths")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(NAME, help="Conditional Access policies as code: plan and apply policy files",
+                       description="Match Conditional Access policy files (Graph JSON) to the tenant, show every "
+                                   "change with each guard's verdict, and apply what the guards allow.")
+    actions = p.add_subparsers(dest="policy_command", metavar="plan|apply", required=True)
+    for name, what in (("plan", "show the changes and every guard's verdict; write nothing"),
+                       ("apply", "write what every guard allows (with --write), then read it back")):
+        q = actions.add_parser(name, help=what, description=what)
+        add_source(q)
+        q.add_argument("paths", nargs="+", metavar="PATH", type=Path,
+                       help="a policy file (a policy, an array, or a Graph list page) or a folder of them")
+        q.add_argument("--enforce", action="store_true",
+                       help="create new policies in their file's state (default: report-only); needs --reason")
+        q.add_argument("--reason", metavar="TEXT", help="why (with --enforce; kept in the audit log)")
+        q.add_argument("--json", action="store_true", help="JSON output (CONTRACTS 8)")
+        add_allow_partial(q)
+        if name == "apply":
+            q.add_argument("--write", action="store_true", help="write (default: read-only, nothing is written)")
+            q.add_argument("--yes", action="store_true", help="do not ask before writing")
+            q.add_argument("--audit-log", metavar="FILE", type=Path,
+                           help="the audit log (default: audit.jsonl in the state directory)")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ztconsole.actions.policyfiles import PolicyFilesError, read_paths
+
+    if args.enforce and not (args.reason or "").strip():
+        raise UsageError("--enforce needs --reason TEXT (why the new policies skip report-only)")
+    try:
+        files = read_paths(args.paths)
+    except PolicyFilesError as e:
+        for problem in e.problems:
+            err.write(f"ztconsole policy {args.policy_command}: {clean(str(problem))}\n")
+        return exitcodes.USAGE
+    applying = args.policy_command == "apply"
+    writes = applying and _writes_allowed(args)
+
+    async def work(stack: Any, tenant: Any) -> tuple[Plan, list[Any], int]:
+        from ztconsole.actions.policies import plan_policies
+        from ztconsole.actions.policyfiles import PolicyFilesError as Unmatched
+        from ztconsole.commands.ca_data import now
+
+        missing = answerable(args, tenant, USES, err)
+        graph = stack.readers["graph"]
+        try:
+            plan = plan_policies(tenant, files, graph_url=graph.graph_url, now=now(args, tenant),
+                                 bake_days=_bake_days(args), enforce=args.enforce, reason=args.reason,
+                                 source_args=source_args(args))
+        except Unmatched as e:
+            for problem in e.problems:
+                err.write(f"ztconsole policy {args.policy_command}: {clean(str(problem))}\n")
+            raise _Invalid from None
+        code = exitcodes.OK
+        if applying and writes and plan.writes and (args.yes or _confirmed(plan, err)):
+            code = await _apply(args, plan, graph, tenant, err)
+        return plan, missing, code
+
+    try:
+        _, (plan, missing, code) = load_source(args, err, keys=USES, after=work)
+    except _Invalid:
+        return exitcodes.USAGE
+    if args.json:
+        from ztconsole.commands.source import print_json
+
+        doc = plan.to_json()
+        if applying:
+            doc["written"] = writes and code == exitcodes.OK and bool(plan.writes)
+        print_json(out, doc, missing)
+    else:
+        out.write(render(plan, missing=missing, written=applying and writes and code == exitcodes.OK))
+    if applying and not writes:
+        err.write("ztconsole policy apply: read-only: nothing written (guard read-only); --write writes what the "
+                  "guards allow\n")
+        return exitcodes.FINDINGS
+    if code != exitcodes.OK:
+        return int(code)
+    return exitcodes.FINDINGS if plan.refused else exitcodes.OK
+
+
+class _Invalid(Exception):
+    """The files do not match the tenant (an unknown id, an ambiguous name): exit 2, already said."""
+
+
+def _writes_allowed(args: argparse.Namespace) -> bool:
+    """``--write``, or a live tenant profile with ``read_only = false``."""
+    if args.write:
+        return True
+    if recording(args) is not None:
+        return False
+    from ztconsole import config as cfgmod
+
+    cfg = cfgmod.load_config(args.config, env=os.environ)
+    return not cfg.profile(getattr(args, "tenant", None)).read_only
+
+
+def _bake_days(args: argparse.Namespace) -> int:
+    from ztconsole.commands.source import threshold_values
+
+    days = threshold_values(args).get("report_only_bake_days")
+    return int(days) if isinstance(days, int) else 14
+
+
+def _confirmed(plan: Plan, err: TextIO) -> bool:
+    """Ask on the terminal; anything but yes (and no terminal at all) is no."""
+    count = len(plan.writes)
+    err.write(f"Write {count} change{'s' if count != 1 else ''} to the tenant? [y/N] ")
+    err.flush()
+    answer = sys.stdin.readline() if sys.stdin is not None else ""
+    return answer.strip().lower() in ("y", "yes")
+
+
+async def _apply(args: argparse.Namespace, plan: Plan, graph: Any, tenant: Any, err: TextIO) -> int:
+    """Write each change no guard refuses, with its audit records, then read it back."""
+    from ztconsole.actions.audit import AuditLog, Target
+    from ztconsole.actions.policies import policy_url
+    from ztconsole.actions.policydiff import clean as clean_policy
+    from ztconsole.actions.policydiff import diff
+    from ztconsole.sources.errors import SourceError
+
+    log = AuditLog(args.audit_log)
+    digest = plan.digest
+    code = exitcodes.OK
+    for change in plan.writes:
+        request = change.request
+        assert request is not None  # a change that writes has its request
+        policy = change.policy or {}
+        target = Target("conditionalAccessPolicy", str(policy.get("id") or ""), change.name)
+        action = f"policy.{change.action}"
+        before = log.append(action=action, phase="before", target=target, plan=digest, tenant=tenant.info.id,
+                            before=change.before, after=change.after, reason=args.reason)
+        try:
+            answer = await graph.write(request.method, request.url, request.body)
+            pid = answer.get("id") if change.action == "create" and isinstance(answer, dict) else policy.get("id")
+            if not isinstance(pid, str) or not pid:
+                raise SourceError("the service answered the create without the new policy's id")
+            read = await graph.read(policy_url(graph.graph_url, pid))
+        except SourceError as e:
+            log.append(action=action, phase="after", target=target, plan=digest, tenant=tenant.info.id,
+                       result=f"failed: {e}", ref=before["id"])
+            err.write(f"ztconsole policy apply: {clean(change.name)}: not written: {clean(str(e))}\n")
+            code = exitcodes.SOURCE
+            continue
+        target = Target("conditionalAccessPolicy", pid, change.name)
+        differs = diff(clean_policy(read), _meant(change))
+        result = "ok" if not differs else "failed: read back differs at " + ", ".join(d.path for d in differs)
+        log.append(action=action, phase="after", target=target, plan=digest, tenant=tenant.info.id, result=result,
+                   after=read, ref=before["id"])
+        if differs:
+            err.write(f"ztconsole policy apply: {clean(change.name)}: written, but reading it back differs at "
+                      f"{', '.join(d.path for d in differs)}\n")
+            code = exitcodes.SOURCE
+    return code
+
+
+def _meant(change: Change) -> dict[str, Any]:
+    """What the policy should read back as: the plan's after-state, without what the service sets."""
+    after = dict(change.after or {})
+    after.pop("id", None)
+    return after
+
+
+# --- the human plan ---------------------------------------------------------------------------------------
+
+
+def render(plan: Plan, *, missing: Any = (), written: bool = False) -> str:
+    """The plan as a reviewer reads it: a summary, then each policy, refusals first; each change's fields
+    (before -> after), every guard's verdict, and the request apply would send."""
+    lines: list[str] = []
+    if missing:
+        names = ", ".join(f"{m.data_set} ({m.status})" for m in missing)
+        lines.append(f"INCOMPLETE: {names}: the plan may be wrong")
+    counts: dict[str, int] = {}
+    for c in plan.changes:
+        counts[c.action] = counts.get(c.action, 0) + 1
+    summary = ", ".join(f"{counts[a]} to {a}" if a != "unchanged" else f"{counts[a]} unchanged"
+                        for a in ("create", "update", "unchanged") if counts.get(a))
+    refused = len(plan.refused)
+    lines.append(f"Plan: {summary or 'no policy'}" + (f"; {refused} refused by a guard" if refused else ""))
+    for c in plan.ordered():
+        policy = c.policy or {}
+        head = "REFUSED " if c.refused else ""
+        where = policy.get("file")
+        lines.append("")
+        lines.append(f"{head}{c.action}: {clean(c.name)}" + (f"  ({clean(str(where))})" if where else "")
+                     + (f"  id {policy['id']}" if policy.get("id") else ""))
+        for d in c.diff:
+            lines.append(f"  {d['path']}: {_short(d.get('before'))} -> {_short(d.get('after'))}")
+        for v in c.guards:
+            first, *rest = v.reason.splitlines() or [""]
+            lines.append(f"  [{v.verdict}] {v.guard}: {clean(first)}")
+            lines.extend(f"      {clean(line)}" for line in rest)
+        if c.request is not None:
+            verb = "would have sent" if c.refused else "sent" if written else "would send"
+            lines.append(f"  {verb}: {c.request.method} {c.request.url}")
+            if c.request.body is not None:
+                body = json.dumps(c.request.body, indent=2, sort_keys=True, ensure_ascii=True)
+                lines.extend("    " + clean(line) for line in body.splitlines())
+    return "\n".join(lines) + "\n"
+
+
+def _short(value: Any, limit: int = 100) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=True) if value is not None else "(none)"
+    return clean(text if len(text) <= limit else text[: limit - 3] + "...")
