@@ -34,16 +34,14 @@ def start_emulator(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
     raise AssertionError("the emulator did not start:\n" + "".join(lines))
 
 
-def test_emulator_on_loopback_read_as_a_custom_cloud_equals_the_directory(tmp_path: Path) -> None:
+def write_config(tmp_path: Path, base: str) -> Path:
+    """A config whose default profile is the emulator at ``base``, read as a live ``custom`` cloud with the
+    static token, with the demo's emergency access accounts and subscriptions."""
     demo = load_tenant(demo_dir())
-    env = {**os.environ, "ZTCONSOLE_TOKEN": TOKEN}
-    proc, base = start_emulator(env)
-    try:
-        assert TOKEN not in base
-        cfg = tmp_path / "config.toml"
-        subs = ", ".join(f'"{s}"' for s in demo.info.subscriptions)
-        bg = ", ".join(f'"{a}"' for a in demo.info.break_glass)
-        cfg.write_text(f"""default_tenant = "lab"
+    cfg = tmp_path / "config.toml"
+    subs = ", ".join(f'"{s}"' for s in demo.info.subscriptions)
+    bg = ", ".join(f'"{a}"' for a in demo.info.break_glass)
+    cfg.write_text(f"""default_tenant = "lab"
 [break_glass]
 accounts = [{bg}]
 [tenants.lab]
@@ -53,7 +51,17 @@ arm_url = "{base}"
 auth = "static-token"
 subscriptions = [{subs}]
 """, encoding="utf-8")
-        cfg.chmod(0o600)
+    cfg.chmod(0o600)
+    return cfg
+
+
+def test_emulator_on_loopback_read_as_a_custom_cloud_equals_the_directory(tmp_path: Path) -> None:
+    demo = load_tenant(demo_dir())
+    env = {**os.environ, "ZTCONSOLE_TOKEN": TOKEN}
+    proc, base = start_emulator(env)
+    try:
+        assert TOKEN not in base
+        cfg = write_config(tmp_path, base)
         out = tmp_path / "snap"
         run = subprocess.run([sys.executable, "-m", "ztconsole", "snapshot", "--out", str(out),
                               "--signin-days", "36500"],

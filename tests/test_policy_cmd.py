@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from conftest import stop
-from test_live_loopback import TOKEN, start_emulator
+from test_live_loopback import TOKEN, start_emulator, write_config
 from ztconsole.demo import demo_dir
-from ztconsole.tenantdir import load_tenant
 
 POLICIES = demo_dir() / "graph" / "v1.0" / "identity" / "conditionalAccess" / "policies.json"
 GLOBAL_ADMIN = "62e90394-69f5-4237-9190-012177145e10"
@@ -99,25 +98,6 @@ def test_hostile_names_in_a_plan_are_inert(tmp_path: Path) -> None:
 
 
 # --- on loopback, as a live tenant -------------------------------------------------------------------------
-
-
-def write_config(tmp_path: Path, base: str) -> Path:
-    demo = load_tenant(demo_dir())
-    cfg = tmp_path / "config.toml"
-    subs = ", ".join(f'"{s}"' for s in demo.info.subscriptions)
-    bg = ", ".join(f'"{a}"' for a in demo.info.break_glass)
-    cfg.write_text(f"""default_tenant = "lab"
-[break_glass]
-accounts = [{bg}]
-[tenants.lab]
-cloud = "custom"
-graph_url = "{base}"
-arm_url = "{base}"
-auth = "static-token"
-subscriptions = [{subs}]
-""", encoding="utf-8")
-    cfg.chmod(0o600)
-    return cfg
 
 
 def test_plan_apply_and_plan_again_against_the_emulator_on_loopback(tmp_path: Path) -> None:
