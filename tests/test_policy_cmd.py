@@ -184,3 +184,54 @@ def test_plan_apply_and_plan_again_against_the_emulator_on_loopback(tmp_path: Pa
     assert TOKEN not in log.read_text(encoding="utf-8")
     verify = cli("audit", "verify", "--file", str(log))
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_audit_rollback_restores_an_update_exactly_and_refuses_once_the_policy_changed_again(
+        tmp_path: Path) -> None:
+    env = {**os.environ, "ZTCONSOLE_TOKEN": TOKEN, "XDG_STATE_HOME": str(tmp_path / "state")}
+    proc, base = start_emulator(env)
+    try:
+        env["ZTCONSOLE_CONFIG"] = str(write_config(tmp_path, base))
+        original = named(demo_policies(), "CA002")
+        pid = original["id"]
+        rename = {"id": pid, "displayName": "CA002-renamed", "conditions": {"clientAppTypes": ["other"]}}
+        (tmp_path / "rename.json").write_text(json.dumps(rename), encoding="utf-8")
+        assert cli("policy", "apply", str(tmp_path / "rename.json"), "--write", "--yes", env=env).returncode == 0
+        log = tmp_path / "state" / "ztconsole" / "audit.jsonl"
+        first = json.loads(log.read_text(encoding="utf-8").splitlines()[0])
+        assert first["phase"] == "before" and first["target"]["id"] == pid
+
+        shown = cli("audit", "rollback", first["id"], "--json", env=env)  # read-only: the plan, nothing written
+        assert shown.returncode == 1 and "read-only" in shown.stderr
+        (change,) = json.loads(shown.stdout)["changes"]
+        assert change["action"] == "update" and {d["path"] for d in change["diff"]} == {
+            "displayName", "conditions.clientAppTypes"}
+        assert {g["guard"]: g["verdict"] for g in change["guards"]}["changed-since"] == "allow"
+
+        done = cli("audit", "rollback", first["id"], "--write", "--yes", env=env)
+        assert done.returncode == 0, done.stderr
+        export = tmp_path / "export.json"
+        export.write_text(json.dumps(original), encoding="utf-8")
+        restored = json.loads(cli("policy", "plan", str(export), "--json", env=env).stdout)
+        assert [c["action"] for c in restored["changes"]] == ["unchanged"]  # exactly as it was, read back
+
+        # a second update, then the first one's rollback: the policy is no longer as that write left it
+        assert cli("policy", "apply", str(tmp_path / "rename.json"), "--write", "--yes", env=env).returncode == 0
+        again = {"id": pid, "displayName": "CA002-renamed-again"}
+        (tmp_path / "again.json").write_text(json.dumps(again), encoding="utf-8")
+        assert cli("policy", "apply", str(tmp_path / "again.json"), "--write", "--yes", env=env).returncode == 0
+        records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        second = [r for r in records if r["phase"] == "before" and r["action"] == "policy.update"][1]
+        refused = cli("audit", "rollback", second["id"], "--write", "--yes", "--json", env=env)
+        assert refused.returncode == 1, refused.stderr
+        (change,) = json.loads(refused.stdout)["changes"]
+        verdict = {g["guard"]: g for g in change["guards"]}["changed-since"]
+        assert verdict["verdict"] == "refuse" and "displayName" in verdict["reason"]
+        assert json.loads(cli("policy", "plan", str(tmp_path / "again.json"), "--json", env=env).stdout)[
+            "changes"][0]["action"] == "unchanged"  # nothing was written
+    finally:
+        stop(proc)
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [r["action"] for r in records if r["phase"] == "before"] == [
+        "policy.update", "policy.rollback", "policy.update", "policy.update"]
+    assert cli("audit", "verify", "--file", str(log)).returncode == 0

@@ -12,6 +12,8 @@
   log keeps.
 * ``new-policy-state``: a policy new to the tenant is created report-only unless the run says
   ``--enforce --reason TEXT``; the verdict is ``allow`` either way and says which state it will have.
+* ``changed-since`` (a rollback, :func:`~ztconsole.actions.policies.plan_rollback`): the resource must still be
+  as the write being rolled back left it.
 
 Pure: the tenant and the policies come in as model objects; nothing here reads or writes the tenant.
 """
@@ -31,7 +33,7 @@ __all__ = ["ENABLED", "REPORT_ONLY", "Verdict", "bake", "break_glass", "new_poli
 ENABLED = "enabled"
 REPORT_ONLY = "enabledForReportingButNotEnforced"
 
-Guard = Literal["read-only", "break-glass", "bake", "new-policy-state"]
+Guard = Literal["read-only", "break-glass", "bake", "new-policy-state", "changed-since"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,11 @@ from typing import Any
 
 from ztconsole.actions.guards import Verdict, bake, break_glass, new_policy_state
 from ztconsole.actions.plan import Change, Plan, Request
-from ztconsole.actions.policydiff import diff, merged, patch_body, post_body
+from ztconsole.actions.policydiff import clean, diff, merged, patch_body, post_body
 from ztconsole.actions.policyfiles import PolicyFile, match, parse_policy
 from ztconsole.model.tenant import Tenant
 
-__all__ = ["POLICIES_PATH", "plan_policies", "policy_url"]
+__all__ = ["POLICIES_PATH", "RollbackError", "plan_policies", "plan_rollback", "policy_url"]
 
 POLICIES_PATH = "/v1.0/identity/conditionalAccess/policies"
 
@@ -70,3 +70,53 @@ def plan_policies(tenant: Tenant, files: Sequence[PolicyFile], *, graph_url: str
 def _state(policy: dict[str, Any]) -> str | None:
     value = policy.get("state")
     return value if isinstance(value, str) else None
+
+
+class RollbackError(Exception):
+    """The audit records cannot be rolled back (not a policy write, no after record, a failed write)."""
+
+
+def plan_rollback(tenant: Tenant, before: dict[str, Any], after: dict[str, Any], *, graph_url: str, now: datetime,
+                  bake_days: int = 14, declared: Sequence[str] = (), source_args: Sequence[str] = ()) -> Plan:
+    """The plan that restores what a policy write's audit records captured (``before``: its before record,
+    ``after``: its after record): the policy as it was before (a create is undone by deleting the policy),
+    through the guards of an update, and refused (guard ``changed-since``) when the policy is no longer as
+    the write left it, or when what it was held a redacted value."""
+    action = str(before.get("action", ""))
+    if not action.startswith("policy.") or before.get("phase") != "before" or after.get("ref") != before.get("id"):
+        raise RollbackError(f"record {before.get('id')} is not the before record of a policy write")
+    if not str(after.get("result", "")).startswith("ok"):
+        raise RollbackError(f"the write of record {before.get('id')} did not complete ({after.get('result')}): "
+                            "there is nothing of it to roll back")
+    pid = str((after.get("target") or {}).get("id") or "")
+    name = str((after.get("target") or {}).get("name") or pid)
+    written = clean(after.get("after") or {})
+    held = tenant.ca_policies_by_id.get(pid)
+    current = clean(held.to_wire()) if held is not None else None
+    policy = {"id": pid, "displayName": name, "file": f"audit record {before.get('id')}"}
+    if current is None:
+        gone = (Verdict("changed-since", "refuse", "the policy no longer exists") if before.get("before") is not None
+                else Verdict("changed-since", "allow", "already deleted"))
+        return Plan((Change("unchanged", policy=policy, guards=[gone]),))
+    since = diff(current, written) + diff(written, current)
+    redacted = [p for p in before.get("redacted", ()) if str(p).startswith("before.")]
+    if since or redacted:
+        why = ("changed since the write: " + ", ".join(sorted({c.path for c in since}))) if since else (
+            "what it was holds redacted values (" + ", ".join(redacted) + "): it cannot be restored from the log")
+        refused = Verdict("changed-since", "refuse", why)
+        return Plan((Change("update", policy=policy, before=current, guards=[refused]),))
+    unchanged = Verdict("changed-since", "allow", "the policy is as the write left it")
+    if before.get("before") is None:  # a create: undone by deleting what it made
+        return Plan((Change("delete", policy=policy, before=current, after=None, guards=[unchanged],
+                            diff=[{"path": "", "before": name, "after": None}],
+                            request=Request("DELETE", policy_url(graph_url, pid))),))
+    restore = {**clean(before["before"]), "id": pid}
+    changed = diff(current, restore)
+    if not changed:
+        return Plan((Change("unchanged", policy=policy, before=current, after=current, guards=[unchanged]),))
+    result = merged(current, restore)
+    guards = [unchanged, break_glass(tenant, parse_policy(result), declared=declared, source_args=source_args),
+              bake(held, _state(result), now=now, days=bake_days)]
+    return Plan((Change("update", diff=[c.to_json() for c in changed], guards=guards, policy=policy, before=current,
+                        after=result, request=Request("PATCH", policy_url(graph_url, pid),
+                                                      patch_body(current, restore))),))

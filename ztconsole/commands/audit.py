@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ztconsole import exitcodes
 from ztconsole.commands.failures import SourceUnreadable, UsageError
+from ztconsole.commands.source import add_source
+from ztconsole.safetext import clean
 
 if TYPE_CHECKING:
     from ztconsole.actions.audit import AuditLog
@@ -36,6 +38,18 @@ def add_parser(sub: Any) -> None:
                        help="the audit log to read (default: audit.jsonl in the XDG state directory)")
         q.add_argument("--json", action="store_true", help="JSON output")
     s.add_argument("--last", metavar="N", type=int, help="only the last N records")
+    r = actions.add_parser("rollback", help="plan (and with --write apply) restoring what a policy write changed",
+                           description="Restore the before-state an audit record captured, as a new plan through "
+                                       "the guards of 'policy apply'; refused when the policy changed since. Exit "
+                                       "0 done, 1 refused or read-only, 2 usage, 3 the source or the log could "
+                                       "not be read or written.")
+    add_source(r)
+    r.add_argument("record", metavar="RECORD-ID", help="the id of a write's before or after record (audit show)")
+    r.add_argument("--log", "--file", dest="log", metavar="FILE", type=Path,
+                   help="the audit log (default: audit.jsonl in the XDG state directory)")
+    r.add_argument("--write", action="store_true", help="write (default: read-only, nothing is written)")
+    r.add_argument("--yes", action="store_true", help="do not ask before writing")
+    r.add_argument("--json", action="store_true", help="JSON output (the plan, CONTRACTS 8)")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -45,6 +59,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         if args.audit_command == "verify":
             return _verify(log, args, out)
+        if args.audit_command == "rollback":
+            return _rollback(log, args, out, err)
         return _show(log, args, out, err)
     except AuditLogError as exc:
         raise SourceUnreadable(str(exc)) from exc
@@ -98,3 +114,56 @@ def _show(log: AuditLog, args: argparse.Namespace, out: TextIO, err: TextIO) -> 
                   r.get("result"))
         out.write("  ".join(clean("-" if f is None else f) for f in fields) + "\n")
     return exitcodes.OK
+
+
+def _rollback(log: AuditLog, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The restoring plan of one write (its before and after records), shown, and applied with --write."""
+    from ztconsole.commands import policy as policy_cmd
+    from ztconsole.commands.source import load_source, print_json, source_args
+
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    record = log.find(args.record)
+    if record is None:
+        raise UsageError(f"no record {args.record} in the audit log {log.path}")
+    if record.get("phase") == "after":
+        after, before = record, log.find(str(record.get("ref") or ""))
+    else:
+        before, after = record, next((r for r in log.records() if r.get("ref") == record.get("id")), None)
+    if before is None or after is None:
+        raise UsageError(f"record {args.record} has no {'before' if before is None else 'after'} record: the "
+                         "write it belongs to cannot be rolled back")
+    writes = policy_cmd.writes_allowed(args)
+
+    async def work(stack: Any, tenant: Any) -> tuple[Any, int]:
+        from ztconsole.actions.apply import apply_plan
+        from ztconsole.actions.policies import RollbackError, plan_rollback
+        from ztconsole.commands.ca_data import now
+
+        graph = stack.readers["graph"]
+        try:
+            plan = plan_rollback(tenant, before, after, graph_url=graph.graph_url, now=now(args, tenant),
+                                 bake_days=policy_cmd.bake_days(args), source_args=source_args(args))
+        except RollbackError as e:
+            raise UsageError(str(e)) from None
+        code = exitcodes.OK
+        if writes and plan.writes and (args.yes or policy_cmd.confirmed(plan, err)):
+            outcomes = await apply_plan(plan, graph, log, tenant_id=tenant.info.id,
+                                        reason=f"rollback of {before['id']}", action=lambda c: "policy.rollback")
+            for o in outcomes:
+                if o.failure is not None:
+                    err.write(f"ztconsole audit rollback: {clean(o.change.name)}: {clean(o.failure)}\n")
+                    code = exitcodes.SOURCE
+        return plan, code
+
+    _, (plan, code) = load_source(args, err, keys=policy_cmd.USES, after=work)
+    if args.json:
+        print_json(out, plan.to_json())
+    else:
+        out.write(policy_cmd.render(plan, written=writes and code == exitcodes.OK))
+    if not writes and plan.writes:
+        err.write("ztconsole audit rollback: read-only: nothing written (guard read-only); --write writes it\n")
+        return exitcodes.FINDINGS
+    if code != exitcodes.OK:
+        return int(code)
+    return exitcodes.FINDINGS if plan.refused else exitcodes.OK

@@ -33,7 +33,7 @@ from ztconsole.commands.source import (
 from ztconsole.safetext import clean
 
 if TYPE_CHECKING:
-    from ztconsole.actions.plan import Change, Plan
+    from ztconsole.actions.plan import Plan
 
 NAME = "policy"
 
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"ztconsole policy {args.policy_command}: {clean(str(problem))}\n")
         return exitcodes.USAGE
     applying = args.policy_command == "apply"
-    writes = applying and _writes_allowed(args)
+    writes = applying and writes_allowed(args)
 
     async def work(stack: Any, tenant: Any) -> tuple[Plan, list[Any], int]:
         from ztconsole.actions.policies import plan_policies
@@ -88,14 +88,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         graph = stack.readers["graph"]
         try:
             plan = plan_policies(tenant, files, graph_url=graph.graph_url, now=now(args, tenant),
-                                 bake_days=_bake_days(args), enforce=args.enforce, reason=args.reason,
+                                 bake_days=bake_days(args), enforce=args.enforce, reason=args.reason,
                                  source_args=source_args(args))
         except Unmatched as e:
             for problem in e.problems:
                 err.write(f"ztconsole policy {args.policy_command}: {clean(str(problem))}\n")
             raise _Invalid from None
         code = exitcodes.OK
-        if applying and writes and plan.writes and (args.yes or _confirmed(plan, err)):
+        if applying and writes and plan.writes and (args.yes or confirmed(plan, err)):
             code = await _apply(args, plan, graph, tenant, err)
         return plan, missing, code
 
@@ -125,7 +125,7 @@ class _Invalid(Exception):
     """The files do not match the tenant (an unknown id, an ambiguous name): exit 2, already said."""
 
 
-def _writes_allowed(args: argparse.Namespace) -> bool:
+def writes_allowed(args: argparse.Namespace) -> bool:
     """``--write``, or a live tenant profile with ``read_only = false``."""
     if args.write:
         return True
@@ -137,14 +137,14 @@ def _writes_allowed(args: argparse.Namespace) -> bool:
     return not cfg.profile(getattr(args, "tenant", None)).read_only
 
 
-def _bake_days(args: argparse.Namespace) -> int:
+def bake_days(args: argparse.Namespace) -> int:
     from ztconsole.commands.source import threshold_values
 
-    days = threshold_values(args).get("report_only_bake_days")
+    days = threshold_values(args).get("report_onlybake_days")
     return int(days) if isinstance(days, int) else 14
 
 
-def _confirmed(plan: Plan, err: TextIO) -> bool:
+def confirmed(plan: Plan, err: TextIO) -> bool:
     """Ask on the terminal; anything but yes (and no terminal at all) is no."""
     count = len(plan.writes)
     err.write(f"Write {count} change{'s' if count != 1 else ''} to the tenant? [y/N] ")
@@ -154,53 +154,15 @@ def _confirmed(plan: Plan, err: TextIO) -> bool:
 
 
 async def _apply(args: argparse.Namespace, plan: Plan, graph: Any, tenant: Any, err: TextIO) -> int:
-    """Write each change no guard refuses, with its audit records, then read it back."""
-    from ztconsole.actions.audit import AuditLog, Target
-    from ztconsole.actions.policies import policy_url
-    from ztconsole.actions.policydiff import clean as clean_policy
-    from ztconsole.actions.policydiff import diff
-    from ztconsole.sources.errors import SourceError
+    """Write each change no guard refuses (see :func:`~ztconsole.actions.apply.apply_plan`); 3 when one failed."""
+    from ztconsole.actions.apply import apply_plan
+    from ztconsole.actions.audit import AuditLog
 
-    log = AuditLog(args.audit_log)
-    digest = plan.digest
-    code = exitcodes.OK
-    for change in plan.writes:
-        request = change.request
-        assert request is not None  # a change that writes has its request
-        policy = change.policy or {}
-        target = Target("conditionalAccessPolicy", str(policy.get("id") or ""), change.name)
-        action = f"policy.{change.action}"
-        before = log.append(action=action, phase="before", target=target, plan=digest, tenant=tenant.info.id,
-                            before=change.before, after=change.after, reason=args.reason)
-        try:
-            answer = await graph.write(request.method, request.url, request.body)
-            pid = answer.get("id") if change.action == "create" and isinstance(answer, dict) else policy.get("id")
-            if not isinstance(pid, str) or not pid:
-                raise SourceError("the service answered the create without the new policy's id")
-            read = await graph.read(policy_url(graph.graph_url, pid))
-        except SourceError as e:
-            log.append(action=action, phase="after", target=target, plan=digest, tenant=tenant.info.id,
-                       result=f"failed: {e}", ref=before["id"])
-            err.write(f"ztconsole policy apply: {clean(change.name)}: not written: {clean(str(e))}\n")
-            code = exitcodes.SOURCE
-            continue
-        target = Target("conditionalAccessPolicy", pid, change.name)
-        differs = diff(clean_policy(read), _meant(change))
-        result = "ok" if not differs else "failed: read back differs at " + ", ".join(d.path for d in differs)
-        log.append(action=action, phase="after", target=target, plan=digest, tenant=tenant.info.id, result=result,
-                   after=read, ref=before["id"])
-        if differs:
-            err.write(f"ztconsole policy apply: {clean(change.name)}: written, but reading it back differs at "
-                      f"{', '.join(d.path for d in differs)}\n")
-            code = exitcodes.SOURCE
-    return code
-
-
-def _meant(change: Change) -> dict[str, Any]:
-    """What the policy should read back as: the plan's after-state, without what the service sets."""
-    after = dict(change.after or {})
-    after.pop("id", None)
-    return after
+    outcomes = await apply_plan(plan, graph, AuditLog(args.audit_log), tenant_id=tenant.info.id, reason=args.reason)
+    for o in outcomes:
+        if o.failure is not None:
+            err.write(f"ztconsole policy apply: {clean(o.change.name)}: {clean(o.failure)}\n")
+    return exitcodes.SOURCE if any(o.failure is not None for o in outcomes) else exitcodes.OK
 
 
 # --- the human plan ---------------------------------------------------------------------------------------
