@@ -16,9 +16,11 @@ from ztconsole.tenantdir import load_tenant
 TOKEN = "loopback-test-token"
 
 
-def start_emulator(env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+def start_emulator(env: dict[str, str], *extra: str) -> tuple[subprocess.Popen, str]:
+    """``ztconsole emulator --demo`` on a free loopback port (``extra``: more options, e.g. ``--fault``), and
+    its base URL."""
     proc = subprocess.Popen([sys.executable, "-m", "ztconsole", "emulator", "--demo", "--port", "0",
-                             "--page-size", "25"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             "--page-size", "25", *extra], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env=env)
     deadline = time.monotonic() + 30
     lines = []

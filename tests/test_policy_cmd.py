@@ -235,3 +235,64 @@ def test_audit_rollback_restores_an_update_exactly_and_refuses_once_the_policy_c
     assert [r["action"] for r in records if r["phase"] == "before"] == [
         "policy.update", "policy.rollback", "policy.update", "policy.update"]
     assert cli("audit", "verify", "--file", str(log)).returncode == 0
+
+
+def test_apply_killed_mid_write_resumes_without_duplicates(tmp_path: Path) -> None:
+    """SIGKILL while apply waits to read back its first create: the policy was made, its after record was not
+    written. Running apply again matches it by name (nothing made twice) and makes the rest."""
+    import signal
+    import time
+
+    env = {**os.environ, "ZTCONSOLE_TOKEN": TOKEN, "XDG_STATE_HOME": str(tmp_path / "state")}
+    slow_read_back = "^GET /v1.0/identity/conditionalAccess/policies/[0-9a-f-]+$=latency:seconds=4"
+    proc, base = start_emulator(env, "--fault", slow_read_back)
+    try:
+        env["ZTCONSOLE_CONFIG"] = str(write_config(tmp_path, base))
+        new = [{"displayName": f"CA2{i:02d}-Staff-AllApps-RequireMFA", "state": "enabledForReportingButNotEnforced",
+                "conditions": {"users": {"includeUsers": ["All"], "excludeGroups": [
+                    "1d3bb876-75cc-5c09-9b3a-5f725717d79c", "6a0c86b4-b164-542a-ac9f-63f06eff287a"]},
+                               "applications": {"includeApplications": ["All"]}, "clientAppTypes": ["all"]},
+                "grantControls": {"operator": "OR", "builtInControls": ["mfa"]}} for i in range(3)]
+        files = tmp_path / "new.json"
+        files.write_text(json.dumps(new), encoding="utf-8")
+        log = tmp_path / "state" / "ztconsole" / "audit.jsonl"
+        apply = subprocess.Popen([sys.executable, "-m", "ztconsole", "policy", "apply", str(files), "--write",
+                                  "--yes"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (log.exists() and log.read_text(encoding="utf-8").strip()):
+            time.sleep(0.05)
+        time.sleep(1.0)  # the POST is answered at once; the read back waits 4 s
+        apply.send_signal(signal.SIGKILL)
+        apply.wait(10)
+        records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+        assert [r["phase"] for r in records] == ["before"]  # killed mid-write: no after record
+
+        again = cli("policy", "apply", str(files), "--write", "--yes", "--json", env=env)
+        assert again.returncode == 0, again.stderr
+        actions = [c["action"] for c in json.loads(again.stdout)["changes"]]
+        assert actions == ["unchanged", "create", "create"]  # the first was made by the killed run
+        final = cli("policy", "plan", str(files), "--json", env=env)
+        assert final.returncode == 0, final.stderr  # each name matches one policy: none was made twice
+        assert [c["action"] for c in json.loads(final.stdout)["changes"]] == ["unchanged"] * 3
+    finally:
+        stop(proc)
+    assert cli("audit", "verify", "--file", str(log)).returncode == 0
+
+
+def test_a_profile_with_read_only_false_writes_without_write_and_one_without_it_does_not(tmp_path: Path) -> None:
+    env = {**os.environ, "ZTCONSOLE_TOKEN": TOKEN, "XDG_STATE_HOME": str(tmp_path / "state")}
+    proc, base = start_emulator(env)
+    try:
+        cfg = write_config(tmp_path, base)
+        rename = {"id": named(demo_policies(), "CA002")["id"], "displayName": "CA002-by-profile"}
+        (tmp_path / "p.json").write_text(json.dumps(rename), encoding="utf-8")
+        env["ZTCONSOLE_CONFIG"] = str(cfg)
+        refused = cli("policy", "apply", str(tmp_path / "p.json"), "--yes", env=env)  # read_only: the default
+        assert refused.returncode == 1 and "read-only" in refused.stderr
+        cfg.write_text(cfg.read_text(encoding="utf-8") + "read_only = false\n", encoding="utf-8")
+        done = cli("policy", "apply", str(tmp_path / "p.json"), "--yes", env=env)
+        assert done.returncode == 0, done.stderr
+        plan = json.loads(cli("policy", "plan", str(tmp_path / "p.json"), "--json", env=env).stdout)
+        assert [c["action"] for c in plan["changes"]] == ["unchanged"]
+    finally:
+        stop(proc)
