@@ -802,6 +802,7 @@ def _tenant_objects(ctx: _Ctx) -> None:
             ("eec0eb4f-6444-4f95-aba0-50c24d67f998", "AAD_PREMIUM_P2")]),
         sku("05e9a617-0261-4cee-bb44-138d3ef5d965", "SPE_E3", 75, 52, [
             ("41781fb2-bc02-4b7c-bd55-b576c07bb09d", "AAD_PREMIUM"),
+            ("c1ec4a95-1f05-45b3-a911-aa3fa01094f5", "INTUNE_A"),  # Microsoft 365 E3 includes Intune
             ("113feb6c-3fe4-4440-bddc-54d774bf0318", "EXCHANGE_S_FOUNDATION")]),
     ]
     ctx.files[wb.file_path("device_compliance")] = [

@@ -30,7 +30,8 @@ from ztconsole.engine.checks.policies import (
 from ztconsole.model.ca import ALL, AZURE_MANAGEMENT_APP_ID, MICROSOFT_ADMIN_PORTALS, OFFICE_365
 from ztconsole.model.directory import GLOBAL_ADMINISTRATOR, User
 
-__all__ = ["bg001", "bg002", "bg003", "bg004", "bg005", "bg006", "bg007", "bg008", "account_resource", "lockouts"]
+__all__ = ["bg001", "bg002", "bg003", "bg004", "bg005", "bg006", "bg007", "bg008", "account_resource",
+           "locking_policies", "lockouts"]
 
 _ONMICROSOFT = re.compile(r"@[a-z0-9-]+(\.[a-z0-9-]+)*\.onmicrosoft\.com$", re.IGNORECASE)
 #: the apps every lock-out sweep tries besides those the policies name
@@ -283,6 +284,17 @@ def lockouts(ctx: CheckContext) -> dict[str, list[str]]:
         if found:
             out[u.user_principal_name or u.id] = [_lockout(ctx, u, pid, s) for pid, s in sorted(found.items())]
     return out
+
+
+def locking_policies(ctx: CheckContext) -> dict[str, tuple[str, ...]]:
+    """Each enabled policy that locks out a declared emergency access account, by id, with the ids of the
+    accounts it locks out (what ZT-BG-005 fails on, as data: the rollout's preflight excludes them)."""
+    out: dict[str, list[str]] = {}
+    for u in _accounts(ctx):
+        _tried, found = _sweep(ctx, u, report_only=False)
+        for pid in found:
+            out.setdefault(pid, []).append(u.id)
+    return {pid: tuple(ids) for pid, ids in sorted(out.items())}
 
 
 def bg005(ctx: CheckContext) -> Iterator[Outcome]:

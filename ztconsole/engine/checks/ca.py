@@ -49,7 +49,8 @@ from ztconsole.model.ca import (
 from ztconsole.model.directory import GLOBAL_ADMINISTRATOR, PRIVILEGED_ROLE_TEMPLATES
 from ztconsole.model.tenant import Tenant
 
-__all__ = ["ca001", "ca002", "ca003", "ca004", "ca005", "ca006", "ca007", "ca008", "ca009", "ca010", "ca011"]
+__all__ = ["ca001", "ca002", "ca003", "ca004", "ca005", "ca006", "ca007", "ca008", "ca009", "ca010", "ca011",
+           "mfa_for_all"]
 
 #: policy -> its rules -> why it does not meet the requirement (empty: it does)
 _Judge = Callable[[ConditionalAccessPolicy, PolicyConditions], list[str]]
@@ -94,18 +95,31 @@ def _example(ctx: CheckContext, *options: str) -> list[str] | None:
 # --- ZT-CA-001 ------------------------------------------------------------------------------------------------
 
 
+def _mfa_shaped(p: ConditionalAccessPolicy, rules: PolicyConditions) -> bool:
+    return is_strong(requirements(p)) and not p.blocks
+
+
+def _mfa_problems(ctx: CheckContext, p: ConditionalAccessPolicy, rules: PolicyConditions) -> list[str]:
+    return [*user_scope_problems(p, rules, ctx), *all_resources_problems(rules, ctx), *narrowing(rules)]
+
+
+def mfa_for_all(ctx: CheckContext) -> list[ConditionalAccessPolicy]:
+    """Every policy, whatever its state, that requires MFA or an authentication strength of all users on all
+    resources as ZT-CA-001 judges one (its state aside): what the rollout's baseline step looks for."""
+    out = []
+    for p in sorted(ctx.tenant.ca_policies, key=lambda p: (p.display_name or "", p.id)):
+        rules = rules_of(p)
+        if rules is not None and _mfa_shaped(p, rules) and not _mfa_problems(ctx, p, rules):
+            out.append(p)
+    return out
+
+
 def ca001(ctx: CheckContext) -> Iterator[Outcome]:
-    def shaped(p: ConditionalAccessPolicy, rules: PolicyConditions) -> bool:
-        return is_strong(requirements(p)) and not p.blocks
-
-    def judge(p: ConditionalAccessPolicy, rules: PolicyConditions) -> list[str]:
-        return [*user_scope_problems(p, rules, ctx), *all_resources_problems(rules, ctx), *narrowing(rules)]
-
-    met, notes = _candidates(ctx, shaped, judge)
+    met, notes = _candidates(ctx, _mfa_shaped, lambda p, rules: _mfa_problems(ctx, p, rules))
     example = None
     for p in ctx.tenant.ca_policies:  # show a left-out user of an all-users MFA policy, else anyone
         rules = rules_of(p)
-        if p.state == ENABLED and rules is not None and shaped(p, rules):
+        if p.state == ENABLED and rules is not None and _mfa_shaped(p, rules):
             left = [u for u in excluded_users(rules, ctx) if u not in ctx.break_glass_ids]
             uid = first_user(ctx, left)
             if uid is not None:

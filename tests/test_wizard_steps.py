@@ -1,0 +1,124 @@
+"""The rollout's steps 0 (preflight) and 1 (baseline): statuses from the tenant as it is, and the plans of their
+writes through the guards of ``policy apply`` (CONTRACTS §9)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from ztconsole.actions.policyfiles import parse_policy
+from ztconsole.demo import demo_dir
+from ztconsole.model.tenant import Tenant
+from ztconsole.tenantdir import load_tenant
+from ztconsole.wizard.state import fresh
+from ztconsole.wizard.steps import (
+    BASELINE_POLICY_NAME,
+    STEPS,
+    RolloutContext,
+    baseline_plan,
+    preflight_plan,
+    statuses,
+)
+
+DEMO = load_tenant(demo_dir())
+BG_IDS = sorted(u.id for u in DEMO.break_glass_users())
+
+
+def context(tenant: Tenant) -> RolloutContext:
+    return RolloutContext(tenant, fresh(tenant.info.id), now=tenant.info.captured_at or DEMO.info.captured_at)
+
+
+def with_items(tenant: Tenant, key: str, items: tuple[Any, ...], status: str = "ok") -> Tenant:
+    result = replace(tenant.results[key], value=items, count=len(items), status=status)  # type: ignore[arg-type]
+    return Tenant(tenant.info, {**tenant.results, key: result})
+
+
+def applied(tenant: Tenant, plan: Any) -> Tenant:
+    """The tenant as the plan's writes leave it (each change's after-state, through the model)."""
+    policies = {p.id: p for p in tenant.ca_policies}
+    for change in plan.writes:
+        after = dict(change.after)
+        after.setdefault("id", f"created-{len(policies)}")
+        policies[after["id"]] = parse_policy(after)
+    return with_items(tenant, "ca_policies", tuple(policies.values()))
+
+
+def status_of(tenant: Tenant) -> dict[str, tuple[str, str]]:
+    return {s.id: (s.status, s.detail) for s in statuses(context(tenant))}
+
+
+def test_the_ten_steps_in_order_with_the_contracts_ids() -> None:
+    assert [s.id for s in STEPS] == ["preflight", "baseline", "inventory", "apps", "assign", "protect", "bake",
+                                     "enforce", "tighten", "decommission"]
+    assert [s.number for s in STEPS] == list(range(10))
+    doc = statuses(context(DEMO))[0].to_json()
+    assert set(doc) == {"step", "id", "title", "status", "detail"}
+
+
+def test_preflight_on_the_demo_excludes_the_locked_out_emergency_account_and_then_is_done() -> None:
+    found = status_of(DEMO)
+    assert found["preflight"][0] == "ready" and "CA001" in found["preflight"][1]
+    assert all(status == "pending" for status, _ in list(found.values())[1:])  # nothing before it is done
+    plan = preflight_plan(context(DEMO))
+    (change,) = plan.writes
+    assert change.action == "update" and change.request is not None and change.request.method == "PATCH"
+    (d,) = change.diff
+    assert d["path"] == "conditions.users.excludeUsers" and set(d["after"]) - set(d["before"]) <= set(BG_IDS)
+    assert {v.guard: v.verdict for v in change.guards}["break-glass"] == "allow"
+    fixed = applied(DEMO, plan)
+    after = status_of(fixed)
+    assert after["preflight"][0] == "done", after["preflight"]
+    assert after["baseline"][0] == "ready"  # the demo's MFA policy leaves out groups: no MFA for all users
+    assert after["inventory"][0] == "pending"
+    assert not preflight_plan(context(fixed)).writes  # a second walk writes nothing
+
+
+def test_baseline_creates_a_report_only_mfa_policy_excluding_the_emergency_accounts_once() -> None:
+    fixed = applied(DEMO, preflight_plan(context(DEMO)))
+    plan = baseline_plan(context(fixed))
+    (change,) = plan.writes
+    assert change.action == "create" and change.request is not None
+    body = change.request.body or {}
+    assert body["displayName"] == BASELINE_POLICY_NAME and body["state"] == "enabledForReportingButNotEnforced"
+    assert sorted(body["conditions"]["users"]["excludeUsers"]) == BG_IDS
+    assert body["grantControls"]["builtInControls"] == ["mfa"]
+    done = applied(fixed, plan)
+    status, detail = status_of(done)["baseline"]
+    assert status == "done" and "report-only" in detail and BASELINE_POLICY_NAME in detail
+    again = baseline_plan(context(done))
+    assert [c.action for c in again.changes] == ["unchanged"]  # found by its name: nothing written twice
+
+
+@pytest.mark.parametrize(("plan_name", "what"), [("AAD_PREMIUM", "Conditional Access"),
+                                                  ("Entra_Premium_Private_Access", "Private Access"),
+                                                  ("INTUNE_A", "Intune")])
+def test_preflight_is_blocked_by_a_missing_licence(plan_name: str, what: str) -> None:
+    skus = tuple(replace(s, service_plans=tuple(p for p in s.service_plans if p.service_plan_name != plan_name))
+                 for s in DEMO.subscribed_skus)
+    status, detail = status_of(with_items(DEMO, "subscribed_skus", skus))["preflight"]
+    assert status == "blocked" and what in detail
+
+
+def test_preflight_is_blocked_by_a_data_set_it_could_not_read_naming_the_permission() -> None:
+    status, detail = status_of(with_items(DEMO, "device_compliance", (), status="forbidden"))["preflight"]
+    assert status == "blocked" and "DeviceManagementConfiguration.Read.All" in detail
+
+
+def test_preflight_is_blocked_without_device_compliance_or_healthy_emergency_accounts() -> None:
+    status, detail = status_of(with_items(DEMO, "device_compliance", ()))["preflight"]
+    assert status == "blocked" and "device compliance" in detail
+    users = tuple(replace(u, account_enabled=False) if u.id in BG_IDS else u for u in DEMO.users)
+    status, detail = status_of(with_items(DEMO, "users", users))["preflight"]
+    assert status == "blocked" and "ZT-BG-003" in detail
+
+
+def test_an_enabled_mfa_for_all_policy_makes_the_baseline_done() -> None:
+    fixed = applied(DEMO, preflight_plan(context(DEMO)))
+    plan = baseline_plan(context(fixed))
+    enabled = replace(plan, changes=tuple(replace(c, after={**(c.after or {}), "state": "enabled"})
+                                          for c in plan.changes))
+    status, detail = status_of(applied(fixed, enabled))["baseline"]
+    assert status == "done" and "report-only" not in detail
+
