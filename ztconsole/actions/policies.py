@@ -31,10 +31,12 @@ def policy_url(graph_url: str, policy_id: str | None = None) -> str:
 
 def plan_policies(tenant: Tenant, files: Sequence[PolicyFile], *, graph_url: str, now: datetime,
                   bake_days: int = 14, declared: Sequence[str] = (), enforce: bool = False,
-                  reason: str | None = None, source_args: Sequence[str] = ()) -> Plan:
+                  reason: str | None = None, source_args: Sequence[str] = (),
+                  override_bake: str | None = None) -> Plan:
     """The plan of ``files`` against ``tenant`` (its ``ca_policies`` and the directory the break-glass guard
     evaluates with). ``declared``: emergency access accounts from the config besides ``tenant.toml``'s;
-    ``enforce`` and ``reason``: ``--enforce --reason TEXT`` (a new policy keeps its file's state)."""
+    ``enforce`` and ``reason``: ``--enforce --reason TEXT`` (a new policy keeps its file's state);
+    ``override_bake``: the reason that lifts the bake guard (the rollout's ``--override-bake --reason``)."""
     changes: list[Change] = []
     for found in match(files, tenant.ca_policies):
         pf = found.file
@@ -59,7 +61,7 @@ def plan_policies(tenant: Tenant, files: Sequence[PolicyFile], *, graph_url: str
         after = merged(before, pf.raw)
         held = tenant.ca_policies_by_id.get(pid) if pid else None
         guards = [break_glass(tenant, parse_policy(after), declared=declared, source_args=source_args),
-                  bake(held, _state(after), now=now, days=bake_days),
+                  bake(held, _state(after), now=now, days=bake_days, override=override_bake),
                   Verdict("new-policy-state", "allow", "not a new policy: its state is the file's")]
         changes.append(Change(
             "update", diff=[c.to_json() for c in changed], guards=guards, policy=policy, before=before,

@@ -18,7 +18,7 @@ from types import ModuleType
 
 #: the command words, in the order ``--help`` lists them; each is its module's name in this package
 NAMES = ("config", "emulator", "snapshot", "assess", "whatif", "gaps", "impact", "flow", "drift", "test", "generate",
-         "audit", "policy")
+         "audit", "policy", "rollout")
 
 __all__ = ["NAMES", "command"]
 

@@ -79,6 +79,7 @@ class RolloutContext:
     bake_days: int = 14
     source_args: Sequence[str] = ()
     declared: Sequence[str] = field(default_factory=tuple)  # emergency access accounts from the config
+    override_bake: str | None = None  # --override-bake --reason TEXT: the reason, which lifts the bake guard
 
     @cached_property
     def checks(self) -> Any:
@@ -176,7 +177,7 @@ def _plan(ctx: RolloutContext, files: list[Any]) -> Plan:
     from ztconsole.actions.policies import plan_policies
 
     return plan_policies(ctx.tenant, files, graph_url=ctx.graph_url, now=ctx.now, bake_days=ctx.bake_days,
-                         declared=ctx.declared, source_args=ctx.source_args)
+                         declared=ctx.declared, source_args=ctx.source_args, override_bake=ctx.override_bake)
 
 
 # --- 1 baseline ----------------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ from ztconsole.model.network import (
 )
 
 __all__ = [
-    "EXCEPTED_SUBNETS",
+    "EXCEPTED_SUBNETS", "describe_exposure", "exposures", "network_routing", "nsg_view", "nsgs_in",
     "net001", "net002", "net003", "net004", "net005", "net006", "net007", "net008", "net009", "net010",
     "net011", "net012", "net013", "net014", "net015",
 ]
@@ -423,7 +423,7 @@ def net006(ctx: CheckContext) -> Iterator[Outcome]:
 # --- NSGs -------------------------------------------------------------------------------------------------
 
 
-def _routing(ctx: CheckContext, *, gateways: bool = False) -> Routing:
+def network_routing(ctx: CheckContext, *, gateways: bool = False) -> Routing:
     t = ctx.tenant
 
     def build() -> Routing:
@@ -486,7 +486,7 @@ def _subnet_index(ctx: CheckContext, routing: Routing) -> tuple[
     return _cached(ctx, f"subnets:{id(routing)}", build)
 
 
-def _nsg_view(ctx: CheckContext, nsg: NetworkSecurityGroup, routing: Routing) -> _NsgView:
+def nsg_view(ctx: CheckContext, nsg: NetworkSecurityGroup, routing: Routing) -> _NsgView:
     """The NSG as the checks judge it (built once per routing and NSG in a run; the checks only read it)."""
     views: dict[int, _NsgView] = _cached(ctx, f"nsg-views:{id(routing)}", dict)
     view = views.get(id(nsg))
@@ -587,7 +587,7 @@ class _Exposure:
         return str(PortSet(IntervalSet(self.ports)))
 
 
-def _exposures(rules: Sequence[NsgRule], sources: AddressSet, ports: PortSet, protocol: str,
+def exposures(rules: Sequence[NsgRule], sources: AddressSet, ports: PortSet, protocol: str,
                destinations: AddressSet | None,
                bounds: tuple[list[int], list[int]] | None = None) -> list[_Exposure]:
     """Which rules admit part of ``sources`` on some of ``ports`` to some address of ``destinations`` (None:
@@ -632,7 +632,7 @@ def _written(nsg: NetworkSecurityGroup, rule: NsgRule) -> SecurityRule | None:
     return None
 
 
-def _describe(view: _NsgView, exp: _Exposure, protocol: str, sources_label: str | None = None) -> str:
+def describe_exposure(view: _NsgView, exp: _Exposure, protocol: str, sources_label: str | None = None) -> str:
     rule = exp.rule
     written = _written(view.nsg, rule)
     src = sources_label or (", ".join(written.source_prefixes) if written is not None and written.source_prefixes
@@ -643,7 +643,7 @@ def _describe(view: _NsgView, exp: _Exposure, protocol: str, sources_label: str 
     return f"{kind}{rule.name!r} (priority {rule.priority}) admits {protocol} {exp.port_text()} from {src}"
 
 
-def _nsgs(ctx: CheckContext) -> list[NetworkSecurityGroup]:
+def nsgs_in(ctx: CheckContext) -> list[NetworkSecurityGroup]:
     return sorted(ctx.tenant.nsgs, key=lambda n: ((n.name or "").casefold(), n.id))
 
 
@@ -669,27 +669,28 @@ def _tag_exposures(view: _NsgView, ports: PortSet) -> list[str]:
         named = AddressSet.named(tag)
         rules = [replace(r, sources=r.sources | named) if r.access == "Deny" and r.sources.covers(public) else r
                  for r in view.inbound]
-        out += [_describe(view, e, "TCP") for e in _exposures(rules, named, ports, "TCP", view.protected, view.bounds)]
+        found = exposures(rules, named, ports, "TCP", view.protected, view.bounds)
+        out += [describe_exposure(view, e, "TCP") for e in found]
     return out
 
 
 def net007(ctx: CheckContext) -> Iterator[Outcome]:
-    nsgs = _nsgs(ctx)
+    nsgs = nsgs_in(ctx)
     if not nsgs:
         yield Outcome("skip", ctx.tenant_resource, "no network security groups")
         return
-    routing = _routing(ctx)
+    routing = network_routing(ctx)
     ports = PortSet.parse(_MGMT_PORTS)
     for nsg in nsgs:
-        view = _nsg_view(ctx, nsg, routing)
+        view = nsg_view(ctx, nsg, routing)
         if view.problem is not None:
             yield _unreadable(view)
             continue
-        found = _exposures(view.inbound, view.public, ports, "TCP", view.protected, view.bounds)
+        found = exposures(view.inbound, view.public, ports, "TCP", view.protected, view.bounds)
         res = _nsg_resource(nsg)
         if found:
             yield Outcome("fail", res, "management ports are reachable from the Internet: "
-                          + "; ".join(_describe(view, e, "TCP") for e in found) + "." + _view_notes(view),
+                          + "; ".join(describe_exposure(view, e, "TCP") for e in found) + "." + _view_notes(view),
                           "Delete or narrow the rules named (sources to Azure Bastion's subnet or the admins' "
                           "private ranges), or put a Deny rule for 22, 3389, 5985-5986 from Internet above them; use "
                           "Azure Bastion or just-in-time VM access instead of exposing management ports.")
@@ -704,23 +705,23 @@ def net007(ctx: CheckContext) -> Iterator[Outcome]:
 
 
 def net008(ctx: CheckContext) -> Iterator[Outcome]:
-    nsgs = _nsgs(ctx)
+    nsgs = nsgs_in(ctx)
     if not nsgs:
         yield Outcome("skip", ctx.tenant_resource, "no network security groups")
         return
-    routing = _routing(ctx)
+    routing = network_routing(ctx)
     for nsg in nsgs:
-        view = _nsg_view(ctx, nsg, routing)
+        view = nsg_view(ctx, nsg, routing)
         if view.problem is not None:
             yield _unreadable(view)
             continue
         public = view.public
-        failing = [_describe(view, e, "TCP") for e in
-                   _exposures(view.inbound, public, PortSet.parse(_CLEARTEXT_INTERNET + _CLEARTEXT_OUTSIDE), "TCP",
+        failing = [describe_exposure(view, e, "TCP") for e in
+                   exposures(view.inbound, public, PortSet.parse(_CLEARTEXT_INTERNET + _CLEARTEXT_OUTSIDE), "TCP",
                               view.protected, view.bounds)]
         internal = view.outside - public
-        warning = [_describe(view, e, "TCP", str(e.sources)) for e in
-                   _exposures(view.inbound, internal, PortSet.parse(_CLEARTEXT_OUTSIDE), "TCP", view.protected,
+        warning = [describe_exposure(view, e, "TCP", str(e.sources)) for e in
+                   exposures(view.inbound, internal, PortSet.parse(_CLEARTEXT_OUTSIDE), "TCP", view.protected,
                               view.bounds)]
         res = _nsg_resource(nsg)
         fix = ("Delete or narrow the rules named: serve web traffic over HTTPS (443) only, replace FTP, Telnet, POP3 "
@@ -771,7 +772,7 @@ def net009(ctx: CheckContext) -> Iterator[Outcome]:
     if not vnets:
         yield Outcome("skip", ctx.tenant_resource, "no virtual networks")
         return
-    routing = _routing(ctx)
+    routing = network_routing(ctx)
     hubs = _firewall_vnets(ctx)
     fw_ips = {ip: fw for fw in ctx.tenant.firewalls for ip in fw.private_ip_addresses}
     for v in vnets:
@@ -886,14 +887,14 @@ def net010(ctx: CheckContext) -> Iterator[Outcome]:
         yield Outcome("skip", ctx.tenant_resource, "no virtual network gateway has a point-to-site client address "
                       "pool: there is no VPN pool to retire")
         return
-    nsgs = _nsgs(ctx)
+    nsgs = nsgs_in(ctx)
     if not nsgs:
         yield Outcome("skip", ctx.tenant_resource, "no network security groups")
         return
-    routing = _routing(ctx, gateways=True)
+    routing = network_routing(ctx, gateways=True)
     spans = [_span(pub.destinations.ivs) for pub in published]
     for nsg in nsgs:
-        view = _nsg_view(ctx, nsg, routing)
+        view = nsg_view(ctx, nsg, routing)
         if view.problem is not None:
             yield _unreadable(view)
             continue
@@ -913,8 +914,8 @@ def net010(ctx: CheckContext) -> Iterator[Outcome]:
             if not dst.ivs:
                 continue
             for proto in pub.protocols:
-                for e in _exposures(view.inbound, pool, pub.ports, proto, dst, view.bounds):
-                    hits.append(f"{_describe(view, e, proto)} (the pool's {e.sources}) to {pub.label} "
+                for e in exposures(view.inbound, pool, pub.ports, proto, dst, view.bounds):
+                    hits.append(f"{describe_exposure(view, e, proto)} (the pool's {e.sources}) to {pub.label} "
                                 f"(published by {pub.app!r})")
         if hits:
             yield Outcome("fail", res, f"the VPN client pool {pool} still reaches destinations Private Access "

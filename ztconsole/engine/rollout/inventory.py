@@ -61,11 +61,11 @@ from typing import Any, Final, Literal
 from ztconsole.engine.checks.base import CheckContext
 from ztconsole.engine.checks.network import (
     EXCEPTED_SUBNETS,
-    _describe,
-    _exposures,
-    _nsg_view,
-    _nsgs,
-    _routing,
+    describe_exposure,
+    exposures,
+    network_routing,
+    nsg_view,
+    nsgs_in,
 )
 from ztconsole.engine.network.routes import Routing
 from ztconsole.engine.network.sets import AddressSet, IntervalSet, PortSet
@@ -280,7 +280,7 @@ def vpn_reach(tenant: Tenant) -> VpnReach:
         notes.append("no virtual network gateway has a point-to-site client address pool")
         return VpnReach((), (), (), (), (), tuple(notes))
     ctx = CheckContext(tenant)
-    routing = _routing(ctx, gateways=True)
+    routing = network_routing(ctx, gateways=True)
     pool_sets = [(p, AddressSet.parse(p.prefixes)) for p in pools]
 
     spaces: list[Space] = []
@@ -310,8 +310,8 @@ def vpn_reach(tenant: Tenant) -> VpnReach:
                                            addresses))
 
     admissions: list[Admission] = []
-    for nsg in _nsgs(ctx):
-        view = _nsg_view(ctx, nsg, routing)
+    for nsg in nsgs_in(ctx):
+        view = nsg_view(ctx, nsg, routing)
         name = nsg.name or _leaf(nsg.id)
         if view.problem is not None:
             notes.append(f"NSG {name!r}: its rules could not be read: {view.problem}")
@@ -322,13 +322,13 @@ def vpn_reach(tenant: Tenant) -> VpnReach:
             notes.append(f"NSG {name!r} is associated with no subnet that was read: what it admits is not listed")
             continue
         for proto in _PROTOCOLS:
-            for e in _exposures(view.inbound, pool, _ALL_PORTS, proto.upper(), view.protected, view.bounds):
+            for e in exposures(view.inbound, pool, _ALL_PORTS, proto.upper(), view.protected, view.bounds):
                 rule = e.rule
                 dst = view.protected if rule.destination_asgs else rule.destinations & view.protected
                 ports = tuple(IntervalSet(e.ports).pairs())
                 admissions.append(Admission(
                     nsg.id, name, rule.name, rule.id, rule.priority, rule.default, proto, ports, str(e.sources),
-                    str(dst), _describe(view, e, proto.upper()), dst))
+                    str(dst), describe_exposure(view, e, proto.upper()), dst))
     admissions.sort(key=lambda a: (a.nsg_name.casefold(), a.nsg_id, a.priority, a.rule_name, a.protocol))
     return VpnReach(tuple(pools), tuple(spaces), tuple(admissions), tuple(open_subnets),
                     tuple(_routes(routing, gateways)), tuple(notes))

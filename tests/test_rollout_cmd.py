@@ -1,0 +1,87 @@
+"""``ztconsole rollout status|plan|apply`` (CONTRACTS §9), steps 0 and 1, against the demo in process and against
+``ztconsole emulator`` on loopback read and written as a live tenant; the rollout state kept between runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import stop
+from test_live_loopback import TOKEN, start_emulator, write_config
+
+
+def cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "ztconsole", *argv], capture_output=True, text=True,
+                          env=env or os.environ.copy(), timeout=180, input="")
+
+
+def steps(run: subprocess.CompletedProcess[str]) -> dict[str, str]:
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["tenant"]["displayName"] == "Contoso"
+    return {s["id"]: s["status"] for s in doc["steps"]}
+
+
+def test_status_on_the_demo_in_the_contracts_shape() -> None:
+    run = cli("rollout", "--demo", "status", "--json")
+    found = steps(run)
+    assert list(found) == ["preflight", "baseline", "inventory", "apps", "assign", "protect", "bake", "enforce",
+                           "tighten", "decommission"]
+    assert found["preflight"] == "ready" and set(list(found.values())[1:]) == {"pending"}
+    text = cli("rollout", "--demo", "status")
+    assert "waits for step 0 (preflight)" in text.stdout
+
+
+def test_usage_errors_exit_2() -> None:
+    for argv, says in ((("plan",), "--step"), (("plan", "--step", "12"), "0 to 9"),
+                       (("apply", "--step", "3"), "not available"),
+                       (("apply", "--step", "1", "--override-bake"), "--reason")):
+        run = cli("rollout", "--demo", *argv)
+        assert run.returncode == 2 and says in run.stderr, (argv, run.stderr)
+
+
+def test_steps_0_and_1_walked_on_loopback_then_a_second_walk_writes_nothing(tmp_path: Path) -> None:
+    env = {**os.environ, "ZTCONSOLE_TOKEN": TOKEN, "XDG_STATE_HOME": str(tmp_path / "state")}
+    proc, base = start_emulator(env)
+    try:
+        env["ZTCONSOLE_CONFIG"] = str(write_config(tmp_path, base))
+        assert steps(cli("rollout", "status", "--json", env=env))["preflight"] == "ready"
+        early = cli("rollout", "apply", "--step", "1", "--write", "--yes", env=env)
+        assert early.returncode == 1 and "waits for step 0" in early.stderr  # in order only
+
+        first = cli("rollout", "apply", "--step", "0", "--write", "--yes", "--json", env=env)
+        assert first.returncode == 0, first.stderr
+        assert json.loads(first.stdout)["written"] is True
+        found = steps(cli("rollout", "status", "--json", env=env))
+        assert found["preflight"] == "done" and found["baseline"] == "ready" and found["inventory"] == "pending"
+
+        second = cli("rollout", "apply", "--step", "1", "--write", "--yes", "--json", env=env)
+        assert second.returncode == 0, second.stderr
+        (change,) = json.loads(second.stdout)["changes"]
+        assert change["action"] == "create" and change["request"]["body"]["state"] == (
+            "enabledForReportingButNotEnforced")
+        found = steps(cli("rollout", "status", "--json", env=env))
+        assert found["baseline"] == "done" and found["inventory"] == "blocked"  # not built yet: said so
+
+        for step in ("0", "1"):  # a second walk writes nothing
+            again = cli("rollout", "apply", "--step", step, "--write", "--yes", "--json", env=env)
+            assert again.returncode == 0, again.stderr
+            doc = json.loads(again.stdout)
+            assert doc["written"] is False and {c["action"] for c in doc["changes"]} <= {"unchanged"}
+        assessed = json.loads(cli("assess", "--format", "json", env=env).stdout)
+        bg005 = [f for f in assessed["findings"] if f["check"] == "ZT-BG-005"]
+        assert bg005 and {f["status"] for f in bg005} == {"pass"}  # no emergency account locked out any more
+    finally:
+        stop(proc)
+    log = tmp_path / "state" / "ztconsole" / "audit.jsonl"
+    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
+    assert [(r["action"], r["phase"], r["result"]) for r in records] == [
+        ("rollout.preflight.update", "before", "pending"), ("rollout.preflight.update", "after", "ok"),
+        ("rollout.baseline.create", "before", "pending"), ("rollout.baseline.create", "after", "ok")]
+    assert cli("audit", "verify", "--file", str(log)).returncode == 0
+    (state,) = (tmp_path / "state" / "ztconsole" / "rollout").glob("*.toml")
+    text = state.read_text(encoding="utf-8")
+    assert "[steps.preflight]" in text and "[steps.baseline]" in text and "applied_at" in text

@@ -1,0 +1,151 @@
+"""``ztconsole rollout [SOURCE] status | plan --step N | apply --step N``: the VPN-to-ZTNA rollout, headless
+(CONTRACTS §9).
+
+``status`` computes every step's status from the tenant as it is now and the rollout state kept for it in
+the state directory; ``plan --step N`` gives the step's writes in the plan shape of ``policy plan``;
+``apply --step N`` writes what the guards allow (``--write``; it asks first unless ``--yes``), records each
+write in the audit log, reads it back, and notes the step in the rollout state. Applying a done step again
+writes nothing. The bake guard is lifted only by ``--override-bake --reason TEXT`` (the reason goes to the
+audit log and the state). Exit codes as ``policy``: 0 done, 1 a guard refused (or read-only, or the step
+cannot be applied now: the detail says why), 2 usage, 3 the source could not be read or written.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from ztconsole import exitcodes
+from ztconsole.commands import policy as policy_cmd
+from ztconsole.commands.failures import UsageError
+from ztconsole.commands.source import add_allow_partial, add_source, answerable, load_source, source_args
+from ztconsole.safetext import clean
+
+NAME = "rollout"
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(NAME, help="the VPN-to-ZTNA rollout, step by step: status, plan, apply",
+                       description="The VPN-to-ZTNA rollout (CONTRACTS 9): each step's status from the tenant and "
+                                   "the rollout state; a step's plan; its writes through the guards.")
+    add_source(p)
+    add_allow_partial(p)
+    actions = p.add_subparsers(dest="rollout_command", metavar="status|plan|apply", required=True)
+    status = actions.add_parser("status", help="every step's status: done, ready, blocked or pending")
+    plan = actions.add_parser("plan", help="a step's writes and every guard's verdict; write nothing")
+    apply = actions.add_parser("apply", help="write a step's changes that every guard allows (with --write)")
+    for q in (status, plan, apply):
+        q.add_argument("--json", action="store_true", help="JSON output (CONTRACTS 9)")
+    for q in (plan, apply):
+        q.add_argument("--step", type=int, required=q is apply, metavar="N", help="the step, 0 to 9")
+    apply.add_argument("--write", action="store_true", help="write (default: read-only, nothing is written)")
+    apply.add_argument("--yes", action="store_true", help="do not ask before writing")
+    apply.add_argument("--override-bake", action="store_true",
+                       help="enforce a policy that has not baked its days in report-only (needs --reason)")
+    apply.add_argument("--reason", metavar="TEXT", help="why (with --override-bake; kept in the audit log)")
+    apply.add_argument("--audit-log", metavar="FILE", type=Path, help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from ztconsole.wizard.steps import PLANS, STEPS
+
+    step = getattr(args, "step", None)
+    if step is not None and not 0 <= step < len(STEPS):
+        raise UsageError(f"--step must be 0 to {len(STEPS) - 1}; got {step}")
+    if getattr(args, "override_bake", False) and not (args.reason or "").strip():
+        raise UsageError("--override-bake needs --reason TEXT (it goes to the audit log)")
+    if args.rollout_command == "plan" and step is None:
+        raise UsageError("plan needs --step N")
+    if step is not None and STEPS[step].id not in PLANS:
+        raise UsageError(f"step {step} ({STEPS[step].id}) is not available in this version of ztconsole yet")
+    writes = args.rollout_command == "apply" and policy_cmd.writes_allowed(args)
+
+    async def work(stack: Any, tenant: Any) -> tuple[Any, Any, list[Any], int, Any]:
+        from ztconsole.commands.ca_data import now
+        from ztconsole.wizard import state as wstate
+        from ztconsole.wizard.steps import RolloutContext, statuses
+
+        missing = answerable(args, tenant, USES, err)
+        graph = stack.readers["graph"]
+        ctx = RolloutContext(tenant, wstate.load(tenant.info.id), now=now(args, tenant), graph_url=graph.graph_url,
+                             bake_days=policy_cmd.bake_days(args), source_args=source_args(args),
+                             override_bake=args.reason if getattr(args, "override_bake", False) else None)
+        found = statuses(ctx)
+        if step is None:
+            return found, None, missing, exitcodes.OK, tenant.info
+        info = STEPS[step]
+        earlier = next((s for s in found[:step] if s.status != "done"), None)
+        if args.rollout_command == "apply" and earlier is not None:
+            err.write(f"ztconsole rollout apply: step {step} waits for step {earlier.step} ({earlier.id}): "
+                      f"{clean(earlier.detail)}\n")
+            return found, None, missing, exitcodes.FINDINGS, tenant.info
+        plan = PLANS[info.id](ctx)
+        code = exitcodes.OK
+        if writes and plan.writes and (args.yes or policy_cmd.confirmed(plan, err)):
+            code = await _apply(args, ctx, info.id, plan, graph, err)
+        return found, plan, missing, code, tenant.info
+
+    _, (found, plan, missing, code, info) = load_source(args, err, keys=USES, after=work)
+    if plan is None:
+        if args.json:
+            from ztconsole.commands.source import print_json
+
+            doc = {"tenant": {"id": info.id, "displayName": info.display_name},
+                   "steps": [s.to_json() for s in found]}
+            print_json(out, doc, missing)
+        else:
+            out.write(render_status(found))
+        return int(code)
+    if args.json:
+        from ztconsole.commands.source import print_json
+
+        doc = plan.to_json()
+        if args.rollout_command == "apply":
+            doc["written"] = writes and code == exitcodes.OK and bool(plan.writes)
+        print_json(out, doc, missing)
+    else:
+        out.write(policy_cmd.render(plan, missing=missing, written=writes and code == exitcodes.OK))
+    if args.rollout_command == "apply" and not writes and plan.writes:
+        err.write("ztconsole rollout apply: read-only: nothing written (guard read-only); --write writes what the "
+                  "guards allow\n")
+        return exitcodes.FINDINGS
+    if code != exitcodes.OK:
+        return int(code)
+    return exitcodes.FINDINGS if plan.refused else exitcodes.OK
+
+
+#: the data sets the steps built so far read (the preflight's and the policy guards')
+USES = tuple(dict.fromkeys(("ca_policies", "named_locations", "users", "groups", "group_members", "user_member_of",
+                            "role_definitions", "role_assignments", "service_principals", "auth_strengths",
+                            "subscribed_skus", "device_compliance")))
+
+
+async def _apply(args: argparse.Namespace, ctx: Any, step_id: str, plan: Any, graph: Any, err: TextIO) -> int:
+    """The step's writes (shared with ``policy apply``), then the step noted in the rollout state."""
+    from ztconsole.actions.apply import apply_plan
+    from ztconsole.actions.audit import AuditLog
+    from ztconsole.wizard import state as wstate
+
+    reason = args.reason if args.override_bake else None
+    outcomes = await apply_plan(plan, graph, AuditLog(args.audit_log), tenant_id=ctx.tenant.info.id, reason=reason,
+                                action=lambda c: f"rollout.{step_id}.{c.action}")
+    failed = [o for o in outcomes if o.failure is not None]
+    for o in failed:
+        err.write(f"ztconsole rollout apply: {clean(o.change.name)}: {clean(o.failure or '')}\n")
+    if not failed:
+        def note(state: Any) -> Any:
+            return state.with_step(step_id, applied_at=datetime.now(UTC), plan=plan.digest, override_reason=reason)
+
+        wstate.update(ctx.tenant.info.id, note)
+    return exitcodes.SOURCE if failed else exitcodes.OK
+
+
+def render_status(found: list[Any]) -> str:
+    """One line per step: number, status, title; the detail under it."""
+    lines = []
+    for s in found:
+        lines.append(f"{s.step}  {s.status:<8} {s.title}")
+        lines.append(f"             {clean(s.detail)}")
+    return "\n".join(lines) + "\n"
