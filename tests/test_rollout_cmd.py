@@ -38,12 +38,13 @@ def test_status_on_the_demo_in_the_contracts_shape() -> None:
 def test_usage_errors_exit_2() -> None:
     for argv, says in ((("plan",), "--step"), (("plan", "--step", "12"), "0 to 9"),
                        (("apply", "--step", "3"), "not available"),
+                       (("plan", "--step", "2", "--flows", "/nonexistent.csv"), "cannot read"),
                        (("apply", "--step", "1", "--override-bake"), "--reason")):
         run = cli("rollout", "--demo", *argv)
         assert run.returncode == 2 and says in run.stderr, (argv, run.stderr)
 
 
-def test_steps_0_and_1_walked_on_loopback_then_a_second_walk_writes_nothing(tmp_path: Path) -> None:
+def test_steps_0_to_2_walked_on_loopback_then_a_second_walk_writes_nothing(tmp_path: Path) -> None:
     env = {**os.environ, "ZTCONSOLE_TOKEN": TOKEN, "XDG_STATE_HOME": str(tmp_path / "state")}
     proc, base = start_emulator(env)
     try:
@@ -64,10 +65,31 @@ def test_steps_0_and_1_walked_on_loopback_then_a_second_walk_writes_nothing(tmp_
         assert change["action"] == "create" and change["request"]["body"]["state"] == (
             "enabledForReportingButNotEnforced")
         found = steps(cli("rollout", "status", "--json", env=env))
-        assert found["baseline"] == "done" and found["inventory"] == "blocked"  # not built yet: said so
+        assert found["baseline"] == "done" and found["inventory"] == "ready"
 
-        for step in ("0", "1"):  # a second walk writes nothing
-            again = cli("rollout", "apply", "--step", step, "--write", "--yes", "--json", env=env)
+        # step 2: what the VPN carries (the demo's P2S pool, 172.16.201.0/24), narrowed to what is used
+        flows = tmp_path / "flows.csv"
+        flows.write_text("src,dst,port,proto,count\n172.16.201.10,10.3.1.4,1433,tcp,40\n"
+                         "172.16.201.11,10.3.1.4,1433,tcp,2\n172.16.201.10,192.0.2.5,443,tcp,9\n"
+                         "not,a,flow,line\n", encoding="utf-8")
+        no_evidence = cli("rollout", "apply", "--step", "2", "--write", "--yes", env=env)
+        assert no_evidence.returncode == 2 and "--flows" in no_evidence.stderr
+        planned = cli("rollout", "plan", "--step", "2", "--flows", str(flows), "--json", env=env)
+        assert planned.returncode == 0, planned.stderr
+        assert "flows.csv" in planned.stderr and "line 5" in planned.stderr  # the bad line, said and skipped
+        (app,) = json.loads(planned.stdout)["changes"]
+        assert app["action"] == "create" and app["resource"]["id"] == "10.3.1.4"
+        (segment,) = app["diff"][0]["after"]
+        assert segment["ports"] == ["1433"] and segment["protocol"] == "tcp" and len(segment["justifiedBy"]) == 2
+        recorded = cli("rollout", "apply", "--step", "2", "--flows", str(flows), "--write", "--yes", "--json",
+                       env=env)
+        assert recorded.returncode == 0 and json.loads(recorded.stdout)["written"] is True, recorded.stderr
+        found = steps(cli("rollout", "status", "--json", env=env))
+        assert found["inventory"] == "done" and found["apps"] == "blocked"  # step 3: not built yet, said so
+
+        for step in ("0", "1", "2"):  # a second walk writes nothing
+            again = cli("rollout", "apply", "--step", step, "--flows", str(flows), "--write", "--yes", "--json",
+                        env=env)
             assert again.returncode == 0, again.stderr
             doc = json.loads(again.stdout)
             assert doc["written"] is False and {c["action"] for c in doc["changes"]} <= {"unchanged"}
@@ -85,3 +107,4 @@ def test_steps_0_and_1_walked_on_loopback_then_a_second_walk_writes_nothing(tmp_
     (state,) = (tmp_path / "state" / "ztconsole" / "rollout").glob("*.toml")
     text = state.read_text(encoding="utf-8")
     assert "[steps.preflight]" in text and "[steps.baseline]" in text and "applied_at" in text
+    assert "[steps.inventory]" in text and "10.3.1.4" in text

@@ -122,3 +122,33 @@ def test_an_enabled_mfa_for_all_policy_makes_the_baseline_done() -> None:
     status, detail = status_of(applied(fixed, enabled))["baseline"]
     assert status == "done" and "report-only" not in detail
 
+
+
+def test_inventory_is_blocked_while_the_network_is_unread_and_done_without_a_vpn() -> None:
+    from ztconsole.wizard.steps import inventory
+
+    ctx = context(with_items(DEMO, "nsgs", (), status="forbidden"))
+    status, detail = inventory(ctx)
+    assert status == "blocked" and "nsgs" in detail
+    no_gateways = DEMO.results["vnet_gateways"]
+    empty = Tenant(DEMO.info, {**DEMO.results, "vnet_gateways": replace(no_gateways, value={}, count=0)})
+    status, detail = inventory(context(empty))
+    assert status == "done" and "no point-to-site" in detail
+    status, detail = inventory(context(DEMO))
+    assert status == "ready" and "172.16.201.0/24" in detail and "--flows" in detail
+
+
+def test_the_inventory_plan_proposes_the_used_destinations_and_records_nothing_twice() -> None:
+    from ztconsole.engine.rollout.inventory import parse_flow_csv
+    from ztconsole.wizard.steps import inventory, inventory_plan
+
+    flows = parse_flow_csv("src,dst,port,proto\n172.16.201.9,10.3.1.4,3389,tcp\n", "f.csv").flows
+    ctx = replace(context(DEMO), flows=flows)
+    (change,) = inventory_plan(ctx).changes
+    assert change.action == "create" and change.resource == {"type": "privateAccessAppProposal", "id": "10.3.1.4",
+                                                              "name": change.resource["name"]}
+    assert not inventory_plan(ctx).writes  # nothing for the tenant: step 3 creates the apps
+    recorded = ctx.state.with_step("inventory", acknowledged=True, data={"apps": [change.after]})
+    again = replace(ctx, state=recorded)
+    assert [c.action for c in inventory_plan(again).changes] == ["unchanged"]
+    assert inventory(again)[0] == "done"

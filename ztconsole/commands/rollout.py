@@ -40,6 +40,10 @@ def add_parser(sub: Any) -> None:
         q.add_argument("--json", action="store_true", help="JSON output (CONTRACTS 9)")
     for q in (plan, apply):
         q.add_argument("--step", type=int, required=q is apply, metavar="N", help="the step, 0 to 9")
+        q.add_argument("--flows", metavar="FILE", type=Path, action="append", default=[],
+                       help="step 2: a flow CSV (src,dst,port,proto[,count]) of what the VPN carries (repeatable)")
+        q.add_argument("--discovery", metavar="FILE", type=Path, action="append", default=[],
+                       help="step 2: the Global Secure Access application discovery export, CSV (repeatable)")
     apply.add_argument("--write", action="store_true", help="write (default: read-only, nothing is written)")
     apply.add_argument("--yes", action="store_true", help="do not ask before writing")
     apply.add_argument("--override-bake", action="store_true",
@@ -61,6 +65,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if step is not None and STEPS[step].id not in PLANS:
         raise UsageError(f"step {step} ({STEPS[step].id}) is not available in this version of ztconsole yet")
     writes = args.rollout_command == "apply" and policy_cmd.writes_allowed(args)
+    flows = _evidence(args, err)
+    if args.rollout_command == "apply" and step == 2 and not flows:
+        raise UsageError("step 2 records the apps the traffic justifies: give --flows FILE or --discovery FILE")
 
     async def work(stack: Any, tenant: Any) -> tuple[Any, Any, list[Any], int, Any]:
         from ztconsole.commands.ca_data import now
@@ -71,7 +78,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         graph = stack.readers["graph"]
         ctx = RolloutContext(tenant, wstate.load(tenant.info.id), now=now(args, tenant), graph_url=graph.graph_url,
                              bake_days=policy_cmd.bake_days(args), source_args=source_args(args),
-                             override_bake=args.reason if getattr(args, "override_bake", False) else None)
+                             override_bake=args.reason if getattr(args, "override_bake", False) else None,
+                             flows=flows)
         found = statuses(ctx)
         if step is None:
             return found, None, missing, exitcodes.OK, tenant.info
@@ -83,7 +91,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return found, None, missing, exitcodes.FINDINGS, tenant.info
         plan = PLANS[info.id](ctx)
         code = exitcodes.OK
-        if writes and plan.writes and (args.yes or policy_cmd.confirmed(plan, err)):
+        if info.id == "inventory":
+            if writes and plan.changes and (args.yes or policy_cmd.confirmed(plan, err)):
+                _record_inventory(ctx, plan)
+        elif writes and plan.writes and (args.yes or policy_cmd.confirmed(plan, err)):
             code = await _apply(args, ctx, info.id, plan, graph, err)
         return found, plan, missing, code, tenant.info
 
@@ -103,11 +114,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
         doc = plan.to_json()
         if args.rollout_command == "apply":
-            doc["written"] = writes and code == exitcodes.OK and bool(plan.writes)
+            doc["written"] = writes and code == exitcodes.OK and bool(
+                plan.writes or (step == 2 and any(c.action != "unchanged" for c in plan.changes)))
         print_json(out, doc, missing)
     else:
         out.write(policy_cmd.render(plan, missing=missing, written=writes and code == exitcodes.OK))
-    if args.rollout_command == "apply" and not writes and plan.writes:
+    if args.rollout_command == "apply" and not writes and (plan.writes or (step == 2 and plan.changes)):
         err.write("ztconsole rollout apply: read-only: nothing written (guard read-only); --write writes what the "
                   "guards allow\n")
         return exitcodes.FINDINGS
@@ -119,7 +131,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 #: the data sets the steps built so far read (the preflight's and the policy guards')
 USES = tuple(dict.fromkeys(("ca_policies", "named_locations", "users", "groups", "group_members", "user_member_of",
                             "role_definitions", "role_assignments", "service_principals", "auth_strengths",
-                            "subscribed_skus", "device_compliance")))
+                            "subscribed_skus", "device_compliance", "vnet_gateways", "virtual_networks", "nsgs",
+                            "route_tables")))
 
 
 async def _apply(args: argparse.Namespace, ctx: Any, step_id: str, plan: Any, graph: Any, err: TextIO) -> int:
@@ -140,6 +153,43 @@ async def _apply(args: argparse.Namespace, ctx: Any, step_id: str, plan: Any, gr
 
         wstate.update(ctx.tenant.info.id, note)
     return exitcodes.SOURCE if failed else exitcodes.OK
+
+
+def _evidence(args: argparse.Namespace, err: TextIO) -> list[Any]:
+    """The traffic evidence files of step 2, parsed (a bad line is said and skipped; a file with no flow at
+    all, or that cannot be read, is a usage error naming it)."""
+    if not (getattr(args, "flows", None) or getattr(args, "discovery", None)):
+        return []
+    from ztconsole.engine.rollout.inventory import FlowFileError, parse_discovery_csv, parse_flow_csv
+
+    flows: list[Any] = []
+    for paths, parse in ((args.flows, parse_flow_csv), (args.discovery, parse_discovery_csv)):
+        for path in paths:
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as e:
+                raise UsageError(f"cannot read {path}: {e}") from None
+            try:
+                found = parse(text, str(path))
+            except FlowFileError as e:
+                raise UsageError(str(e)) from None
+            for problem in found.problems:
+                err.write(f"ztconsole rollout: warning: {clean(str(problem))}\n")
+            flows.extend(found.flows)
+    return flows
+
+
+def _record_inventory(ctx: Any, plan: Any) -> None:
+    """Step 2's apply: the proposed apps recorded in the rollout state (step 3 creates them)."""
+    from ztconsole.wizard import state as wstate
+
+    apps = [c.after for c in plan.changes]
+
+    def note(state: Any) -> Any:
+        return state.with_step("inventory", applied_at=datetime.now(UTC), plan=plan.digest, acknowledged=True,
+                               data={"apps": apps})
+
+    wstate.update(ctx.tenant.info.id, note)
 
 
 def render_status(found: list[Any]) -> str:

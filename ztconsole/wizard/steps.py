@@ -24,8 +24,8 @@ from ztconsole.actions.plan import Plan
 from ztconsole.model.tenant import Tenant
 from ztconsole.wizard.state import STEP_IDS, RolloutState
 
-__all__ = ["BASELINE_POLICY_NAME", "PLANS", "STEPS", "RolloutContext", "StepInfo", "StepStatus", "baseline_plan",
-           "preflight_plan", "statuses"]
+__all__ = ["BASELINE_POLICY_NAME", "PLANS", "PROPOSED_APP", "STEPS", "RolloutContext", "StepInfo", "StepStatus",
+           "baseline_plan", "inventory_plan", "inventory_proposal", "preflight_plan", "statuses"]
 
 Status = Literal["done", "ready", "blocked", "pending"]
 
@@ -80,6 +80,7 @@ class RolloutContext:
     source_args: Sequence[str] = ()
     declared: Sequence[str] = field(default_factory=tuple)  # emergency access accounts from the config
     override_bake: str | None = None  # --override-bake --reason TEXT: the reason, which lifts the bake guard
+    flows: Sequence[Any] = ()  # traffic evidence for the inventory (engine.rollout.inventory.Flow)
 
     @cached_property
     def checks(self) -> Any:
@@ -216,10 +217,68 @@ def baseline_plan(ctx: RolloutContext) -> Plan:
     return _plan(ctx, [_file(baseline_policy(ctx), "rollout step 1 (baseline)")])
 
 
+# --- 2 inventory ---------------------------------------------------------------------------------------------
+
+#: the network data sets the inventory reads (an unread one leaves what the VPN reaches unknown)
+NETWORK_READS = ("vnet_gateways", "virtual_networks", "nsgs", "route_tables")
+#: the resource type of a proposed app in step 2's plan (its write is to the rollout state, not the tenant)
+PROPOSED_APP = "privateAccessAppProposal"
+
+
+def inventory(ctx: RolloutContext) -> tuple[Status, str]:
+    from ztconsole.engine.rollout.inventory import vpn_reach
+
+    unread = [k for k in NETWORK_READS if ctx.tenant.status(k) != "ok"]
+    if unread:
+        return "blocked", ("what the VPN reaches cannot be told: " + ", ".join(
+            f"{k} was not read completely ({ctx.tenant.status(k)})" for k in unread))
+    reach = vpn_reach(ctx.tenant)
+    if not reach.pools:
+        return "done", "no point-to-site VPN client pool on any gateway: nothing is reached through a VPN"
+    record = ctx.state.step("inventory")
+    apps = record.data.get("apps") if record.acknowledged else None
+    if apps:
+        when = f" on {record.applied_at:%Y-%m-%d}" if record.applied_at else ""
+        return "done", (f"{len(apps)} app{'s' if len(apps) != 1 else ''} proposed from the traffic evidence, "
+                        f"recorded{when}: " + ", ".join(str(a.get("name")) for a in apps))
+    pools = ", ".join(f"{p.gateway_name} {'/'.join(p.prefixes)}" for p in reach.pools)
+    return "ready", (f"the VPN ({pools}) reaches {len(reach.spaces)} address spaces, admitted by "
+                     f"{len(reach.admissions)} NSG rules: apply --step 2 with --flows FILE (src,dst,port,proto) or "
+                     "--discovery FILE (the Global Secure Access application discovery export) records the apps "
+                     "the traffic justifies")
+
+
+def inventory_proposal(ctx: RolloutContext) -> Any:
+    """The apps the traffic evidence justifies (:func:`~ztconsole.engine.rollout.inventory.propose_segments`)."""
+    from ztconsole.engine.rollout.inventory import propose_segments, vpn_reach
+
+    return propose_segments(vpn_reach(ctx.tenant), ctx.flows)
+
+
+def inventory_plan(ctx: RolloutContext) -> Plan:
+    """Step 2's plan: one proposed app per destination the evidence justifies (nothing is written to the
+    tenant: apply records them in the rollout state, for step 3 to create)."""
+    from ztconsole.actions.plan import Change
+
+    if not ctx.flows:
+        return Plan(())
+    recorded = {str(a.get("destinationHost")): a for a in ctx.state.step("inventory").data.get("apps", [])}
+    changes = []
+    for app in inventory_proposal(ctx).apps:
+        after = app.to_json()
+        before = recorded.get(app.destination_host)
+        action = "unchanged" if before == after else "update" if before is not None else "create"
+        diff = [] if action == "unchanged" else [{"path": "segments", "before": (before or {}).get("segments"),
+                                                  "after": after["segments"]}]
+        changes.append(Change(action, diff=diff, before=before, after=after,  # type: ignore[arg-type]
+                              resource={"type": PROPOSED_APP, "id": app.destination_host, "name": app.name}))
+    return Plan(tuple(changes))
+
+
 # --- every step ----------------------------------------------------------------------------------------------
 
-_EVALUATE = {"preflight": preflight, "baseline": baseline}
-PLANS = {"preflight": preflight_plan, "baseline": baseline_plan}
+_EVALUATE = {"preflight": preflight, "baseline": baseline, "inventory": inventory}
+PLANS = {"preflight": preflight_plan, "baseline": baseline_plan, "inventory": inventory_plan}
 """The steps that write, and the plan of their writes."""
 
 
