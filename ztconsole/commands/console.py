@@ -13,6 +13,9 @@ NAME = ""  # no command word: what ``ztconsole`` alone runs
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ztconsole.gcpause import gc_paused
+    from ztconsole.ui import set_frame_rate
+
+    set_frame_rate()  # before Textual is imported
 
     # Start-up makes a few hundred thousand objects that live as long as the console (modules, classes,
     # Textual's widgets): the cyclic garbage collector would walk them again and again before the first
