@@ -24,7 +24,7 @@ from typing import Any
 
 from ztconsole.actions.policydiff import clean, typed
 from ztconsole.model.ca import ConditionalAccessPolicy
-from ztconsole.model.wire import WireError, WireNote, jsonpath
+from ztconsole.model.wire import WireError, WireNote, describe_value, jsonpath
 
 __all__ = [
     "NEW_POLICY_ID",
@@ -132,20 +132,6 @@ def files_in(path: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.relative_to(path).parts)
 
 
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
-
-
 def read_file(path: Path, problems: list[Problem], *, name: str | None = None) -> list[PolicyFile]:
     """The policies in one file; what is wrong goes to ``problems`` (the good items are still returned)."""
     file = name if name is not None else str(path)
@@ -176,7 +162,7 @@ def read_file(path: Path, problems: list[Problem], *, name: str | None = None) -
         items, single = [body], True
     else:
         problems.append(Problem(file, f"expected a policy object, an array of them or a Graph list page "
-                                      f"({{\"value\": [...]}}), got {_describe(body)}"))
+                                      f"({{\"value\": [...]}}), got {describe_value(body)}"))
         return []
     out: list[PolicyFile] = []
     for i, item in enumerate(items):
@@ -192,15 +178,15 @@ def read_file(path: Path, problems: list[Problem], *, name: str | None = None) -
 def _read_item(file: str, index: int, single: bool, item: Any, path: tuple[str | int, ...]) -> PolicyFile | str:
     """One policy object, or what is wrong with it."""
     if not isinstance(item, dict):
-        return f"not an object ({_describe(item)})"
+        return f"not an object ({describe_value(item)})"
     name = item.get("displayName")
     if name is None:
         return "missing displayName"
     if not isinstance(name, str) or not name.strip():
-        return f"displayName must be a non-empty string, got {_describe(name)}"
+        return f"displayName must be a non-empty string, got {describe_value(name)}"
     pid = item.get("id")
     if pid is not None and (not isinstance(pid, str) or not pid.strip()):
-        return f"id must be a non-empty string, got {_describe(pid)}"
+        return f"id must be a non-empty string, got {describe_value(pid)}"
     raw = clean(item)
     if pid is None:
         raw.pop("id", None)  # "id": null is a policy new to the tenant

@@ -34,6 +34,7 @@ __all__ = [
     "Wire",
     "WireError",
     "WireNote",
+    "describe_value",
     "jsonpath",
     "model",
     "parse_time",
@@ -85,7 +86,8 @@ class WireNote:
         return f"{jsonpath(self.path)}: {self.message}"
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """What a JSON value is, in words (``a string``, ``a list``...), for the messages of a bad value."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -103,7 +105,7 @@ def _describe(value: Any) -> str:
 
 def _bad(path: JsonPath, key: str | int | tuple[str, ...], expected: str, value: Any) -> WireError:
     where = path + (key if isinstance(key, tuple) else (key,))
-    return WireError(where, f"expected {expected}, got {_describe(value)}")
+    return WireError(where, f"expected {expected}, got {describe_value(value)}")
 
 
 def parse_time(value: str) -> datetime:
@@ -268,7 +270,7 @@ def _obj_parser(sub: type[Wire] | Poly) -> _Parse:
     if isinstance(sub, Poly):
         def parse(v: Any, p: JsonPath, notes: list[WireNote] | None) -> Any:
             if type(v) is not dict:
-                raise WireError(p, f"expected an object, got {_describe(v)}")
+                raise WireError(p, f"expected an object, got {describe_value(v)}")
             return sub.pick(v, p, notes).from_wire(v, p, notes)
         return parse
 
@@ -386,7 +388,7 @@ def _generate(cls: type[Wire], caches: list[dict[bytes, Any] | None]) -> tuple[s
         "_note": _note_enum,
         "_intern": _intern,
         "WireError": WireError,
-        "_describe": _describe,
+        "describe_value": describe_value,
         "_format_time": format_time,
     }
     for c, names in containers.items():
@@ -395,7 +397,7 @@ def _generate(cls: type[Wire], caches: list[dict[bytes, Any] | None]) -> tuple[s
 
     lines = ["def from_wire(cls, d, p=(), notes=None):"]
     lines.append("    if type(d) is not dict:")
-    lines.append("        raise WireError(p, 'expected an object, got ' + _describe(d))")
+    lines.append("        raise WireError(p, 'expected an object, got ' + describe_value(d))")
     lines.append("    _c0 = d")
     # the OData type annotation is kept in ``extra`` but read by every typed object: a string or nothing.
     # Unless a field declares it, it is an unknown key: checked only when the object has unknown keys.
@@ -820,7 +822,7 @@ def unwrap_collection(body: Any, path: JsonPath = ()) -> tuple[list[Any], JsonPa
         return body, path
     if type(body) is dict and type(body.get("value")) is list:
         return body["value"], path + ("value",)
-    raise WireError(path, f"expected a JSON array or an object with a 'value' array, got {_describe(body)}")
+    raise WireError(path, f"expected a JSON array or an object with a 'value' array, got {describe_value(body)}")
 
 
 def unwrap_single(body: Any) -> Any:
@@ -891,7 +893,7 @@ def parse_one(cls: type[Wire], obj: Any, path: JsonPath = (), notes: list[WireNo
     poly = getattr(cls, "__wire_poly__", None)
     if poly is not None:
         if type(obj) is not dict:
-            raise WireError(path, f"expected an object, got {_describe(obj)}")
+            raise WireError(path, f"expected an object, got {describe_value(obj)}")
         cls = poly.pick(obj, path, notes)
     return cls.from_wire(obj, path, notes)
 
