@@ -18,6 +18,7 @@ import pytest
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 from ztconsole.demo import demo_dir
+from ztconsole.tenantdir import load_tenant
 from ztconsole.emulator import Emulator, EmulatorTransport, Fault
 from ztconsole.sources import errors
 from ztconsole.sources.arm import ArmReader
@@ -721,3 +722,87 @@ async def test_other_statuses_go_through_the_funnel() -> None:
     assert err.code == "InvalidApiVersionParameter"
     assert "[request-id rid-9]" in str(err)
     assert "Azure Resource Manager answered HTTP 400" in str(err)
+
+
+# --- writes ------------------------------------------------------------------------------------------
+
+
+def _rule_url(nsg_id: str, name: str) -> str:
+    return f"https://management.azure.com{nsg_id}/securityRules/{name}?api-version=2024-05-01"
+
+
+async def test_a_write_puts_and_deletes_an_nsg_rule_and_the_nsg_reads_back_changed(make_stack: Any) -> None:
+    stack = make_stack(demo_dir())
+    reader = stack.reader
+    subs = list(load_tenant(demo_dir()).info.subscriptions)
+    nsgs = [n for sub in subs for n in await read_all(reader, BY_KEY["nsgs"], sub=sub)]
+    nsg = next(n for n in nsgs if n["properties"].get("securityRules"))
+    sub = nsg["id"].split("/")[2]
+    rule = {"properties": {"protocol": "Tcp", "sourceAddressPrefix": "172.16.201.0/24", "sourcePortRange": "*",
+                           "destinationAddressPrefix": "10.3.1.4/32", "destinationPortRange": "1433",
+                           "access": "Allow", "priority": 4001, "direction": "Inbound"}}
+    made = await reader.write("PUT", _rule_url(nsg["id"], "ztc-test"), rule)
+    assert made["name"] == "ztc-test" and made["properties"]["destinationPortRange"] == "1433"
+
+    def rules() -> Any:
+        return read_all(reader, BY_KEY["nsgs"], sub=sub)
+
+    names = {r["name"] for n in await rules() if n["id"] == nsg["id"] for r in n["properties"]["securityRules"]}
+    assert "ztc-test" in names
+    first = nsg["properties"]["securityRules"][0]["name"]
+    assert await reader.write("DELETE", _rule_url(nsg["id"], first)) is None
+    names = {r["name"] for n in await rules() if n["id"] == nsg["id"] for r in n["properties"]["securityRules"]}
+    assert first not in names and "ztc-test" in names
+
+
+async def test_a_write_elsewhere_or_refused_is_its_mapped_error(make_stack: Any) -> None:
+    stack = make_stack(demo_dir())
+    with pytest.raises(errors.ServiceFailed, match="not an ARM URL"):
+        await stack.reader.write("DELETE", "https://evil.example/subscriptions/x/y?api-version=1")
+    missing = ("https://management.azure.com/subscriptions/" + load_tenant(demo_dir()).info.subscriptions[0]
+               + "/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/none/securityRules/r"
+               + "?api-version=2024-05-01")
+    with pytest.raises(errors.SourceError) as info:
+        await stack.reader.write("PUT", missing, {"properties": {}})
+    assert info.value.http_status == 404
+
+
+class LongRunning(httpx.AsyncBaseTransport):
+    """The emulator, with ARM's long-running operations: a PUT or DELETE answers 201/202 with an
+    ``Azure-AsyncOperation`` to poll, which says ``InProgress`` ``polls`` times, then ``final``."""
+
+    def __init__(self, emu: Emulator, *, polls: int = 2, final: str = "Succeeded"):
+        self.inner = EmulatorTransport(emu)
+        self.polls, self.final, self.seen = polls, final, 0
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/operations/op1"):
+            self.seen += 1
+            status = "InProgress" if self.seen <= self.polls else self.final
+            return httpx.Response(200, json={"status": status}, headers={"Retry-After": "2"})
+        answer = await self.inner.handle_async_request(request)
+        if request.method in ("PUT", "DELETE") and answer.status_code < 300:
+            await answer.aread()
+            monitor = "https://management.azure.com/providers/Microsoft.Network/locations/weu/operations/op1"
+            return httpx.Response(201 if request.method == "PUT" else 202, content=answer.content,
+                                  headers={"Azure-AsyncOperation": monitor, "Retry-After": "1"})
+        return answer
+
+
+@pytest.mark.parametrize(("final", "ok"), [("Succeeded", True), ("Failed", False)])
+async def test_a_long_running_write_is_awaited_and_its_failure_raised(sleeps: list[float], final: str,
+                                                                      ok: bool) -> None:
+    transport = LongRunning(Emulator(demo_dir(), token=TOKEN, page_size=50), final=final)
+    nsg_id = next(n.id for n in load_tenant(demo_dir()).nsgs if n.security_rules)
+    async with httpx.AsyncClient(transport=transport) as http:
+        async with ArmReader(http, StaticTokenCredential(TOKEN), retry_backoff=0.001) as reader:
+            rule = {"properties": {"protocol": "Tcp", "sourceAddressPrefix": "*", "sourcePortRange": "*",
+                                   "destinationAddressPrefix": "*", "destinationPortRange": "22", "access": "Deny",
+                                   "priority": 4002, "direction": "Inbound"}}
+            if ok:
+                made = await reader.write("PUT", _rule_url(nsg_id, "ztc-lro"), rule)
+                assert made["name"] == "ztc-lro"  # read back once the operation succeeded
+                assert transport.seen == 3 and sleeps[:3] == [1.0, 2.0, 2.0]  # Retry-After honoured
+            else:
+                with pytest.raises(errors.ServiceFailed, match="operation failed"):
+                    await reader.write("PUT", _rule_url(nsg_id, "ztc-lro"), rule)

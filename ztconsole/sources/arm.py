@@ -268,6 +268,78 @@ class ArmReader:
         if ds.per_item and not parent:
             raise ValueError(f"{ds.key} is item-scoped: pass parent= (a resource id)")
 
+    async def write(self, method: str, url: str, body: Any = None, *, poll_seconds: float = 300.0) -> Any:
+        """One write (``PUT``, ``PATCH``, ``DELETE``, ``POST``) of ``url`` (absolute, on this ARM host, with its
+        ``api-version``), ``body`` as JSON, through the subscription's pipeline (its credential and retries):
+        the JSON answered, None for an empty answer. A write ARM runs as a long-running operation (201 or 202
+        with ``Azure-AsyncOperation`` or ``Location``) is awaited, honouring ``Retry-After``, for up to
+        ``poll_seconds``, and its failure raised. Any other status than 2xx is its mapped error."""
+        parts = urlsplit(url)
+        if (parts.scheme, parts.netloc.lower()) != self._origin:
+            raise errors.ServiceFailed(f"not an ARM URL of this cloud: {parts.scheme}://{parts.netloc}{parts.path}",
+                                       url=url, code="InvalidURL")
+        found = _SUBSCRIPTION.match(parts.path)
+        if found is None:
+            raise ValueError(f"an ARM write names its subscription: {parts.path}")
+        client, transport = self._pipeline(found.group(1))
+        status, headers, answer = await self._request(client, method.upper(), url, body)
+        if not 200 <= status < 300:
+            raise errors.from_response(status, answer, headers, url, api="arm")
+        monitor = _header(headers, "azure-asyncoperation") or _header(headers, "location")
+        if status in (201, 202) and monitor:
+            await self._await_operation(client, transport, urljoin(url, monitor), url, headers, poll_seconds)
+            if method.upper() in ("PUT", "PATCH"):
+                return await self._get_json(client, transport, url)
+            return None
+        return json_body(status, headers, answer, url, "arm") if answer else None
+
+    async def _await_operation(self, client: NetworkManagementClient, transport: HttpxTransport, monitor: str,
+                               url: str, headers: dict[str, str], limit: float) -> None:
+        """Poll a long-running operation until it succeeded (raise if it failed, was canceled, or outlasted
+        ``limit`` seconds)."""
+        waited = 0.0
+        while True:
+            delay = _retry_after(headers)
+            if waited + delay > limit:
+                raise errors.ServiceFailed(f"the operation did not finish within {limit:.0f} s", url=url,
+                                           code="OperationTimedOut")
+            await transport.sleep(delay)
+            waited += delay
+            status, headers, answer = await self._request(client, "GET", self._follow(monitor, url), None)
+            if status == 202:
+                continue
+            if not 200 <= status < 300:
+                raise errors.from_response(status, answer, headers, url, api="arm")
+            state = json_body(status, headers, answer, url, "arm").get("status", "Succeeded") if answer else (
+                "Succeeded")
+            if state == "Succeeded":
+                return
+            if state in ("Failed", "Canceled"):
+                raise errors.ServiceFailed(f"the operation {state.lower()}: {answer[:300]!r}", url=url,
+                                           code=f"Operation{state}")
+
+    async def _request(self, client: NetworkManagementClient, method: str, url: str, body: Any
+                       ) -> tuple[int, dict[str, str], bytes]:
+        request = (HttpRequest(method, _formattable(url), json=body) if body is not None
+                   else HttpRequest(method, _formattable(url)))
+        try:
+            response = await client.send_request(request, **self._options)
+        except ClientAuthenticationError as exc:
+            raise _auth_failed(exc, url) from exc
+        except HttpResponseError as exc:
+            if exc.response is not None:
+                resp = cast(AsyncHttpResponse, exc.response)
+                raise errors.from_response(resp.status_code, _body_of(resp), dict(resp.headers), url,
+                                           api="arm") from exc
+            raise errors.from_transport(exc, url) from exc
+        except AzureError as exc:
+            raise errors.from_transport(exc, url) from exc
+        try:
+            answer = await response.read()
+        finally:
+            _unbind(response)
+        return response.status_code, dict(response.headers.items()), answer
+
     async def _get_json(self, client: NetworkManagementClient, transport: HttpxTransport, url: str, *,
                         none_on_404: bool = False) -> Any:
         """One GET through the client's pipeline; the body parsed once. None on 404 when asked."""
@@ -346,6 +418,22 @@ def _subscription(ds: DataSet, sub: str, parent: str) -> str:
         if m:
             return m.group(1)
     return ""
+
+
+_SUBSCRIPTION = re.compile(r"/subscriptions/([^/]+)/", re.IGNORECASE)
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    return next((v for k, v in headers.items() if k.lower() == name), None)
+
+
+def _retry_after(headers: dict[str, str]) -> float:
+    """Seconds to wait before polling an operation: its ``Retry-After`` (bounded), else 1."""
+    value = _header(headers, "retry-after")
+    try:
+        return min(max(float(value), 0.0), 60.0) if value is not None else 1.0
+    except ValueError:
+        return 1.0
 
 
 def _formattable(url: str) -> str:
