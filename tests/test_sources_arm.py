@@ -18,12 +18,12 @@ import pytest
 
 from ztconsole.datasets import BY_KEY, DATASETS, DataSet
 from ztconsole.demo import demo_dir
-from ztconsole.tenantdir import load_tenant
 from ztconsole.emulator import Emulator, EmulatorTransport, Fault
 from ztconsole.sources import errors
 from ztconsole.sources.arm import ArmReader
 from ztconsole.sources.base import ReadOptions
 from ztconsole.sources.static_token import StaticTokenCredential
+from ztconsole.tenantdir import load_tenant
 
 TOKEN = "t"
 ARM_DATASETS = [d for d in DATASETS if d.api == "arm"]
