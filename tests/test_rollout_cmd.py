@@ -6,16 +6,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from conftest import stop
 from test_live_loopback import TOKEN, start_emulator, write_config
-
-
-def cli(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "ztconsole", *argv], capture_output=True, text=True,
-                          env=env or os.environ.copy(), timeout=180, input="")
+from test_policy_cmd import cli
 
 
 def steps(run: subprocess.CompletedProcess[str]) -> dict[str, str]:

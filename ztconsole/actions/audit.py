@@ -39,6 +39,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from ztconsole.actions.digest import canonical, plan_digest
+
 __all__ = [
     "GENESIS",
     "REDACTED",
@@ -110,16 +112,6 @@ class Verification:
 
 
 # ------------------------------------------------------------------------------------------- hashing
-
-
-def canonical(doc: Any) -> bytes:
-    """``doc`` as canonical JSON: sorted keys, no whitespace, UTF-8 (what every digest here is over)."""
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
-
-
-def plan_digest(plan: Any) -> str:
-    """The digest a record names a plan by: SHA-256 (hex) of its canonical JSON."""
-    return hashlib.sha256(canonical(plan)).hexdigest()
 
 
 def record_hash(record: Mapping[str, Any]) -> str:

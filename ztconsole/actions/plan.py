@@ -5,22 +5,16 @@ the plan each write belonged to) and only then applied, change by change, for th
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ztconsole.actions.digest import plan_digest
 from ztconsole.actions.guards import Verdict
 
-__all__ = ["Change", "Plan", "Request", "canonical"]
+__all__ = ["Change", "Plan", "Request"]
 
 Action = Literal["create", "update", "unchanged", "delete"]
-
-
-def canonical(value: Any) -> str:
-    """The canonical JSON of ``value`` (sorted keys, no spaces): what a digest is taken over."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,5 +97,5 @@ class Plan:
 
     @property
     def digest(self) -> str:
-        """sha256 of the plan's canonical JSON: the audit log's name for it."""
-        return hashlib.sha256(canonical(self.to_json()).encode()).hexdigest()
+        """The audit log's name for the plan: :func:`~ztconsole.actions.digest.plan_digest` of its JSON."""
+        return plan_digest(self.to_json())

@@ -119,7 +119,7 @@ def _show(log: AuditLog, args: argparse.Namespace, out: TextIO, err: TextIO) -> 
 def _rollback(log: AuditLog, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The restoring plan of one write (its before and after records), shown, and applied with --write."""
     from ztconsole.commands import policy as policy_cmd
-    from ztconsole.commands.source import load_source, print_json, source_args
+    from ztconsole.commands.source import load_source, source_args
 
     before: dict[str, Any] | None
     after: dict[str, Any] | None
@@ -157,13 +157,5 @@ def _rollback(log: AuditLog, args: argparse.Namespace, out: TextIO, err: TextIO)
         return plan, code
 
     _, (plan, code) = load_source(args, err, keys=policy_cmd.USES, after=work)
-    if args.json:
-        print_json(out, plan.to_json())
-    else:
-        out.write(policy_cmd.render(plan, written=writes and code == exitcodes.OK))
-    if not writes and plan.writes:
-        err.write("ztconsole audit rollback: read-only: nothing written (guard read-only); --write writes it\n")
-        return exitcodes.FINDINGS
-    if code != exitcodes.OK:
-        return int(code)
-    return exitcodes.FINDINGS if plan.refused else exitcodes.OK
+    return policy_cmd.finish(plan, out, err, prog="ztconsole audit rollback", as_json=args.json, writes=writes,
+                             pending=bool(plan.writes), to_write=None, code=code)

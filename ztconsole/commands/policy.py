@@ -103,18 +103,28 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         _, (plan, missing, code) = load_source(args, err, keys=USES, after=work)
     except _Invalid:
         return exitcodes.USAGE
-    if args.json:
-        from ztconsole.commands.source import print_json
+    return finish(plan, out, err, prog="ztconsole policy apply", as_json=args.json, missing=missing, writes=writes,
+                  pending=applying, to_write=bool(plan.writes) if applying else None, code=code)
 
+
+def finish(plan: Plan, out: TextIO, err: TextIO, *, prog: str, as_json: bool, missing: Any = (), writes: bool,
+           pending: bool, to_write: bool | None, code: int) -> int:
+    """Show a plan (``--json``, else :func:`render`) and give the exit code of a command that plans and may
+    apply (``policy``, ``audit rollback``, ``rollout``). ``writes``: writes were allowed; ``pending``: the run
+    asked to write something, so read-only is said (exit 1); ``to_write``: whether there was something to write
+    (the JSON's ``written``; None for no such field); ``code``: what applying came to."""
+    from ztconsole.commands.source import print_json
+
+    written = writes and code == exitcodes.OK
+    if as_json:
         doc = plan.to_json()
-        if applying:
-            doc["written"] = writes and code == exitcodes.OK and bool(plan.writes)
+        if to_write is not None:
+            doc["written"] = written and to_write
         print_json(out, doc, missing)
     else:
-        out.write(render(plan, missing=missing, written=applying and writes and code == exitcodes.OK))
-    if applying and not writes:
-        err.write("ztconsole policy apply: read-only: nothing written (guard read-only); --write writes what the "
-                  "guards allow\n")
+        out.write(render(plan, missing=missing, written=written))
+    if pending and not writes:
+        err.write(f"{prog}: read-only: nothing written (guard read-only); --write writes what the guards allow\n")
         return exitcodes.FINDINGS
     if code != exitcodes.OK:
         return int(code)

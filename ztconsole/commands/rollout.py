@@ -22,6 +22,7 @@ from ztconsole.commands import policy as policy_cmd
 from ztconsole.commands.failures import UsageError
 from ztconsole.commands.source import add_allow_partial, add_source, answerable, load_source, source_args
 from ztconsole.safetext import clean
+from ztconsole.wizard.steps import NETWORK_READS, READS
 
 NAME = "rollout"
 
@@ -109,30 +110,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             out.write(render_status(found))
         return int(code)
-    if args.json:
-        from ztconsole.commands.source import print_json
-
-        doc = plan.to_json()
-        if args.rollout_command == "apply":
-            doc["written"] = writes and code == exitcodes.OK and bool(
-                plan.writes or (step == 2 and any(c.action != "unchanged" for c in plan.changes)))
-        print_json(out, doc, missing)
-    else:
-        out.write(policy_cmd.render(plan, missing=missing, written=writes and code == exitcodes.OK))
-    if args.rollout_command == "apply" and not writes and (plan.writes or (step == 2 and plan.changes)):
-        err.write("ztconsole rollout apply: read-only: nothing written (guard read-only); --write writes what the "
-                  "guards allow\n")
-        return exitcodes.FINDINGS
-    if code != exitcodes.OK:
-        return int(code)
-    return exitcodes.FINDINGS if plan.refused else exitcodes.OK
+    applying = args.rollout_command == "apply"
+    to_write = bool(plan.writes or (step == 2 and any(c.action != "unchanged" for c in plan.changes)))
+    return policy_cmd.finish(plan, out, err, prog="ztconsole rollout apply", as_json=args.json, missing=missing,
+                             writes=writes, pending=applying and (bool(plan.writes) or (step == 2 and bool(
+                                 plan.changes))), to_write=to_write if applying else None, code=code)
 
 
-#: the data sets the steps built so far read (the preflight's and the policy guards')
-USES = tuple(dict.fromkeys(("ca_policies", "named_locations", "users", "groups", "group_members", "user_member_of",
-                            "role_definitions", "role_assignments", "service_principals", "auth_strengths",
-                            "subscribed_skus", "device_compliance", "vnet_gateways", "virtual_networks", "nsgs",
-                            "route_tables")))
+#: the data sets the steps built so far read: the policy guards', the preflight's and the inventory's
+USES = tuple(dict.fromkeys((*policy_cmd.USES, *READS, *NETWORK_READS)))
 
 
 async def _apply(args: argparse.Namespace, ctx: Any, step_id: str, plan: Any, graph: Any, err: TextIO) -> int:

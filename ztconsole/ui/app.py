@@ -106,22 +106,17 @@ def _action_commands() -> type[Provider]:
     return ActionCommands
 
 
-class _CataloguePanes:
-    """``ZtApp.PANES``: the catalogue's pane classes, imported when first read."""
+class _FromCatalogue:
+    """A class attribute read from :mod:`ztconsole.ui.panes` when first read (``PANES``, ``ALIASES``): reading
+    it imports every pane's module, which the first frame does without."""
 
-    def __get__(self, instance: object, owner: type | None = None) -> tuple[type[Pane], ...]:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
         from ztconsole.ui import panes
 
-        return panes.PANES
-
-
-class _CatalogueAliases:
-    """``ZtApp.PANE_ALIASES``: the catalogue's aliases, checked when first read."""
-
-    def __get__(self, instance: object, owner: type | None = None) -> AliasTable:
-        from ztconsole.ui import panes
-
-        return panes.ALIASES
+        return getattr(panes, self.name)
 
 
 class ZtApp(Navigation, actions.Guarded, App[int]):
@@ -133,11 +128,11 @@ class ZtApp(Navigation, actions.Guarded, App[int]):
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {_action_commands}  # registry only
     ACTION_SCOPE = "app"
     BINDINGS = actions.bindings("app")
-    PANES: ClassVar[tuple[type[Pane], ...]] = cast("tuple[type[Pane], ...]", _CataloguePanes())
+    PANES: ClassVar[tuple[type[Pane], ...]] = cast("tuple[type[Pane], ...]", _FromCatalogue("PANES"))
     """The panes, one mode each, the first shown at start; a subclass may set its own. The console's own
     are the catalogue's (:mod:`ztconsole.ui.panes`): each pane's module is imported when it is first shown,
     and reading ``PANES`` imports them all."""
-    PANE_ALIASES: ClassVar[AliasTable] = cast("AliasTable", _CatalogueAliases())
+    PANE_ALIASES: ClassVar[AliasTable] = cast("AliasTable", _FromCatalogue("ALIASES"))
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {entry.id: entry for entry in CATALOGUE}
     DEFAULT_MODE = CATALOGUE[0].id
 

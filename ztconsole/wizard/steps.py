@@ -111,14 +111,16 @@ _BREAK_GLASS = ("ZT-BG-001", "ZT-BG-003", "ZT-BG-004")
 
 def preflight(ctx: RolloutContext) -> tuple[Status, str]:
     from ztconsole.datasets import BY_KEY
+    from ztconsole.model.completeness import incomplete
 
     tenant = ctx.tenant
     problems: list[str] = []
-    unread = [k for k in READS if tenant.status(k) != "ok"]
-    for key in unread:
-        ds = BY_KEY[key]
+    unreadable = incomplete(tenant, READS)
+    unread = [m.key for m in unreadable]
+    for m in unreadable:
+        ds = BY_KEY[m.key]
         grant = f" (grant {ds.permission})" if ds.permission else ""
-        problems.append(f"{ds.title} could not be read completely: {tenant.status(key)}{grant}")
+        problems.append(f"{ds.title} could not be read completely: {m.status}{grant}")
     if "subscribed_skus" not in unread:
         skus = [s for s in tenant.subscribed_skus if s.active]
         missing = [what for plan, what in _LICENCES if not any(s.provides(plan) for s in skus)]
@@ -227,11 +229,12 @@ PROPOSED_APP = "privateAccessAppProposal"
 
 def inventory(ctx: RolloutContext) -> tuple[Status, str]:
     from ztconsole.engine.rollout.inventory import vpn_reach
+    from ztconsole.model.completeness import incomplete
 
-    unread = [k for k in NETWORK_READS if ctx.tenant.status(k) != "ok"]
+    unread = incomplete(ctx.tenant, NETWORK_READS)
     if unread:
         return "blocked", ("what the VPN reaches cannot be told: " + ", ".join(
-            f"{k} was not read completely ({ctx.tenant.status(k)})" for k in unread))
+            f"{m.key} was not read completely ({m.status})" for m in unread))
     reach = vpn_reach(ctx.tenant)
     if not reach.pools:
         return "done", "no point-to-site VPN client pool on any gateway: nothing is reached through a VPN"
