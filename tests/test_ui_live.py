@@ -82,7 +82,7 @@ async def test_live_console_reads_the_loopback_emulator(tmp_path: Path, monkeypa
             assert "Contoso" in header and demo.id in header and "LIVE" in header
             assert cell(app, "ca_policies", "count") == "27"
             assert cell(app, "nsgs", "status") == "✓ ok"
-            assert "43 data sets: 43 ok" in screen_text(app)
+            assert "44 data sets: 44 ok" in screen_text(app)
     finally:
         proc.terminate()
         proc.wait(timeout=10)

@@ -410,7 +410,7 @@ async def test_a_failure_is_said_in_this_pane_and_the_console_carries_on(monkeyp
         assert "Could not compute this view: RuntimeError: boom" in screen_text(app)
         app.go("data")
         await pilot.pause()
-        assert "43 data sets" in screen_text(app)
+        assert "44 data sets" in screen_text(app)
 
 
 # --- large rule books ---------------------------------------------------------------------------------

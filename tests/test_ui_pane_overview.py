@@ -139,7 +139,7 @@ async def test_overview_shows_maturity_matrix_worst_findings_and_data_health() -
     first = by_key[keys[0]]
     assert first.status == "fail" and first.severity == "critical"
     assert f"{len(assessment.findings):,} findings: {counts['fail']} fail" in shown
-    assert "Data sets 43 ok" in shown and "every data set read completely" in shown
+    assert "Data sets 44 ok" in shown and "every data set read completely" in shown
 
 
 async def test_overview_fits_80_columns() -> None:
@@ -177,7 +177,7 @@ async def test_while_the_checks_run_the_overview_says_so() -> None:
         await until(lambda: f"Running {len(REGISTRY)} checks" in screen_text(app))
         shown = screen_text(app)
         assert shown.count(f"Running {len(REGISTRY)} checks") >= 2  # the state line and the empty table
-        assert "Data sets 43 ok" in shown  # what is known is shown
+        assert "Data sets 44 ok" in shown  # what is known is shown
         analysis.gate.set()
         pane = app.screen
         assert isinstance(pane, OverviewPane)
@@ -197,7 +197,7 @@ async def test_a_failure_of_the_checks_is_shown_in_place_and_the_rest_works() ->
         app.go("data")
         await pilot.pause()
         assert app.current_mode == "data" and app.is_running
-        assert "43 ok" in screen_text(app)
+        assert "44 ok" in screen_text(app)
 
 
 async def test_enter_opens_the_finding_in_findings_and_esc_comes_back() -> None:
@@ -236,7 +236,7 @@ async def test_an_incomplete_data_set_is_named_with_why_and_the_rest_still_shows
         await pilot.pause()
         shown = screen_text(app)
         assert pane.assessment is not None
-    assert "42 ok, 1 forbidden  (their checks: skip or error)" in shown
+    assert "43 ok, 1 forbidden  (their checks: skip or error)" in shown
     permission = BY_KEY["ca_policies"].permission
     assert f"Conditional Access policies is forbidden: grant {permission}" in shown
     assert "403 Authorization_RequestDenied" in shown
@@ -273,7 +273,7 @@ async def test_many_incomplete_data_sets_are_counted_not_cut(tmp_path: Path) -> 
     async with app.run_test(size=SMALL) as pilot:
         await assessed(app, pilot)
         shown = screen_text(app)
-    assert "40 ok, 3 forbidden" in shown
+    assert "41 ok, 3 forbidden" in shown
     assert f"Conditional Access policies is forbidden: grant {BY_KEY['ca_policies'].permission}" in shown
     assert "and 2 more not read completely (:data lists them)" in shown
 

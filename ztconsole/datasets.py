@@ -167,6 +167,9 @@ DATASETS: tuple[DataSet, ...] = (
     DataSet("gsa_ca_settings", "Global Secure Access signalling", "graph", "beta",
             "networkAccess/settings/conditionalAccess", "access:ConditionalAccessSettings",
             shape="singleton", pane="cae", permission="NetworkAccess.Read.All", optional=True),
+    DataSet("traffic_logs", "Global Secure Access traffic logs", "graph", "beta", "networkAccess/logs/traffic",
+            "access:NetworkAccessTraffic", pane="pa", permission="NetworkAccess-Reports.Read.All",
+            optional=True, note="read for Private Access traffic: the evidence of the rollout's inventory"),
     # --- Azure networking (ARM) -----------------------------------------------------------------
     DataSet("resource_groups", "Resource groups", "arm", "2022-09-01", "subscriptions/{sub}/resourcegroups",
             "network:ResourceGroup", pane="fw", permission="Reader"),

@@ -1125,6 +1125,106 @@ def _sign_ins(ctx: _Ctx) -> None:
     ctx.files[wb.file_path("groups")] = list(ctx.groups.values())
 
 
+# --- Global Secure Access traffic log -------------------------------------------------------------------
+
+TRAFFIC_DAYS = 14
+#: Private Access destinations the Quick Access / VPN users reach: key, FQDN (None: IP only), IP, port,
+#: protocol, the app whose segment carries it (the most specific one: an app's own segment, else Quick
+#: Access), who goes there (the members of every group named), weight. The Azure ones are what the
+#: point-to-site VPN reaches today (snet-data admits the pool on 1433 and 3389, snet-jumphost has no deny
+#: rule, snet-privateendpoints admits VirtualNetwork on 443, snet-api has no NSG); the hub's DNS server is in
+#: the gateway's space but no rule admits the pool there; the file servers are on premises (not behind the
+#: VPN gateway: the connectors in Amsterdam reach them).
+TRAFFIC_DESTINATIONS = (
+    ("sql", "sql-prd.corp.contoso.com", "10.3.1.10", 1433, "tcp", "sql", ("pa_data",), 24),
+    ("sql_ip", None, "10.3.1.10", 1433, "tcp", "sql", ("pa_data",), 12),
+    ("sql_rpt", None, "10.3.1.11", 1433, "tcp", "quick", ("pa_users",), 10),
+    ("sql_rdp", None, "10.3.1.10", 3389, "tcp", "quick", ("pa_users", "server_admins"), 4),
+    ("jump", "jump01.corp.contoso.com", "10.1.3.4", 3389, "tcp", "jump", ("server_admins",), 14),
+    ("jump_ssh", None, "10.1.3.5", 22, "tcp", "quick", ("pa_users", "server_admins"), 8),
+    ("fs01", "fs01.corp.contoso.com", "10.100.10.21", 445, "tcp", "files", ("pa_users", "all_staff"), 14),
+    ("fs02", "fs02.corp.contoso.com", "10.100.10.22", 445, "tcp", "files", ("pa_users", "all_staff"), 6),
+    ("api", "api.corp.contoso.com", "10.2.2.10", 443, "tcp", "quick", ("pa_users",), 6),
+    ("blob", "stcontosodata.privatelink.blob.core.windows.net", "10.3.2.5", 443, "tcp", "quick",
+     ("pa_users", "pa_data"), 5),
+    ("dns", None, "10.0.3.4", 53, "udp", "quick", ("pa_users",), 6),
+)
+TRAFFIC_PRIVATE_COUNT = 260
+TRAFFIC_M365_COUNT = 70
+#: Microsoft 365 traffic through the same clients (forwarding profile m365): FQDN, IP, app id
+TRAFFIC_M365 = (
+    ("outlook.office365.com", "52.97.146.162", EXO),
+    ("contoso.sharepoint.com", "13.107.136.10", SPO),
+    ("contoso-my.sharepoint.com", "13.107.138.10", SPO),
+    ("teams.microsoft.com", "52.113.194.132", TEAMS_SVC),
+)
+
+
+def _traffic_logs(ctx: _Ctx) -> None:
+    """The Global Secure Access traffic log of the last ``TRAFFIC_DAYS`` days: Private Access traffic of the
+    users assigned to the Private Access apps (the evidence of the rollout's inventory), a few entries blocked
+    (not assigned), and Microsoft 365 traffic, which consumers of Private Access traffic ignore. The Internet
+    Access profile is disabled, so there is no internet traffic."""
+    rng = random.Random(20261123)  # its own generator: the sign-in log stays as it is
+    assigned = {gk: {k for k in _assigned_users(ctx, (gk,)) if ctx.users[k]["accountEnabled"]}
+                for gk in ("pa_users", "pa_data", "server_admins", "all_staff")}
+    quick_users = sorted(assigned["pa_users"])
+    policy = {ttype: uid("forwardingpolicy", ttype) for ttype in ("private", "microsoft365")}
+
+    def when() -> datetime:
+        day = NOW.replace(hour=0, minute=0, second=0) - timedelta(days=rng.randrange(TRAFFIC_DAYS))
+        hour = rng.choice((7, 8, 8, 9, 9, 10, 10, 11, 13, 14, 14, 15, 16, 17, 20))
+        moment = day + timedelta(hours=hour, minutes=rng.randrange(60), seconds=rng.randrange(60),
+                                 milliseconds=rng.randrange(1000))
+        return moment if moment < NOW else moment - timedelta(days=1)
+
+    def source_ip(k: str) -> str:
+        place = ("hq" if rng.random() < 0.4 else
+                 "home_gb" if ctx.users[k]["usageLocation"] == "GB" else "home_nl")
+        prefix = PLACES[place][2]
+        return prefix + str(10 + rng.randrange(7) if place == "hq" else 2 + rng.randrange(240))
+
+    def entry(k: str, moment: datetime, ttype: str, fqdn: str | None, ip: str, port: int, proto: str,
+              app_id: str, rule: str, action: str = "allow") -> Json:
+        usr = ctx.users[k]
+        sent = rng.randrange(800, 60_000) if action == "allow" else 0
+        return {
+            "tenantId": TENANT_ID, "createdDateTime": wb.iso(moment),
+            "transactionId": uid("gsa-transaction", k, wb.iso(moment), ip, str(port)),
+            "connectionId": f"{uid('gsa-connection', k, wb.iso(moment))[:18]}.{rng.randrange(1, 9)}",
+            "sessionId": uid("gsa-session", k, moment.date().isoformat()),
+            "trafficType": ttype, "deviceCategory": "client",
+            "destinationIp": ip, "destinationPort": port, "destinationFQDN": fqdn,
+            "sourceIp": source_ip(k), "sourcePort": rng.randrange(49152, 65535),
+            "deviceOperatingSystem": "Windows 11 Enterprise", "deviceOperatingSystemVersion": "10.0.26100",
+            "agentVersion": "2.10.54", "deviceId": uid("device", k, "Windows10"),
+            "userId": usr["id"], "userPrincipalName": usr["userPrincipalName"],
+            "transportProtocol": proto, "networkProtocol": "ipv4", "action": action,
+            "policyRuleId": uid("forwardingrule", rule), "policyId": policy[ttype],
+            "sentBytes": sent, "receivedBytes": sent * rng.randrange(2, 40) if sent else 0,
+            "applicationSnapshot": {"appId": app_id},
+        }
+
+    out: list[Json] = []
+    weights = [d[-1] for d in TRAFFIC_DESTINATIONS]
+    for _ in range(TRAFFIC_PRIVATE_COUNT):
+        _, fqdn, ip, port, proto, app, groups, _w = rng.choices(TRAFFIC_DESTINATIONS, weights)[0]
+        who = sorted(set.intersection(*(assigned[gk] for gk in groups)))
+        k = rng.choice(who)
+        out.append(entry(k, when(), "private", fqdn, ip, port, proto, ctx.pa_sps[app]["appId"], app))
+    # not assigned to the SQL or jump host apps, whose segments carry these: Private Access blocks them
+    for k, fqdn, ip, port, app in (("tom", "sql-prd.corp.contoso.com", "10.3.1.10", 1433, "sql"),
+                                    ("mila", "jump01.corp.contoso.com", "10.1.3.4", 3389, "jump"),
+                                    ("raul", None, "10.3.1.10", 1433, "sql")):
+        out.append(entry(k, when(), "private", fqdn, ip, port, "tcp", ctx.pa_sps[app]["appId"], app,
+                         action="block"))
+    for _ in range(TRAFFIC_M365_COUNT):
+        fqdn, ip, app_id = rng.choice(TRAFFIC_M365)
+        out.append(entry(rng.choice(quick_users), when(), "microsoft365", fqdn, ip, 443, "tcp", app_id, "m365"))
+    out.sort(key=lambda e: (e["createdDateTime"], e["transactionId"]), reverse=True)
+    ctx.files[wb.file_path("traffic_logs")] = out
+
+
 # --- Azure --------------------------------------------------------------------------------------------
 
 def _azure(ctx: _Ctx) -> None:
@@ -1587,6 +1687,7 @@ def build_files() -> tuple[Json, dict[str, Any]]:
     _policies(ctx)
     _tenant_objects(ctx)
     _sign_ins(ctx)
+    _traffic_logs(ctx)
     _azure(ctx)
     meta = wb.tenant_meta(tenant_id=TENANT_ID, display_name="Contoso", default_domain=DOMAIN,
                           subscriptions=[SUB_CONN, SUB_LZ], captured_at=CAPTURED_AT, source="demo",

@@ -2,7 +2,8 @@
 
 Graph shapes (mostly beta): ``servicePrincipals`` and their ``appRoleAssignedTo`` (v1.0), ``applications``
 with ``onPremisesPublishing``, ``ipApplicationSegment``, application proxy ``connectorGroup`` and
-``connector``, ``networkAccess/forwardingProfiles`` and ``networkAccess/settings/conditionalAccess``.
+``connector``, ``networkAccess/forwardingProfiles``, ``networkAccess/settings/conditionalAccess`` and the
+traffic log ``networkAccess/logs/traffic``.
 
 Upstream sample payloads for segments and connector groups are type templates (``"port": "Integer"``);
 the fields they disagree on are declared leniently and the derived properties ignore what they cannot
@@ -43,6 +44,8 @@ __all__ = [
     "PolicyLink",
     "ForwardingProfile",
     "ConditionalAccessSettings",
+    "ApplicationSnapshot",
+    "NetworkAccessTraffic",
 ]
 
 # --- tags Entra puts on Private Access applications and their service principals ------------------
@@ -450,3 +453,70 @@ class ConditionalAccessSettings(Wire):
     @property
     def is_enabled(self) -> bool:
         return self.signaling_status == "enabled"
+
+
+#: ``microsoft.graph.networkaccess.networkingProtocol`` (transportProtocol, networkProtocol)
+_NETWORKING_PROTOCOLS = (
+    "ip", "icmp", "igmp", "ggp", "ipv4", "tcp", "pup", "udp", "idp", "ipv6", "ipv6RoutingHeader",
+    "ipv6FragmentHeader", "ipSecEncapsulatingSecurityPayload", "ipSecAuthenticationHeader", "icmpV6",
+    "ipv6NoNextHeader", "ipv6DestinationOptions", "nd", "raw", "ipx", "spx", "spxII", "unknownFutureValue",
+)
+
+
+@model
+class ApplicationSnapshot(Wire):
+    """The application a traffic log entry was attributed to (for Private Access, the enterprise app)."""
+
+    app_id: str | None = F("appId", intern=True)
+
+
+@model
+class NetworkAccessTraffic(Wire):
+    """One Global Secure Access traffic log entry (beta ``networkAccess/logs/traffic``,
+    ``microsoft.graph.networkaccess.networkAccessTraffic``); ``transactionId`` is its key.
+
+    The service's values are kept as sent: consumers compare ``trafficType``, ``action`` and the protocols
+    without regard to case (the documented example writes ``"TCP"`` and ``"allowed"``).
+    """
+
+    transaction_id: str | None = F("transactionId")
+    created_date_time: datetime | None = F("createdDateTime", "time")
+    tenant_id: str | None = F("tenantId", intern=True)
+    connection_id: str | None = F("connectionId")
+    session_id: str | None = F("sessionId")
+    traffic_type: str | None = F(
+        "trafficType", intern=True, enum=("internet", "private", "microsoft365", "all", "unknownFutureValue")
+    )
+    device_category: str | None = F(
+        "deviceCategory", intern=True, enum=("client", "branch", "unknownFutureValue")
+    )
+    destination_ip: str | None = F("destinationIp", intern=True)
+    destination_port: int | None = F("destinationPort", "int")
+    destination_fqdn: str | None = F("destinationFQDN", intern=True)
+    source_ip: str | None = F("sourceIp", intern=True)
+    source_port: int | None = F("sourcePort", "int")
+    device_operating_system: str | None = F("deviceOperatingSystem", intern=True)
+    device_operating_system_version: str | None = F("deviceOperatingSystemVersion", intern=True)
+    agent_version: str | None = F("agentVersion", intern=True)
+    device_id: str | None = F("deviceId", intern=True)
+    user_id: str | None = F("userId", intern=True)
+    user_principal_name: str | None = F("userPrincipalName", intern=True)
+    transport_protocol: str | None = F("transportProtocol", intern=True, enum=_NETWORKING_PROTOCOLS)
+    network_protocol: str | None = F("networkProtocol", intern=True, enum=_NETWORKING_PROTOCOLS)
+    action: str | None = F("action", intern=True, enum=("block", "allow", "unknownFutureValue"))
+    policy_id: str | None = F("policyId", intern=True)
+    policy_rule_id: str | None = F("policyRuleId", intern=True)
+    sent_bytes: int | None = F("sentBytes", "int")
+    received_bytes: int | None = F("receivedBytes", "int")
+    headers: Any = F("headers", "json", doc="networkaccess.headers (referrer, origin, xForwardedFor); kept as sent")
+    application_snapshot: ApplicationSnapshot | None = F("applicationSnapshot", "obj", ApplicationSnapshot)
+
+    @property
+    def is_private(self) -> bool:
+        """Private Access traffic (``trafficType`` ``private``, in any case)."""
+        return (self.traffic_type or "").casefold() == "private"
+
+    @property
+    def is_blocked(self) -> bool:
+        """Blocked by a policy (``action`` ``block``, in any case)."""
+        return (self.action or "").casefold() == "block"

@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the model classes are named, not imported, until a data set
         Connector,
         ConnectorGroup,
         ForwardingProfile,
+        NetworkAccessTraffic,
         ServicePrincipal,
     )
     from ztconsole.model.ca import (
@@ -339,6 +340,7 @@ class Tenant:
     connectors: _Items[Connector] = _Items("connectors")
     forwarding_profiles: _Items[ForwardingProfile] = _Items("forwarding_profiles")
     gsa_ca_settings: _Single[ConditionalAccessSettings] = _Single("gsa_ca_settings")
+    traffic_logs: _Items[NetworkAccessTraffic] = _Items("traffic_logs")
     resource_groups: _Items[ResourceGroup] = _Items("resource_groups")
     firewalls: _Items[AzureFirewall] = _Items("firewalls")
     firewall_policies: _Items[FirewallPolicy] = _Items("firewall_policies")
