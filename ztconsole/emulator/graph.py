@@ -1,7 +1,18 @@
 """Microsoft Graph (v1.0 and beta) over a tenant directory: routing, OData queries, paging and writes.
 
 Delta queries (``/users/delta``, ``/groups/delta``) are answered by :mod:`.delta`, which every write to a
-tracked collection here tells what it changed."""
+tracked collection here tells what it changed.
+
+Besides the writes to a data set's own collection (:data:`WRITES`), the writes that create a Private Access
+(per-app) application, as Microsoft documents them (learn.microsoft.com/graph/api/applicationtemplate-
+instantiate, .../connectorgroup-post-applications, .../ipapplicationsegment-post):
+
+* ``POST /applicationTemplates/{id}/instantiate`` with the non-gallery template's id: an application and
+  its service principal, answered as an ``applicationServicePrincipal`` (201);
+* ``PUT /applications/{id}/connectorGroup/$ref`` (``{"@odata.id": ".../connectorGroups/{id}"}``): the
+  application's connector group (204), ``DELETE`` of the same ``$ref`` takes it away;
+* ``DELETE /applications/{id}``: the application, its service principal (with the assignments to it), its
+  segments and its connector group link."""
 
 from __future__ import annotations
 
@@ -32,12 +43,21 @@ WRITES: dict[str, frozenset[str]] = {
     "named_locations": frozenset({"POST", "PATCH", "DELETE"}),
     "users": frozenset({"PATCH"}),
     "groups": frozenset({"POST", "PATCH", "DELETE"}),
-    "applications": frozenset({"PATCH"}),
+    "applications": frozenset({"PATCH", "DELETE"}),
+    "service_principals": frozenset({"PATCH"}),
     "app_segments": frozenset({"POST", "PATCH", "DELETE"}),
     "app_role_assignments": frozenset({"POST", "DELETE"}),
 }
 _SEGMENT_TYPE = "#microsoft.graph.ipApplicationSegment"
 _GROUP_TYPE = "#microsoft.graph.group"
+#: the application templates that make a non-gallery ("custom") application: global service, US government,
+#: China operated by 21Vianet
+NON_GALLERY_TEMPLATES = frozenset({"8adf8e6e-67b2-4cf2-a259-e3dc5476c621", "4602d0b4-76bb-404b-bca9-2652e1a39c6d",
+                                   "5a532e38-1581-4918-9658-008dc27c1d68"})
+#: the tag Entra puts on the service principal of an application added from a template
+_TAG_INTEGRATED_APP = "WindowsAzureActiveDirectoryIntegratedApp"
+#: the connector group an ``@odata.id`` names (``.../connectorGroups/{id}`` or ``.../connectorGroups('{id}')``)
+_CONNECTOR_GROUP_REF = re.compile(r"/connectorGroups(?:/|\(')([^/'()?#]+)'?\)?/?$", re.IGNORECASE)
 #: what a group member's entry holds of the object (besides ``@odata.type`` and ``id``), by its data set
 _MEMBER_FIELDS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "users": ("#microsoft.graph.user", "users", ("displayName", "userPrincipalName", "userType")),
@@ -237,7 +257,7 @@ class GraphApi:
             if isinstance(target, ItemRef):
                 return self._item(req, ver, target)
             return self._single(req, ver, target)
-        if req.method in ("POST", "PATCH", "DELETE"):
+        if req.method in ("POST", "PATCH", "DELETE", "PUT"):
             return self._write(req, ver, segs)
         raise not_allowed()
 
@@ -342,10 +362,17 @@ class GraphApi:
     def _write(self, req: Req, ver: str, segs: list[str]) -> Reply:
         if req.method == "POST" and segs and segs[-1].lower() == "revokesigninsessions":
             return self._revoke(req, ver, segs[:-1])
-        if req.method == "POST" and [s.lower() for s in segs] == ["identity", "conditionalaccess", "evaluate"]:
+        low = [s.lower() for s in segs]
+        if low == ["identity", "conditionalaccess", "evaluate"] and req.method == "POST":
             return self._evaluate(req, ver)
-        if segs and segs[-1].lower() == "$ref":
+        if len(low) == 3 and low[0] == "applicationtemplates" and low[2] == "instantiate" and req.method == "POST":
+            return self._instantiate(req, ver, segs[1])
+        if low[-1:] == ["$ref"]:
+            if len(low) == 4 and low[0] == "applications" and low[2] == "connectorgroup":
+                return self._connector_group_ref(req, ver, segs)
             return self._member_ref(req, ver, segs)
+        if req.method == "PUT":
+            raise not_allowed()
         target = self.resolve(ver, segs)
         view = target.view if isinstance(target, ItemRef) else target
         if not isinstance(view, View) or view.ds is None or req.method not in WRITES.get(view.ds.key, ()):
@@ -355,19 +382,18 @@ class GraphApi:
             if not isinstance(target, View):
                 raise not_allowed()
             obj = self._new(key, self._body(req), view)
-            if not view.stored:
-                self.store.put(view.rel, view.coll)
-                view.stored = True
-            i = view.coll.append(obj)
+            i = self._append(view, obj)
             self.emu.state.record(req, 201, str(obj.get("id", "")))
-            if key in TRACKED:
-                self.delta.touched(key, str(obj.get("id", "")))
+            self._touched(key, str(obj.get("id", "")))
             return self._item_created(req, ver, ItemRef(view, i))
         if not isinstance(target, ItemRef):
             raise not_allowed()
         item_id = str(view.coll.field(target.index, "id") or segs[-1])
         if req.method == "DELETE":
+            app_id = view.coll.item(target.index).get("appId") if key == "applications" else None
             view.coll.delete(target.index)
+            if key == "applications":
+                self._app_deleted(item_id, app_id if isinstance(app_id, str) else "")
         else:
             obj = _merge(view.coll.copy_of(target.index), self._body(req))
             obj["id"] = item_id
@@ -375,9 +401,135 @@ class GraphApi:
                 obj["modifiedDateTime"] = rfc3339()
             view.coll.replace(target.index, obj)
         self.emu.state.record(req, 204, item_id)
+        self._touched(key, item_id)
+        return Reply(204)
+
+    def _touched(self, key: str, item_id: str) -> None:
+        """Tell the delta tracker about a change to a tracked collection."""
         if key in TRACKED:
             self.delta.touched(key, item_id)
+
+    def _append(self, view: View, obj: dict[str, Any]) -> int:
+        """Add ``obj`` to the collection ``view`` addresses (put in the store if it was not there yet)."""
+        if not view.stored:
+            self.store.put(view.rel, view.coll)
+            view.stored = True
+        return view.coll.append(obj)
+
+    def _collection(self, key: str) -> View:
+        """A top-level data set's collection, as its own version holds it (where reads of either version
+        find it unless the other version has a file of its own)."""
+        ds = BY_KEY[key]
+        found = self._dataset(ds.version, _BY_KEY[key], ds.path.split("/"))
+        if not isinstance(found, View):
+            raise not_allowed()
+        return found
+
+    def _child_rel(self, key: str, parent: str) -> str | None:
+        """Where an item-scoped data set's node for ``parent`` lives in the store, if it is there."""
+        ds = BY_KEY[key]
+        path = ds.path.replace("{parent}", parent).lower()
+        for version in dict.fromkeys((ds.version, "v1.0", "beta")):
+            rel = f"graph/{version}/{path}.json"
+            if self.store.get(rel) is not None:
+                return rel
+        return None
+
+    # --- Private Access applications -------------------------------------------------------------------
+    def _instantiate(self, req: Req, ver: str, template_id: str) -> Reply:
+        """``POST /applicationTemplates/{id}/instantiate`` for a non-gallery application: an application and
+        its service principal, answered together as an ``applicationServicePrincipal``."""
+        if template_id.lower() not in NON_GALLERY_TEMPLATES:
+            raise not_found(template_id)
+        name = self._body(req).get("displayName")
+        if not isinstance(name, str) or not name.strip():
+            raise GraphError(400, "Request_BadRequest",
+                             "Invalid value specified for property 'displayName' of resource 'Application'.")
+        info = self.store.info
+        app_id, stamp, template = str(uuid.uuid4()), rfc3339(), template_id.lower()
+        application: dict[str, Any] = {
+            "id": str(uuid.uuid4()), "appId": app_id, "applicationTemplateId": template, "createdDateTime": stamp,
+            "deletedDateTime": None, "displayName": name, "description": None, "groupMembershipClaims": None,
+            "identifierUris": [], "isFallbackPublicClient": False,
+            "publisherDomain": info.default_domain or None, "signInAudience": "AzureADMyOrg", "tags": [],
+            "appRoles": [], "keyCredentials": [], "passwordCredentials": [], "requiredResourceAccess": [],
+            "publicClient": {"redirectUris": []}, "spa": {"redirectUris": []},
+            "web": {"homePageUrl": None, "logoutUrl": None, "redirectUris": []},
+        }
+        service_principal: dict[str, Any] = {
+            "id": str(uuid.uuid4()), "deletedDateTime": None, "accountEnabled": True, "appDisplayName": name,
+            "appId": app_id, "applicationTemplateId": template, "appOwnerOrganizationId": info.id or None,
+            "appRoleAssignmentRequired": False, "appRoles": [], "createdDateTime": stamp, "displayName": name,
+            "homepage": None, "loginUrl": None, "logoutUrl": None, "notificationEmailAddresses": [],
+            "oauth2PermissionScopes": [], "preferredSingleSignOnMode": None, "replyUrls": [],
+            "servicePrincipalNames": [app_id], "servicePrincipalType": "Application",
+            "signInAudience": "AzureADMyOrg", "tags": [_TAG_INTEGRATED_APP], "keyCredentials": [],
+            "passwordCredentials": [],
+        }
+        self._append(self._collection("applications"), application)
+        self._append(self._collection("service_principals"), service_principal)
+        self.emu.state.record(req, 201, application["id"])
+        self._touched("applications", application["id"])
+        self._touched("service_principals", service_principal["id"])
+        body = {"@odata.context": f"{req.base}/{ver}/$metadata#microsoft.graph.applicationServicePrincipal",
+                "application": application, "servicePrincipal": service_principal}
+        return Reply(201, json_bytes(body), GRAPH_JSON)
+
+    def _connector_group_ref(self, req: Req, ver: str, segs: list[str]) -> Reply:
+        """``PUT /applications/{id}/connectorGroup/$ref`` (body ``{"@odata.id": ".../connectorGroups/{id}"}``):
+        the application's connector group; ``DELETE`` of it: the application has none."""
+        if req.method not in ("PUT", "DELETE"):
+            raise not_allowed()
+        group_id = ""
+        if req.method == "PUT":
+            ref = self._body(req).get("@odata.id")
+            m = _CONNECTOR_GROUP_REF.search(ref) if isinstance(ref, str) else None
+            if m is None:
+                raise GraphError(400, "Request_BadRequest", "Invalid object identifier '@odata.id'.")
+            group_id = m.group(1)
+        apps = self._dataset(ver, _BY_KEY["applications"], ["applications"])
+        if not isinstance(apps, View) or (a := apps.find(segs[1])) is None:
+            raise not_found(segs[1])
+        app = str(apps.coll.field(a, "id"))
+        ds = BY_KEY["app_connector_group"]
+        if req.method == "DELETE":
+            rel = self._child_rel("app_connector_group", app)
+            if rel is None:
+                raise not_found(f"applications/{app}/connectorGroup")
+            self.store.drop(rel)
+            self.emu.state.record(req, 204, app)
+            return Reply(204)
+        groups = self._collection("connector_groups")
+        g = groups.find(group_id)
+        if g is None:
+            raise not_found(group_id)
+        rel = self._child_rel("app_connector_group", app) or \
+            f"graph/{ds.version}/{ds.path.replace('{parent}', app).lower()}.json"
+        self.store.put(rel, Singleton(groups.coll.raw(g)))
+        self.emu.state.record(req, 204, app)
         return Reply(204)
+
+    def _app_deleted(self, app: str, app_id: str) -> None:
+        """What goes with a deleted application: its segments, its connector group link, its service principal
+        and the assignments to that."""
+        for key in ("app_segments", "app_connector_group"):
+            rel = self._child_rel(key, app)
+            if rel is not None:
+                self.store.drop(rel)
+        if not app_id:
+            return
+        sps = self._collection("service_principals")
+        coll = sps.coll
+        for i, text in enumerate(coll.texts(range(len(coll)))):
+            raw = text if isinstance(text, str) else str(text, "utf-8")
+            if app_id in raw and json.loads(raw).get("appId") == app_id:
+                sp_id = str(coll.field(i, "id"))
+                coll.delete(i)
+                self._touched("service_principals", sp_id)
+                rel = self._child_rel("app_role_assignments", sp_id)
+                if rel is not None:
+                    self.store.drop(rel)
+                break
 
     def _member_ref(self, req: Req, ver: str, segs: list[str]) -> Reply:
         """``POST /groups/{id}/members/$ref`` (body ``{"@odata.id": ".../directoryObjects/{id}"}``) and

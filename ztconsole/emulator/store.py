@@ -672,6 +672,13 @@ class Store:
         self._nodes[rel] = node
         self._read.pop(rel, None)
 
+    def drop(self, rel: str) -> None:
+        """Take the node at ``rel`` away (a write deleted what it holds, e.g. an application's connector group
+        link): it is absent from now on, whether it was created in memory or read from a file."""
+        self._nodes.pop(rel, None)
+        self._read.pop(rel, None)
+        self._files.pop(rel, None)
+
     def paths(self, pattern: re.Pattern[str]) -> list[str]:
         """Lower-cased paths (on disk or created in memory) that ``pattern`` matches, sorted."""
         return sorted({p for p in (*self._files, *self._nodes) if pattern.match(p)})
