@@ -22,7 +22,6 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import os
-import re
 import string
 import tempfile
 import tomllib
@@ -40,6 +39,7 @@ from msgspec import Meta
 
 from ztconsole import paths
 from ztconsole.safetext import command_line
+from ztconsole.secretnames import is_secret_name
 from ztconsole.tomlschema import (
     LineIndex,
     Problem,
@@ -314,27 +314,7 @@ class ConfigErrors(ConfigError):
 
 # -------------------------------------------------------------------------------------------- secrets
 
-_SECRET_WORDS = frozenset(
-    {"secret", "secrets", "password", "passwd", "passphrase", "pwd", "token", "tokens", "apikey",
-     "credential", "credentials", "connectionstring", "privatekey", "clientsecret", "sas", "bearer"}
-)  # fmt: skip
-_SECRET_PAIRS = frozenset(
-    {("api", "key"), ("private", "key"), ("connection", "string"), ("access", "key"), ("account", "key"),
-     ("shared", "key"), ("signing", "key"), ("master", "key"), ("primary", "key"), ("secondary", "key")}
-)  # fmt: skip
-
-
-_NOT_SECRET_NAMES = frozenset({"token_cache"})  # settings whose names merely mention a secret word
-
-
-def _is_secret_name(name: str) -> bool:
-    """Whether a key is named like a secret (``client_secret``, ``apiKey``, ``SAS-Token``, ...)."""
-    if name in _NOT_SECRET_NAMES:
-        return False
-    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
-    parts = [part for part in re.split(r"[^a-z0-9]+", words) if part]
-    pairs = zip(parts, parts[1:])
-    return any(part in _SECRET_WORDS for part in parts) or any(pair in _SECRET_PAIRS for pair in pairs)
+_is_secret_name = is_secret_name  # the rule lives in ztconsole.secretnames (the audit log uses it too)
 
 
 def _find_secrets(node: Mapping[str, Any], path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:

@@ -16,7 +16,7 @@ A record::
   UTF-8); ``prev`` is the previous record's ``hash`` (:data:`GENESIS` for the first). ``id`` is
   ``<seq>-<12 hex digits>`` of the hash of the record without ``id`` and ``hash``: stable, and unique.
 * Never a token or a secret: before a record is written, every value under a key named like a secret
-  (:func:`ztconsole.config._is_secret_name`, the config file's rule) and every JWT-looking or bearer value
+  (:func:`ztconsole.secretnames.is_secret_name`, the config file's rule) and every JWT-looking or bearer value
   becomes ``[redacted]``; ``redacted`` lists the paths so replaced (a rollback must not restore them).
 
 Appending takes an exclusive ``flock`` on the file around reading the last record and writing the new one,
@@ -131,8 +131,8 @@ def redact(value: Any, path: str = "") -> tuple[Any, list[str]]:
     """``value`` with every secret replaced by :data:`REDACTED`, and the dotted paths replaced: a non-null
     value under a key named like a secret (the config file's rule), and any JWT-looking or ``Bearer ...``
     text inside a string."""
-    from ztconsole.config import _is_secret_name
-    from ztconsole.sources.credentials import _JWT_LIKE
+    from ztconsole.secretnames import JWT_LIKE as _JWT_LIKE
+    from ztconsole.secretnames import is_secret_name as _is_secret_name
 
     found: list[str] = []
 

@@ -62,7 +62,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import re
 import stat
 import sys
 from collections.abc import Callable, Mapping
@@ -84,6 +83,7 @@ from ztconsole.config import (
 )
 from ztconsole.datasets import DATASETS, DataSet
 from ztconsole.safetext import clean, command_line
+from ztconsole.secretnames import JWT_LIKE
 from ztconsole.sources.errors import AuthFailed, SourceError
 from ztconsole.threads import in_daemon_thread
 
@@ -300,7 +300,7 @@ def _prepare_plaintext_cache(env: Mapping[str, str], warn: Callable[[str], None]
 
 # ------------------------------------------------------------------------------------------ the guard
 
-_JWT_LIKE = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
+_JWT_LIKE = JWT_LIKE
 _NOISE = ("trace id", "correlation id", "timestamp")
 
 
