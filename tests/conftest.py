@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -147,3 +147,13 @@ class Tmux:
         self("send-keys", "-t", self.session, "-l", text)
         self("send-keys", "-t", self.session, "Enter")
         assert wait_for(lambda: not self.bar_open(), 10), f":{text} left the command bar open:\n{self.screen()}"
+
+
+@pytest.fixture(autouse=True)
+def _a_fresh_in_memory_demo() -> Iterator[None]:
+    """Each test starts from the recordings as recorded: what a test wrote to the process's in-memory emulator
+    of a recording (``ztconsole.sources.stack._SHARED``) is forgotten after it."""
+    yield
+    from ztconsole.sources import stack
+
+    stack._SHARED.clear()

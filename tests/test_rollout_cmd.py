@@ -1,4 +1,4 @@
-"""``ztconsole rollout status|plan|apply`` (CONTRACTS §9), steps 0 and 1, against the demo in process and against
+"""``ztconsole rollout status|plan|apply`` (CONTRACTS §9), steps 0 to 2, against the demo in process and against
 ``ztconsole emulator`` on loopback read and written as a live tenant; the rollout state kept between runs."""
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ def test_status_on_the_demo_in_the_contracts_shape() -> None:
 
 def test_usage_errors_exit_2() -> None:
     for argv, says in ((("plan",), "--step"), (("plan", "--step", "12"), "0 to 9"),
-                       (("apply", "--step", "3"), "not available"),
                        (("plan", "--step", "2", "--flows", "/nonexistent.csv"), "cannot read"),
                        (("apply", "--step", "1", "--override-bake"), "--reason")):
         run = cli("rollout", "--demo", *argv)
@@ -67,20 +66,21 @@ def test_steps_0_to_2_walked_on_loopback_then_a_second_walk_writes_nothing(tmp_p
         flows.write_text("src,dst,port,proto,count\n172.16.201.10,10.3.1.4,1433,tcp,40\n"
                          "172.16.201.11,10.3.1.4,1433,tcp,2\n172.16.201.10,192.0.2.5,443,tcp,9\n"
                          "not,a,flow,line\n", encoding="utf-8")
-        no_evidence = cli("rollout", "apply", "--step", "2", "--write", "--yes", env=env)
-        assert no_evidence.returncode == 2 and "--flows" in no_evidence.stderr
         planned = cli("rollout", "plan", "--step", "2", "--flows", str(flows), "--json", env=env)
         assert planned.returncode == 0, planned.stderr
         assert "flows.csv" in planned.stderr and "line 5" in planned.stderr  # the bad line, said and skipped
-        (app,) = json.loads(planned.stdout)["changes"]
-        assert app["action"] == "create" and app["resource"]["id"] == "10.3.1.4"
-        (segment,) = app["diff"][0]["after"]
+        apps = {c["resource"]["id"]: c for c in json.loads(planned.stdout)["changes"]}
+        assert {c["action"] for c in apps.values()} == {"create"}
+        assert "192.0.2.5" not in apps  # not through the VPN
+        # the file's flows to 10.3.1.4 justify one app; the demo's traffic log justifies the others
+        (segment,) = apps["10.3.1.4"]["diff"][0]["after"]
         assert segment["ports"] == ["1433"] and segment["protocol"] == "tcp" and len(segment["justifiedBy"]) == 2
+        assert "sql-prd.corp.contoso.com" in apps
         recorded = cli("rollout", "apply", "--step", "2", "--flows", str(flows), "--write", "--yes", "--json",
                        env=env)
         assert recorded.returncode == 0 and json.loads(recorded.stdout)["written"] is True, recorded.stderr
         found = steps(cli("rollout", "status", "--json", env=env))
-        assert found["inventory"] == "done" and found["apps"] == "blocked"  # step 3: not built yet, said so
+        assert found["inventory"] == "done" and found["apps"] == "ready"  # step 3 creates the recorded app
 
         for step in ("0", "1", "2"):  # a second walk writes nothing
             again = cli("rollout", "apply", "--step", step, "--flows", str(flows), "--write", "--yes", "--json",
@@ -95,9 +95,13 @@ def test_steps_0_to_2_walked_on_loopback_then_a_second_walk_writes_nothing(tmp_p
         stop(proc)
     log = tmp_path / "state" / "ztconsole" / "audit.jsonl"
     records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    assert [(r["action"], r["phase"], r["result"]) for r in records] == [
+    seen = [(r["action"], r["phase"], r["result"]) for r in records]
+    assert seen[:4] == [
         ("rollout.preflight.update", "before", "pending"), ("rollout.preflight.update", "after", "ok"),
         ("rollout.baseline.create", "before", "pending"), ("rollout.baseline.create", "after", "ok")]
+    # step 2 wrote nothing to the tenant: each proposed app it recorded is in the log all the same
+    assert seen[4:] and set(seen[4:]) == {("rollout.inventory.record", "before", "pending"),
+                                          ("rollout.inventory.record", "after", "ok")}
     assert cli("audit", "verify", "--file", str(log)).returncode == 0
     (state,) = (tmp_path / "state" / "ztconsole" / "rollout").glob("*.toml")
     text = state.read_text(encoding="utf-8")

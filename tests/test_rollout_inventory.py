@@ -22,6 +22,7 @@ from ztconsole.engine.rollout.inventory import (
     propose_segments,
     vpn_reach,
 )
+from ztconsole.model.access import NetworkAccessTraffic
 from ztconsole.model.network import NetworkSecurityGroup, VirtualNetwork, VirtualNetworkGateway
 from ztconsole.model.tenant import DataSetResult, Tenant, TenantInfo, arm_key
 
@@ -236,7 +237,7 @@ def test_traffic_logs_keep_private_traffic_only() -> None:
         {"transactionId": "t6", "trafficType": "private", "destinationIp": "10.1.0.12", "destinationPort": 53,
          "transportProtocol": "icmp"},
     ]
-    parsed = flows_from_traffic_logs(items)
+    parsed = flows_from_traffic_logs([NetworkAccessTraffic.from_wire(item) for item in items])
     assert [(f.dst_fqdn, f.dst_ip, f.port, f.src, f.source) for f in parsed.flows] == [
         ("sql.contoso.local", "10.1.0.10", 1433, "100.64.1.2", "GSA traffic log t1"),
         (None, "10.1.0.11", 3389, None, "GSA traffic log t4 (blocked)")]
@@ -282,17 +283,24 @@ def test_proposal_lists_outside_unplaced_and_unused_reach() -> None:
     assert propose_segments(reach, []).apps == () and len(propose_segments(reach, []).unused_admissions) == 2
 
 
-def test_proposal_flags_an_fqdn_and_its_ip_as_an_overlap() -> None:
+def test_proposal_takes_an_address_named_by_one_fqdn_as_that_host() -> None:
     reach = vpn_reach(plain_tenant(("vpn", 100, "Allow", POOL, "1433"), DENY_ALL))
     flows = [flow("10.1.0.10", 1433, fqdn="sql.contoso.local", label="gsa"), flow("10.1.0.10", 1433, label="csv"),
              flow("", 1433, fqdn="sql.contoso.local", label="fqdn only"), flow("10.1.0.11", 1433, label="other")]
     p = propose_segments(reach, flows)
-    assert [a.name for a in p.apps] == ["sql.contoso.local", "10.1.0.10/32", "10.1.0.11/32"]
+    assert [a.name for a in p.apps] == ["sql.contoso.local", "10.1.0.11/32"]  # not the same host twice
     sql = p.apps[0]
     assert sql.addresses == ("10.1.0.10",)
-    assert [f.source for f in sql.segments[0].flows] == ["gsa", "fqdn only"]  # the FQDN took the address seen
-    assert [(o.apps, o.addresses, o.shared) for o in p.overlaps] == [
-        (("sql.contoso.local", "10.1.0.10/32"), ("10.1.0.10",), ("tcp/1433",))]
+    assert [f.source for f in sql.segments[0].flows] == ["gsa", "csv", "fqdn only"]  # the FQDN took the address
+    assert p.overlaps == ()
+    # an address two FQDNs name stays itself (which host it is cannot be told), and overlaps both
+    two = [*flows, flow("10.1.0.10", 1433, fqdn="sql-alias.contoso.local", label="alias")]
+    q = propose_segments(reach, two)
+    assert [a.name for a in q.apps] == ["sql-alias.contoso.local", "sql.contoso.local", "10.1.0.10/32",
+                                        "10.1.0.11/32"]
+    assert {o.apps for o in q.overlaps} == {("sql-alias.contoso.local", "sql.contoso.local"),
+                                            ("sql-alias.contoso.local", "10.1.0.10/32"),
+                                            ("sql.contoso.local", "10.1.0.10/32")}
 
 
 def test_proposal_flags_breadth_prefixes_and_port_ranges() -> None:

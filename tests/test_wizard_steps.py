@@ -134,8 +134,11 @@ def test_inventory_is_blocked_while_the_network_is_unread_and_done_without_a_vpn
     empty = Tenant(DEMO.info, {**DEMO.results, "vnet_gateways": replace(no_gateways, value={}, count=0)})
     status, detail = inventory(context(empty))
     assert status == "done" and "no point-to-site" in detail
-    status, detail = inventory(context(DEMO))
-    assert status == "ready" and "172.16.201.0/24" in detail and "--flows" in detail
+    status, detail = inventory(context(DEMO))  # the demo's traffic log is the evidence
+    assert status == "ready" and "172.16.201.0/24" in detail and "the traffic justifies" in detail
+    assert "sql-prd.corp.contoso.com" in detail
+    status, detail = inventory(context(with_items(DEMO, "traffic_logs", ())))
+    assert status == "ready" and "--flows" in detail  # no traffic to narrow it by: the admin gives some
 
 
 def test_the_inventory_plan_proposes_the_used_destinations_and_records_nothing_twice() -> None:
@@ -143,7 +146,7 @@ def test_the_inventory_plan_proposes_the_used_destinations_and_records_nothing_t
     from ztconsole.wizard.steps import inventory, inventory_plan
 
     flows = parse_flow_csv("src,dst,port,proto\n172.16.201.9,10.3.1.4,3389,tcp\n", "f.csv").flows
-    ctx = replace(context(DEMO), flows=flows)
+    ctx = replace(context(with_items(DEMO, "traffic_logs", ())), flows=flows)
     (change,) = inventory_plan(ctx).changes
     assert change.action == "create" and change.resource == {"type": "privateAccessAppProposal", "id": "10.3.1.4",
                                                               "name": change.resource["name"]}

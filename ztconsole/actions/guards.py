@@ -33,7 +33,7 @@ __all__ = ["ENABLED", "REPORT_ONLY", "Verdict", "bake", "break_glass", "new_poli
 ENABLED = "enabled"
 REPORT_ONLY = "enabledForReportingButNotEnforced"
 
-Guard = Literal["read-only", "break-glass", "bake", "new-policy-state", "changed-since"]
+Guard = Literal["read-only", "break-glass", "bake", "new-policy-state", "changed-since", "nsg-priority"]
 
 
 @dataclass(frozen=True, slots=True)

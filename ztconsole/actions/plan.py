@@ -12,18 +12,22 @@ from typing import Any, Literal
 from ztconsole.actions.digest import plan_digest
 from ztconsole.actions.guards import Verdict
 
-__all__ = ["Change", "Plan", "Request"]
+__all__ = ["Action", "Change", "Plan", "Request"]
 
 Action = Literal["create", "update", "unchanged", "delete"]
 
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    """One HTTP request apply sends: method, absolute URL, JSON body (None: no body)."""
+    """One HTTP request apply sends: method, absolute URL, JSON body (None: no body), and the API it goes to
+    (``graph`` or ``arm``: the adapter that sends it). In a change's follow-up requests (``Change.then``), a
+    ``{dotted.path}`` in the URL or body stands for that value of the first request's answer (the id of what it
+    created): the preview shows it so, and apply fills it in."""
 
     method: Literal["POST", "PATCH", "PUT", "DELETE"]
     url: str
     body: Mapping[str, Any] | None = None
+    api: Literal["graph", "arm"] = "graph"
 
     def to_json(self) -> dict[str, Any]:
         return {"method": self.method, "url": self.url, "body": self.body}
@@ -34,7 +38,10 @@ class Change:
     """One resource's change: ``policy`` for a Conditional Access policy (CONTRACTS §8: ``id`` or None for a
     create, ``displayName``, ``file``), else ``resource`` (``type``, ``id``, ``name``); ``diff`` the
     field-by-field changes (dotted Graph paths); ``guards`` every guard's verdict; ``before`` and ``after`` the
-    resource's JSON (None where there is none); ``request`` what apply sends (None for ``unchanged``)."""
+    resource's JSON (None where there is none); ``request`` what apply sends (None for ``unchanged``), and
+    ``then`` the requests that follow it for the same resource (placeholders filled from its answer);
+    ``readback`` the URL apply reads the resource back from afterwards (placeholders too; None: the
+    policy's own URL for a policy, nothing for other resources)."""
 
     action: Action
     diff: Sequence[Mapping[str, Any]] = ()
@@ -44,6 +51,13 @@ class Change:
     before: Mapping[str, Any] | None = None
     after: Mapping[str, Any] | None = None
     request: Request | None = None
+    then: tuple[Request, ...] = ()
+    readback: str | None = None
+
+    @property
+    def requests(self) -> tuple[Request, ...]:
+        """Every request apply sends for it, in order."""
+        return (self.request, *self.then) if self.request is not None else ()
 
     @property
     def refused(self) -> list[Verdict]:
@@ -71,6 +85,8 @@ class Change:
         out["diff"] = [dict(d) for d in self.diff]
         out["guards"] = [v.to_json() for v in self.guards]
         out["request"] = self.request.to_json() if self.request is not None else None
+        if self.then:
+            out["then"] = [r.to_json() for r in self.then]
         return out
 
 

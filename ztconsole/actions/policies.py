@@ -84,8 +84,8 @@ def plan_rollback(tenant: Tenant, before: dict[str, Any], after: dict[str, Any],
     ``after``: its after record): the policy as it was before (a create is undone by deleting the policy),
     through the guards of an update, and refused (guard ``changed-since``) when the policy is no longer as
     the write left it, or when what it was held a redacted value."""
-    action = str(before.get("action", ""))
-    if not action.startswith("policy.") or before.get("phase") != "before" or after.get("ref") != before.get("id"):
+    kind = str((before.get("target") or {}).get("type") or "")
+    if kind != "conditionalAccessPolicy" or before.get("phase") != "before" or after.get("ref") != before.get("id"):
         raise RollbackError(f"record {before.get('id')} is not the before record of a policy write")
     if not str(after.get("result", "")).startswith("ok"):
         raise RollbackError(f"the write of record {before.get('id')} did not complete ({after.get('result')}): "

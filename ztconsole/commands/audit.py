@@ -116,6 +116,13 @@ def _show(log: AuditLog, args: argparse.Namespace, out: TextIO, err: TextIO) -> 
     return exitcodes.OK
 
 
+def _reads() -> tuple[str, ...]:
+    """What a rollback reads: the policy guards' data sets, and the resources the rollout creates."""
+    from ztconsole.commands import policy as policy_cmd
+
+    return (*policy_cmd.USES, "applications", "app_role_assignments", "nsgs")
+
+
 def _rollback(log: AuditLog, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The restoring plan of one write (its before and after records), shown, and applied with --write."""
     from ztconsole.commands import policy as policy_cmd
@@ -138,24 +145,31 @@ def _rollback(log: AuditLog, args: argparse.Namespace, out: TextIO, err: TextIO)
     async def work(stack: Any, tenant: Any) -> tuple[Any, int]:
         from ztconsole.actions.apply import apply_plan
         from ztconsole.actions.policies import RollbackError, plan_rollback
+        from ztconsole.actions.undo import plan_undo
         from ztconsole.commands.ca_data import now
 
-        graph = stack.readers["graph"]
+        graph, arm = stack.readers["graph"], stack.readers.get("arm")
+        policy = (before.get("target") or {}).get("type") == "conditionalAccessPolicy"
         try:
-            plan = plan_rollback(tenant, before, after, graph_url=graph.graph_url, now=now(args, tenant),
-                                 bake_days=policy_cmd.bake_days(args), source_args=source_args(args))
+            if policy:
+                plan = plan_rollback(tenant, before, after, graph_url=graph.graph_url, now=now(args, tenant),
+                                     bake_days=policy_cmd.bake_days(args), source_args=source_args(args))
+            else:
+                plan = plan_undo(tenant, before, after, graph_url=graph.graph_url,
+                                 arm_url=getattr(arm, "arm_url", "https://management.azure.com"))
         except RollbackError as e:
             raise UsageError(str(e)) from None
         code = exitcodes.OK
         if writes and plan.writes and (args.yes or policy_cmd.confirmed(plan, err)):
-            outcomes = await apply_plan(plan, graph, log, tenant_id=tenant.info.id,
-                                        reason=f"rollback of {before['id']}", action=lambda c: "policy.rollback")
+            kind = "policy" if policy else str((before.get("target") or {}).get("type") or "resource")
+            outcomes = await apply_plan(plan, graph, log, tenant_id=tenant.info.id, arm=arm,
+                                        reason=f"rollback of {before['id']}", action=lambda c: f"{kind}.rollback")
             for o in outcomes:
                 if o.failure is not None:
                     err.write(f"ztconsole audit rollback: {clean(o.change.name)}: {clean(o.failure)}\n")
                     code = exitcodes.SOURCE
         return plan, code
 
-    _, (plan, code) = load_source(args, err, keys=policy_cmd.USES, after=work)
+    _, (plan, code) = load_source(args, err, keys=_reads(), after=work)
     return policy_cmd.finish(plan, out, err, prog="ztconsole audit rollback", as_json=args.json, writes=writes,
                              pending=bool(plan.writes), to_write=None, code=code)

@@ -13,7 +13,6 @@ cannot be applied now: the detail says why), 2 usage, 3 the source could not be 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,6 +21,7 @@ from ztconsole.commands import policy as policy_cmd
 from ztconsole.commands.failures import UsageError
 from ztconsole.commands.source import add_allow_partial, add_source, answerable, load_source, source_args
 from ztconsole.safetext import clean
+from ztconsole.wizard.publish import PUBLISH_READS
 from ztconsole.wizard.steps import NETWORK_READS, READS
 
 NAME = "rollout"
@@ -45,6 +45,12 @@ def add_parser(sub: Any) -> None:
                        help="step 2: a flow CSV (src,dst,port,proto[,count]) of what the VPN carries (repeatable)")
         q.add_argument("--discovery", metavar="FILE", type=Path, action="append", default=[],
                        help="step 2: the Global Secure Access application discovery export, CSV (repeatable)")
+        q.add_argument("--assign", metavar="USER|GROUP", action="append", default=[],
+                       help="step 4: a user (id or UPN) or group (id or name) to assign to each new app (repeatable; "
+                            "default: whoever is assigned to Quick Access)")
+        q.add_argument("--connector-group", metavar="NAME",
+                       help="step 3: the connector group (id or name) of the new apps (default: the one serving most "
+                            "apps among those with two active connectors)")
     apply.add_argument("--write", action="store_true", help="write (default: read-only, nothing is written)")
     apply.add_argument("--yes", action="store_true", help="do not ask before writing")
     apply.add_argument("--override-bake", action="store_true",
@@ -54,7 +60,7 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from ztconsole.wizard.steps import PLANS, STEPS
+    from ztconsole.wizard.steps import STEPS
 
     step = getattr(args, "step", None)
     if step is not None and not 0 <= step < len(STEPS):
@@ -63,24 +69,24 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise UsageError("--override-bake needs --reason TEXT (it goes to the audit log)")
     if args.rollout_command == "plan" and step is None:
         raise UsageError("plan needs --step N")
-    if step is not None and STEPS[step].id not in PLANS:
-        raise UsageError(f"step {step} ({STEPS[step].id}) is not available in this version of ztconsole yet")
     writes = args.rollout_command == "apply" and policy_cmd.writes_allowed(args)
     flows = _evidence(args, err)
-    if args.rollout_command == "apply" and step == 2 and not flows:
-        raise UsageError("step 2 records the apps the traffic justifies: give --flows FILE or --discovery FILE")
 
     async def work(stack: Any, tenant: Any) -> tuple[Any, Any, list[Any], int, Any]:
         from ztconsole.commands.ca_data import now
         from ztconsole.wizard import state as wstate
+        from ztconsole.wizard.runner import has_work, plan_step
         from ztconsole.wizard.steps import RolloutContext, statuses
 
-        missing = answerable(args, tenant, USES, err)
+        missing = answerable(args, tenant, USES, err, notes=NOTES)
         graph = stack.readers["graph"]
+        arm = stack.readers.get("arm")
         ctx = RolloutContext(tenant, wstate.load(tenant.info.id), now=now(args, tenant), graph_url=graph.graph_url,
                              bake_days=policy_cmd.bake_days(args), source_args=source_args(args),
                              override_bake=args.reason if getattr(args, "override_bake", False) else None,
-                             flows=flows)
+                             flows=flows, arm_url=getattr(arm, "arm_url", "https://management.azure.com"),
+                             assign=tuple(getattr(args, "assign", ()) or ()),
+                             connector_group=getattr(args, "connector_group", None))
         found = statuses(ctx)
         if step is None:
             return found, None, missing, exitcodes.OK, tenant.info
@@ -90,16 +96,16 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"ztconsole rollout apply: step {step} waits for step {earlier.step} ({earlier.id}): "
                       f"{clean(earlier.detail)}\n")
             return found, None, missing, exitcodes.FINDINGS, tenant.info
-        plan = PLANS[info.id](ctx)
+        if info.id == "inventory" and args.rollout_command == "apply" and not ctx.evidence:
+            raise UsageError("step 2 records the apps the traffic justifies, and there is none: the Global Secure "
+                             "Access traffic log has no Private Access traffic; give --flows FILE or --discovery FILE")
+        plan = plan_step(ctx, info.id)
         code = exitcodes.OK
-        if info.id == "inventory":
-            if writes and plan.changes and (args.yes or policy_cmd.confirmed(plan, err)):
-                _record_inventory(ctx, plan)
-        elif writes and plan.writes and (args.yes or policy_cmd.confirmed(plan, err)):
-            code = await _apply(args, ctx, info.id, plan, graph, err)
+        if writes and has_work(info.id, plan) and (args.yes or policy_cmd.confirmed(plan, err)):
+            code = await _apply(args, ctx, info.id, plan, stack, err)
         return found, plan, missing, code, tenant.info
 
-    _, (found, plan, missing, code, info) = load_source(args, err, keys=USES, after=work)
+    _, (found, plan, missing, code, info) = load_source(args, err, keys=READ, after=work)
     if plan is None:
         if args.json:
             from ztconsole.commands.source import print_json
@@ -110,35 +116,40 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             out.write(render_status(found))
         return int(code)
+    from ztconsole.wizard.runner import has_work
+
     applying = args.rollout_command == "apply"
-    to_write = bool(plan.writes or (step == 2 and any(c.action != "unchanged" for c in plan.changes)))
+    assert step is not None  # a plan is made for one step
+    work_left = has_work(STEPS[step].id, plan)
     return policy_cmd.finish(plan, out, err, prog="ztconsole rollout apply", as_json=args.json, missing=missing,
-                             writes=writes, pending=applying and (bool(plan.writes) or (step == 2 and bool(
-                                 plan.changes))), to_write=to_write if applying else None, code=code)
+                             writes=writes, pending=applying and work_left, to_write=work_left if applying else None,
+                             code=code)
 
 
-#: the data sets the steps built so far read: the policy guards', the preflight's and the inventory's
-USES = tuple(dict.fromkeys((*policy_cmd.USES, *READS, *NETWORK_READS)))
+#: the data sets the steps read: the policy guards', the preflight's, the inventory's, Private Access's and the
+#: sign-in log (the bake's impact)
+USES = tuple(dict.fromkeys((*policy_cmd.USES, *READS, *NETWORK_READS, *PUBLISH_READS, "sign_ins")))
+#: read only to say more (the traffic the inventory is narrowed by): never decides an answer
+NOTES = (("traffic_logs", "the Global Secure Access traffic is not used to narrow the inventory"),)
+READ = (*USES, *(key for key, _ in NOTES))
 
 
-async def _apply(args: argparse.Namespace, ctx: Any, step_id: str, plan: Any, graph: Any, err: TextIO) -> int:
-    """The step's writes (shared with ``policy apply``), then the step noted in the rollout state."""
-    from ztconsole.actions.apply import apply_plan
+async def _apply(args: argparse.Namespace, ctx: Any, step_id: str, plan: Any, stack: Any, err: TextIO) -> int:
+    """The step's writes (shared with the console), read back and re-planned."""
     from ztconsole.actions.audit import AuditLog
-    from ztconsole.wizard import state as wstate
+    from ztconsole.sources.loader import Loader
+    from ztconsole.wizard.runner import apply_step
+
+    async def reload() -> Any:
+        return await Loader(stack.readers, stack.info, options=stack.options).load(list(READ))
 
     reason = args.reason if args.override_bake else None
-    outcomes = await apply_plan(plan, graph, AuditLog(args.audit_log), tenant_id=ctx.tenant.info.id, reason=reason,
-                                action=lambda c: f"rollout.{step_id}.{c.action}")
-    failed = [o for o in outcomes if o.failure is not None]
-    for o in failed:
-        err.write(f"ztconsole rollout apply: {clean(o.change.name)}: {clean(o.failure or '')}\n")
-    if not failed:
-        def note(state: Any) -> Any:
-            return state.with_step(step_id, applied_at=datetime.now(UTC), plan=plan.digest, override_reason=reason)
-
-        wstate.update(ctx.tenant.info.id, note)
-    return exitcodes.SOURCE if failed else exitcodes.OK
+    run = await apply_step(ctx, step_id, plan, stack.readers, AuditLog(args.audit_log), reason=reason, reload=reload)
+    for failure in run.failures:
+        err.write(f"ztconsole rollout apply: {clean(failure)}\n")
+    if run.failures and step_id in ("inventory", "bake", "decommission"):
+        return exitcodes.FINDINGS
+    return exitcodes.SOURCE if run.failures else exitcodes.OK
 
 
 def _evidence(args: argparse.Namespace, err: TextIO) -> list[Any]:
@@ -163,19 +174,6 @@ def _evidence(args: argparse.Namespace, err: TextIO) -> list[Any]:
                 err.write(f"ztconsole rollout: warning: {clean(str(problem))}\n")
             flows.extend(found.flows)
     return flows
-
-
-def _record_inventory(ctx: Any, plan: Any) -> None:
-    """Step 2's apply: the proposed apps recorded in the rollout state (step 3 creates them)."""
-    from ztconsole.wizard import state as wstate
-
-    apps = [c.after for c in plan.changes]
-
-    def note(state: Any) -> Any:
-        return state.with_step("inventory", applied_at=datetime.now(UTC), plan=plan.digest, acknowledged=True,
-                               data={"apps": apps})
-
-    wstate.update(ctx.tenant.info.id, note)
 
 
 def render_status(found: list[Any]) -> str:

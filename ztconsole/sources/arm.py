@@ -268,6 +268,19 @@ class ArmReader:
         if ds.per_item and not parent:
             raise ValueError(f"{ds.key} is item-scoped: pass parent= (a resource id)")
 
+    async def read(self, url: str) -> Any:
+        """``GET`` of one resource (absolute, on this ARM host, with its ``api-version``; what a write reads
+        back): its JSON, through the subscription's pipeline."""
+        parts = urlsplit(url)
+        if (parts.scheme, parts.netloc.lower()) != self._origin:
+            raise errors.ServiceFailed(f"not an ARM URL of this cloud: {parts.scheme}://{parts.netloc}{parts.path}",
+                                       url=url, code="InvalidURL")
+        found = _SUBSCRIPTION.match(parts.path)
+        if found is None:
+            raise ValueError(f"an ARM read names its subscription: {parts.path}")
+        client, transport = self._pipeline(found.group(1))
+        return await self._get_json(client, transport, url)
+
     async def write(self, method: str, url: str, body: Any = None, *, poll_seconds: float = 300.0) -> Any:
         """One write (``PUT``, ``PATCH``, ``DELETE``, ``POST``) of ``url`` (absolute, on this ARM host, with its
         ``api-version``), ``body`` as JSON, through the subscription's pipeline (its credential and retries):

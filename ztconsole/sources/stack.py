@@ -28,8 +28,8 @@ million objects): together a tenth of a one-shot command's time.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -113,14 +113,22 @@ class Stack:
         await self._exit.aclose()
 
 
+#: the in-process emulator of each recording (and page size) opened without faults: once written to, it is
+#: the one the next command in the same process reads, so what a command writes to ``--demo`` or
+#: ``--tenant-dir`` is what the next one sees (the in-memory emulator of CONTRACTS §2 lives as long as the
+#: process); until then each opening reads the recording's files afresh
+_SHARED: dict[tuple[Path, int], tuple[Any, str]] = {}
+
+
 async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any = None,
                          retry_delay: float = 1.0, keys: Iterable[str] | None = None,
                          emulator: Any = None, token: str | None = None) -> Stack:
     """The recording in ``tenant_dir`` through the in-process emulator and the real adapters: the readers
     of the APIs that the data sets ``keys`` (None: every one) are read from.
 
-    ``emulator``: one already serving it (a source's, kept between its loads), with its ``token``; else a
-    new one is made (with ``token``, or a random one).
+    ``emulator``: one already serving it (a source's, kept between its loads), with its ``token``; else the
+    process's emulator of the recording (one per recording and page size, made on first use) when neither
+    ``faults`` nor a ``token`` is given, else a new one (with ``token``, or a random one).
 
     Without injected ``faults`` nothing in process is transient: an error is a file the emulator cannot
     serve, and it stays so, so the readers do not retry (retrying a broken file cost seconds each).
@@ -140,11 +148,17 @@ async def open_recording(tenant_dir: Path, *, page_size: int = 100, faults: Any 
         _without_sniffio()
         if emulator is not None and not token:
             raise ValueError("an emulator is reached with its token")
+        shared = ((Path(tenant_dir).resolve(), page_size) if emulator is None and faults is None and token is None
+                  else None)
+        if shared is not None and shared in _SHARED and _SHARED[shared][0].state.writes:
+            emulator, token = _SHARED[shared]  # written to: what it holds is no longer the recording's files
         token = token or secrets.token_urlsafe(32)
         stack = Stack()
         stack.emulator = emulator if emulator is not None else Emulator(
             Path(tenant_dir), token=token, page_size=page_size, faults=faults,
             what_if=recorded_what_if(Path(tenant_dir)))
+        if shared is not None:
+            _SHARED[shared] = (stack.emulator, token)
         http = httpx.AsyncClient(transport=EmulatorTransport(stack.emulator), timeout=HTTP_TIMEOUT)
         stack._exit.push_async_callback(http.aclose)
         credential = StaticTokenCredential(token)
@@ -295,6 +309,24 @@ class RecordingSource:
             return await loader.load(keys, on_result=on_result, on_start=on_start, previous=previous,
                                      sync=self.sync if previous is not None else None, whole=whole)
 
+    @asynccontextmanager
+    async def open_for_writing(self, *, keys: Iterable[str] | None = None) -> AsyncIterator[Stack]:
+        """The stack to write through (``readers``, ``info``, ``options``), served by this source's emulator:
+        what is written through it is what the next :meth:`load` or :meth:`refresh` reads (the console's
+        writes). ``keys``: the data sets it will read back (None: every one). Opened on the running loop."""
+        import secrets
+
+        self._token = self._token or secrets.token_urlsafe(32)
+        async with await open_recording(self.tenant_dir, page_size=self.page_size, faults=self.faults,
+                                        retry_delay=self.retry_delay, keys=keys, emulator=self.emulator,
+                                        token=self._token) as stack:
+            if self.emulator is None:  # the process's emulator of the recording, maybe with its own token
+                shared = _SHARED.get((self.tenant_dir.resolve(), self.page_size))
+                if shared is not None and shared[0] is stack.emulator:
+                    self._token = shared[1]
+                self.emulator = stack.emulator
+            yield stack
+
     def load(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None) -> Any:
         import asyncio
 
@@ -338,6 +370,15 @@ class LiveSource:
             loader = Loader(stack.readers, stack.info, options=stack.options, recorder=recorder)  # type: ignore[arg-type]
             return await loader.load(keys, on_result=on_result, on_start=on_start, previous=previous,
                                      sync=self.sync if previous is not None else None, whole=whole)
+
+    @asynccontextmanager
+    async def open_for_writing(self, *, keys: Iterable[str] | None = None) -> AsyncIterator[Stack]:
+        """The stack to write through (``readers``, ``info``, ``options``), signed in as :meth:`load` is
+        (the profile's credential; device code through ``on_device_code``). ``keys``: the data sets it will
+        read back (None: every one). Opened on the running loop."""
+        async with await open_live(self.profile, break_glass=self.break_glass, signin_days=self.signin_days,
+                                   on_device_code=self.on_device_code, keys=keys) as stack:
+            yield stack
 
     def load(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None) -> Any:
         import asyncio

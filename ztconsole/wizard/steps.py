@@ -6,31 +6,28 @@ detail says what, and what to do) or ``pending`` (an earlier step is not done ye
 never stored: right after a restart, on another machine with the same state file, and after someone changed
 the tenant by hand.
 
-Built so far: 0 ``preflight`` (licences, permissions, the emergency access accounts, device compliance;
-its writes exclude the emergency access accounts from the enabled policies that lock them out) and
-1 ``baseline`` (MFA for all users on all resources; else a new policy for it, report-only, the emergency
-access accounts excluded), both through the guards of ``policy apply``.
+Here: 0 ``preflight`` (licences, permissions, the emergency access accounts, device compliance; its writes
+exclude the emergency access accounts from the enabled policies that lock them out), 1 ``baseline`` (MFA for
+all users on all resources; else a new policy for it, report-only, the emergency access accounts excluded),
+2 ``inventory`` (what the VPN reaches, narrowed by the traffic). Steps 3 to 5 are in
+:mod:`~ztconsole.wizard.publish`, 6 and 7 in :mod:`~ztconsole.wizard.enforce`, 8 and 9 in
+:mod:`~ztconsole.wizard.retire`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from functools import cached_property
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 from ztconsole.actions.plan import Plan
-from ztconsole.model.tenant import Tenant
-from ztconsole.wizard.state import STEP_IDS, RolloutState
+from ztconsole.wizard import enforce, publish, retire
+from ztconsole.wizard.context import BASELINE_POLICY_NAME, RolloutContext, Status, first_line, plan_files, policy_file
+from ztconsole.wizard.state import STEP_IDS
 
 __all__ = ["BASELINE_POLICY_NAME", "PLANS", "PROPOSED_APP", "STEPS", "RolloutContext", "StepInfo", "StepStatus",
            "baseline_plan", "inventory_plan", "inventory_proposal", "preflight_plan", "statuses"]
 
-Status = Literal["done", "ready", "blocked", "pending"]
 
-BASELINE_POLICY_NAME = "ztconsole rollout: require MFA for all users"
-"""The display name of the baseline policy step 1 creates (and finds again by it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,34 +65,6 @@ class StepStatus:
                 "detail": self.detail}
 
 
-@dataclass
-class RolloutContext:
-    """What the steps read: the tenant (as loaded now), its rollout state, and the run's settings."""
-
-    tenant: Tenant
-    state: RolloutState
-    now: datetime
-    graph_url: str = "https://graph.microsoft.com"
-    bake_days: int = 14
-    source_args: Sequence[str] = ()
-    declared: Sequence[str] = field(default_factory=tuple)  # emergency access accounts from the config
-    override_bake: str | None = None  # --override-bake --reason TEXT: the reason, which lifts the bake guard
-    flows: Sequence[Any] = ()  # traffic evidence for the inventory (engine.rollout.inventory.Flow)
-
-    @cached_property
-    def checks(self) -> Any:
-        """The checks' context over the tenant (:class:`~ztconsole.engine.checks.base.CheckContext`)."""
-        from ztconsole.engine.checks.base import CheckContext
-
-        return CheckContext(self.tenant, break_glass=self.declared, source_args=self.source_args, now=self.now)
-
-    def outcomes(self, check_id: str) -> list[Any]:
-        """Every outcome of one check of the catalogue on the tenant."""
-        from ztconsole.engine.checks.registry import BY_ID
-
-        return list(BY_ID[check_id].run(self.checks))
-
-
 # --- 0 preflight ---------------------------------------------------------------------------------------------
 
 #: service plans the rollout needs, with what each is for
@@ -129,7 +98,7 @@ def preflight(ctx: RolloutContext) -> tuple[Status, str]:
         return "blocked", "; ".join(problems)
     for check in _BREAK_GLASS:
         failed = [o for o in ctx.outcomes(check) if o.status in ("fail", "error")]
-        problems += [f"{check}: {_first(o.evidence)}" for o in failed]
+        problems += [f"{check}: {first_line(o.evidence)}" for o in failed]
     if not tenant.device_compliance:
         problems.append("no device compliance policy: a policy requiring a compliant device would block everyone")
     if problems:
@@ -139,7 +108,7 @@ def preflight(ctx: RolloutContext) -> tuple[Status, str]:
         names = ", ".join(c.name for c in plan.changes if c.action != "unchanged")
         if plan.refused:
             return "blocked", f"the emergency access accounts cannot be excluded from {names}: " + "; ".join(
-                f"{v.guard}: {_first(v.reason)}" for c in plan.refused for v in c.refused)
+                f"{v.guard}: {first_line(v.reason)}" for c in plan.refused for v in c.refused)
         return "ready", (f"enabled policies lock out the emergency access accounts: apply excludes them from {names} "
                          "(ZT-BG-005)")
     accounts = ", ".join(u.user_principal_name or u.id for u in ctx.checks.break_glass_users)
@@ -160,27 +129,8 @@ def preflight_plan(ctx: RolloutContext) -> Plan:
         users = dict((raw.get("conditions") or {}).get("users") or {})
         users["excludeUsers"] = sorted({*(users.get("excludeUsers") or []), *accounts})
         raw["conditions"] = {**(raw.get("conditions") or {}), "users": users}
-        files.append(_file(raw, "rollout step 0 (preflight)"))
-    return _plan(ctx, files)
-
-
-def _first(text: str) -> str:
-    """A finding's evidence without its reproduction lines, on one line."""
-    lines = [line for line in text.splitlines() if not line.startswith("reproduce:")]
-    return " ".join(lines)
-
-
-def _file(raw: dict[str, Any], where: str) -> Any:
-    from ztconsole.actions.policyfiles import PolicyFile, parse_policy
-
-    return PolicyFile(file=where, index=0, single=True, raw=raw, policy=parse_policy(raw))
-
-
-def _plan(ctx: RolloutContext, files: list[Any]) -> Plan:
-    from ztconsole.actions.policies import plan_policies
-
-    return plan_policies(ctx.tenant, files, graph_url=ctx.graph_url, now=ctx.now, bake_days=ctx.bake_days,
-                         declared=ctx.declared, source_args=ctx.source_args, override_bake=ctx.override_bake)
+        files.append(policy_file(raw, "rollout step 0 (preflight)"))
+    return plan_files(ctx, files)
 
 
 # --- 1 baseline ----------------------------------------------------------------------------------------------
@@ -198,7 +148,7 @@ def baseline(ctx: RolloutContext) -> tuple[Status, str]:
                         + ", ".join(p.display_name or p.id for p in found))
     plan = baseline_plan(ctx)
     if plan.refused:
-        return "blocked", "; ".join(f"{v.guard}: {_first(v.reason)}" for c in plan.refused for v in c.refused)
+        return "blocked", "; ".join(f"{v.guard}: {first_line(v.reason)}" for c in plan.refused for v in c.refused)
     return "ready", (f"no policy requires MFA of all users on all resources: apply creates '{BASELINE_POLICY_NAME}' "
                      "report-only, the emergency access accounts excluded")
 
@@ -214,9 +164,16 @@ def baseline_policy(ctx: RolloutContext) -> dict[str, Any]:
 
 
 def baseline_plan(ctx: RolloutContext) -> Plan:
-    """The writes of step 1: the baseline policy, planned as ``policy plan`` plans a file (matched by name,
-    so a second walk finds it and writes nothing)."""
-    return _plan(ctx, [_file(baseline_policy(ctx), "rollout step 1 (baseline)")])
+    """The writes of step 1: none when a policy already requires MFA of all users on all resources; else the
+    baseline policy, planned as ``policy plan`` plans a file."""
+    from ztconsole.actions.plan import Change
+    from ztconsole.engine.checks.ca import mfa_for_all
+
+    found = mfa_for_all(ctx.checks)
+    if found:  # done: by the rollout's policy or another; step 7 enforces the rollout's, nothing here reverts it
+        return Plan(tuple(Change("unchanged", policy={"id": p.id, "displayName": p.display_name, "file": None})
+                          for p in found))
+    return plan_files(ctx, [policy_file(baseline_policy(ctx), "rollout step 1 (baseline)")])
 
 
 # --- 2 inventory ---------------------------------------------------------------------------------------------
@@ -245,17 +202,36 @@ def inventory(ctx: RolloutContext) -> tuple[Status, str]:
         return "done", (f"{len(apps)} app{'s' if len(apps) != 1 else ''} proposed from the traffic evidence, "
                         f"recorded{when}: " + ", ".join(str(a.get("name")) for a in apps))
     pools = ", ".join(f"{p.gateway_name} {'/'.join(p.prefixes)}" for p in reach.pools)
-    return "ready", (f"the VPN ({pools}) reaches {len(reach.spaces)} address spaces, admitted by "
-                     f"{len(reach.admissions)} NSG rules: apply --step 2 with --flows FILE (src,dst,port,proto) or "
-                     "--discovery FILE (the Global Secure Access application discovery export) records the apps "
-                     "the traffic justifies")
+    reached = (f"the VPN ({pools}) reaches {len(reach.spaces)} address spaces, admitted by "
+               f"{len(reach.admissions)} NSG rules")
+    if ctx.evidence:
+        proposal = inventory_proposal(ctx)
+        if proposal.apps:
+            return "ready", (f"{reached}: apply records the {len(proposal.apps)} app"
+                             f"{'s' if len(proposal.apps) != 1 else ''} the traffic justifies ("
+                             + ", ".join(a.name for a in proposal.apps) + ")")
+        return "blocked", (f"{reached}, but none of the {len(ctx.evidence)} flows of the traffic evidence goes "
+                           "there through it: give the flows the VPN carries (--flows FILE or --discovery FILE)")
+    return "ready", (f"{reached}: apply --step 2 with --flows FILE (src,dst,port,proto) or --discovery FILE (the "
+                     "Global Secure Access application discovery export) records the apps the traffic justifies; "
+                     "the Global Secure Access traffic log has no Private Access traffic to use")
 
 
 def inventory_proposal(ctx: RolloutContext) -> Any:
     """The apps the traffic evidence justifies (:func:`~ztconsole.engine.rollout.inventory.propose_segments`)."""
     from ztconsole.engine.rollout.inventory import propose_segments, vpn_reach
 
-    return propose_segments(vpn_reach(ctx.tenant), ctx.flows)
+    return propose_segments(vpn_reach(ctx.tenant), ctx.evidence)
+
+
+def _core(app: Any) -> Any:
+    """What identifies a proposed app: its host and its segments (not the evidence's counts and the NSG rules
+    that admitted it then, which change as the rollout goes on)."""
+    if not isinstance(app, dict):
+        return None
+    return (app.get("name"), app.get("destinationHost"), app.get("destinationType"), sorted(
+        (str(s.get("destinationHost")), str(s.get("destinationType")), tuple(s.get("ports") or ()),
+         str(s.get("protocol"))) for s in app.get("segments") or () if isinstance(s, dict)))
 
 
 def inventory_plan(ctx: RolloutContext) -> Plan:
@@ -263,14 +239,14 @@ def inventory_plan(ctx: RolloutContext) -> Plan:
     tenant: apply records them in the rollout state, for step 3 to create)."""
     from ztconsole.actions.plan import Change
 
-    if not ctx.flows:
+    if not ctx.evidence:
         return Plan(())
     recorded = {str(a.get("destinationHost")): a for a in ctx.state.step("inventory").data.get("apps", [])}
     changes = []
     for app in inventory_proposal(ctx).apps:
         after = app.to_json()
         before = recorded.get(app.destination_host)
-        action = "unchanged" if before == after else "update" if before is not None else "create"
+        action = "unchanged" if _core(before) == _core(after) else "update" if before is not None else "create"
         diff = [] if action == "unchanged" else [{"path": "segments", "before": (before or {}).get("segments"),
                                                   "after": after["segments"]}]
         changes.append(Change(action, diff=diff, before=before, after=after,  # type: ignore[arg-type]
@@ -280,9 +256,14 @@ def inventory_plan(ctx: RolloutContext) -> Plan:
 
 # --- every step ----------------------------------------------------------------------------------------------
 
-_EVALUATE = {"preflight": preflight, "baseline": baseline, "inventory": inventory}
-PLANS = {"preflight": preflight_plan, "baseline": baseline_plan, "inventory": inventory_plan}
-"""The steps that write, and the plan of their writes."""
+_EVALUATE = {"preflight": preflight, "baseline": baseline, "inventory": inventory, "apps": publish.apps,
+             "assign": publish.assign, "protect": publish.protect, "bake": enforce.bake, "enforce": enforce.enforce,
+             "tighten": retire.tighten, "decommission": retire.decommission}
+PLANS = {"preflight": preflight_plan, "baseline": baseline_plan, "inventory": inventory_plan,
+         "apps": publish.apps_plan, "assign": publish.assign_plan, "protect": publish.protect_plan,
+         "bake": enforce.bake_plan, "enforce": enforce.enforce_plan, "tighten": retire.tighten_plan,
+         "decommission": retire.decommission_plan}
+"""Each step's planning function (step id -> function of the context)."""
 
 
 def statuses(ctx: RolloutContext) -> list[StepStatus]:
@@ -294,10 +275,8 @@ def statuses(ctx: RolloutContext) -> list[StepStatus]:
             before = next(s for s in out if s.status != "done")
             status: Status = "pending"
             detail = f"waits for step {before.step} ({before.id})"
-        elif info.id in _EVALUATE:
-            status, detail = _EVALUATE[info.id](ctx)
         else:
-            status, detail = "blocked", "this step is not available in this version of ztconsole yet"
+            status, detail = _EVALUATE[info.id](ctx)
         out.append(StepStatus(info.number, info.id, info.title, status, detail))
         earlier_done = earlier_done and status == "done"
     return out

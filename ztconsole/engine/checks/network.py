@@ -862,16 +862,57 @@ def _published(ctx: CheckContext) -> tuple[int, list[_Published]]:
     return len(apps), out
 
 
-def net010(ctx: CheckContext) -> Iterator[Outcome]:
+@dataclass(frozen=True, slots=True)
+class PoolHit:
+    """One way the VPN client pool still reaches a destination Private Access publishes, through one NSG."""
+
+    rule: NsgRule
+    protocol: str
+    #: the exposed ports, the part of the pool admitted, and the published destinations it reaches (within the
+    #: NSG's subnets)
+    ports: PortSet
+    sources: AddressSet
+    destinations: AddressSet
+    published: _Published
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class PoolReach:
+    """ZT-NET-010's reading of one NSG: whether the pool is routed to it, and every :class:`PoolHit`."""
+
+    nsg: NetworkSecurityGroup
+    routed: bool
+    hits: tuple[PoolHit, ...]
+    notes: str
+    problem: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PoolReport:
+    """(Why there is nothing to judge, else None; the pool; each NSG's :class:`PoolReach`)."""
+
+    skip: str | None
+    error: str | None
+    pool: AddressSet
+    nsgs: tuple[PoolReach, ...]
+
+
+def pool_reach(ctx: CheckContext) -> PoolReport:
+    """Where NSGs still admit the VPN client pool to destinations Private Access publishes (ZT-NET-010, and
+    the rollout's step 8, which closes them)."""
+    return _cached(ctx, "pool-reach", lambda: _pool_reach(ctx))
+
+
+def _pool_reach(ctx: CheckContext) -> PoolReport:
+    none = AddressSet.empty()
     n_apps, published = _published(ctx)
     if not n_apps:
-        yield Outcome("skip", ctx.tenant_resource, "Private Access is not in use (no Private Access application): "
-                      "this check applies after ZTNA")
-        return
+        return PoolReport("Private Access is not in use (no Private Access application): this check applies after "
+                          "ZTNA", None, none, ())
     if not published:
-        yield Outcome("skip", ctx.tenant_resource, f"{n_apps} Private Access applications publish no IP destination "
-                      "(only FQDNs or DNS suffixes, which NSG rules cannot name)")
-        return
+        return PoolReport(f"{n_apps} Private Access applications publish no IP destination (only FQDNs or DNS "
+                          "suffixes, which NSG rules cannot name)", None, none, ())
     gateways = [g for group in ctx.tenant.vnet_gateways.values() for g in group]
     pools: list[str] = []
     for g in gateways:
@@ -881,29 +922,25 @@ def net010(ctx: CheckContext) -> Iterator[Outcome]:
     try:
         pool = AddressSet.parse(pools)
     except ValueError as exc:
-        yield Outcome("error", ctx.tenant_resource, f"a VPN client address pool could not be read: {exc}")
-        return
+        return PoolReport(None, f"a VPN client address pool could not be read: {exc}", none, ())
     if not pool:
-        yield Outcome("skip", ctx.tenant_resource, "no virtual network gateway has a point-to-site client address "
-                      "pool: there is no VPN pool to retire")
-        return
+        return PoolReport("no virtual network gateway has a point-to-site client address pool: there is no VPN "
+                          "pool to retire", None, none, ())
     nsgs = nsgs_in(ctx)
     if not nsgs:
-        yield Outcome("skip", ctx.tenant_resource, "no network security groups")
-        return
+        return PoolReport("no network security groups", None, pool, ())
     routing = network_routing(ctx, gateways=True)
     spans = [_span(pub.destinations.ivs) for pub in published]
+    out: list[PoolReach] = []
     for nsg in nsgs:
         view = nsg_view(ctx, nsg, routing)
         if view.problem is not None:
-            yield _unreadable(view)
+            out.append(PoolReach(nsg, True, (), _view_notes(view), view.problem))
             continue
-        res = _nsg_resource(nsg)
         if not (pool & view.vnet_space).ivs:
-            yield Outcome("pass", res, f"the VPN client pool {pool} is not routed to this NSG's virtual network "
-                          "(neither the gateway's network nor peered with it using its gateway)." + _view_notes(view))
+            out.append(PoolReach(nsg, False, (), _view_notes(view)))
             continue
-        hits: list[str] = []
+        hits: list[PoolHit] = []
         protected = view.protected
         lo, hi = _span(protected.ivs) if protected is not None else (0, -1)
         for pub, (p_lo, p_hi) in zip(published, spans):
@@ -915,16 +952,39 @@ def net010(ctx: CheckContext) -> Iterator[Outcome]:
                 continue
             for proto in pub.protocols:
                 for e in exposures(view.inbound, pool, pub.ports, proto, dst, view.bounds):
-                    hits.append(f"{describe_exposure(view, e, proto)} (the pool's {e.sources}) to {pub.label} "
-                                f"(published by {pub.app!r})")
-        if hits:
+                    text = (f"{describe_exposure(view, e, proto)} (the pool's {e.sources}) to {pub.label} "
+                            f"(published by {pub.app!r})")
+                    hits.append(PoolHit(e.rule, proto, PortSet(IntervalSet(sorted(e.ports))), e.sources, dst, pub,
+                                        text))
+        out.append(PoolReach(nsg, True, tuple(hits), _view_notes(view)))
+    return PoolReport(None, None, pool, tuple(out))
+
+
+def net010(ctx: CheckContext) -> Iterator[Outcome]:
+    report = pool_reach(ctx)
+    if report.error is not None:
+        yield Outcome("error", ctx.tenant_resource, report.error)
+        return
+    if report.skip is not None:
+        yield Outcome("skip", ctx.tenant_resource, report.skip)
+        return
+    pool = report.pool
+    for reach in report.nsgs:
+        res = _nsg_resource(reach.nsg)
+        if reach.problem is not None:
+            yield Outcome("error", res, f"the NSG's rules could not be read: {reach.problem}",
+                          "Correct the malformed rule (its address prefix or port) and read the tenant again.")
+        elif not reach.routed:
+            yield Outcome("pass", res, f"the VPN client pool {pool} is not routed to this NSG's virtual network "
+                          "(neither the gateway's network nor peered with it using its gateway)." + reach.notes)
+        elif reach.hits:
             yield Outcome("fail", res, f"the VPN client pool {pool} still reaches destinations Private Access "
-                          f"publishes: {'; '.join(hits)}.{_view_notes(view)}",
+                          f"publishes: {'; '.join(h.text for h in reach.hits)}.{reach.notes}",
                           "Remove the rules that admit the point-to-site pool (or add a Deny for the pool above "
                           "them and above AllowVnetInBound) now that Private Access publishes these destinations.")
         else:
             yield Outcome("pass", res, f"the VPN client pool {pool} is not admitted to any destination Private Access "
-                          f"publishes within this NSG's subnets.{_view_notes(view)}")
+                          f"publishes within this NSG's subnets.{reach.notes}")
 
 
 # --- ZT-NET-011, 012 ------------------------------------------------------------------------------------------

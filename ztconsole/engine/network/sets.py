@@ -379,6 +379,22 @@ class AddressSet:
     def first_point(self) -> int | None:
         return self.ivs.starts[0] if self.ivs else None
 
+    def cidrs(self) -> list[str]:
+        """The addresses as the fewest CIDR prefixes (what an NSG rule's address prefixes can hold)."""
+        out: list[str] = []
+        for lo, hi in self.ivs.pairs():
+            if hi < V4_SIZE:
+                nets = ipaddress.summarize_address_range(ipaddress.IPv4Address(lo), ipaddress.IPv4Address(hi))
+                out.extend(str(n) for n in nets)
+            elif lo >= V6_OFFSET:
+                nets6 = ipaddress.summarize_address_range(ipaddress.IPv6Address(lo - V6_OFFSET),
+                                                          ipaddress.IPv6Address(hi - V6_OFFSET))
+                out.extend(str(n) for n in nets6)
+            else:
+                out.extend(AddressSet(IntervalSet([(lo, V4_SIZE - 1)])).cidrs())
+                out.extend(AddressSet(IntervalSet([(V6_OFFSET, hi)])).cidrs())
+        return out
+
     def __str__(self) -> str:
         if self.is_any:
             return "*"

@@ -17,7 +17,7 @@ the two never disagree:
 * the *routes* are the user-defined routes of each gateway's ``GatewaySubnet`` (CONTRACTS §5a: the pool sends
   from there).
 
-**Evidence** (:class:`Flow`). Three sources, each parsed from text or plain dicts (never a file opened here):
+**Evidence** (:class:`Flow`). Three sources, each parsed from text or model objects (never a file opened here):
 
 * :func:`parse_flow_csv`: ``src,dst,port,proto`` with an optional ``count`` (header names case-insensitive);
   ``dst`` is an IP address, a CIDR prefix or an FQDN, ``port`` a number or a range ``a-b``, ``proto`` ``tcp``
@@ -30,9 +30,10 @@ the two never disagree:
   property names of the Graph report behind the table (beta ``discoveredApplicationSegmentReport``: ``fqdn``,
   ``ip``, ``transportProtocol``, ``port``, ``userCount``, ``transactionCount``, ``deviceCount``). Needed:
   a port, a protocol and an FQDN or IP column; ``Transactions`` is the flow's count;
-* :func:`flows_from_traffic_logs`: Graph beta ``networkAccess/logs/traffic`` entries (``networkAccessTraffic``:
-  ``destinationFQDN``, ``destinationIp``, ``destinationPort``, ``transportProtocol``, ``sourceIp``,
-  ``trafficType``, ``action``, ``transactionId``), keeping only ``trafficType == "private"``.
+* :func:`flows_from_traffic_logs`: Graph beta ``networkAccess/logs/traffic`` entries (the data set
+  ``traffic_logs``, :class:`~ztconsole.model.access.NetworkAccessTraffic`: ``destinationFQDN``,
+  ``destinationIp``, ``destinationPort``, ``transportProtocol``, ``sourceIp``, ``trafficType``, ``action``,
+  ``transactionId``), keeping only ``trafficType == "private"``.
 
 A bad line or entry is a :class:`LineProblem` (its line number and why); the others still count. A CSV with no
 valid line at all raises :class:`FlowFileError`.
@@ -69,6 +70,7 @@ from ztconsole.engine.checks.network import (
 )
 from ztconsole.engine.network.routes import Routing
 from ztconsole.engine.network.sets import AddressSet, IntervalSet, PortSet
+from ztconsole.model.access import NetworkAccessTraffic
 from ztconsole.model.network import VirtualNetworkGateway
 from ztconsole.model.tenant import Tenant
 
@@ -576,43 +578,29 @@ def parse_discovery_csv(text: str, name: str) -> FlowParse:
     return FlowParse(tuple(flows), tuple(problems))
 
 
-def _get(item: Mapping[str, Any], *names: str) -> Any:
-    for n in names:
-        if item.get(n) not in (None, ""):
-            return item[n]
-    return None
-
-
-def flows_from_traffic_logs(items: Iterable[Mapping[str, Any]], name: str = "GSA traffic log") -> FlowParse:
-    """Flows from Graph beta ``networkAccess/logs/traffic`` entries (``networkAccessTraffic``, as plain dicts),
-    keeping only Private Access traffic (``trafficType`` ``private``); an entry that cannot be a flow is a
-    :class:`LineProblem` numbered by its position (1-based). Blocked entries are kept (an attempt shows a need),
-    labelled so. No private entry at all is no error: the result is empty."""
+def flows_from_traffic_logs(items: Iterable[NetworkAccessTraffic], name: str = "GSA traffic log") -> FlowParse:
+    """Flows from Graph beta ``networkAccess/logs/traffic`` entries (the model's :class:`NetworkAccessTraffic`,
+    ``tenant.traffic_logs``), keeping only Private Access traffic (``trafficType`` ``private``); an entry that
+    cannot be a flow is a :class:`LineProblem` numbered by its position (1-based). Blocked entries are kept (an
+    attempt shows a need), labelled so. No private entry at all is no error: the result is empty."""
     flows: list[Flow] = []
     problems: list[LineProblem] = []
     for n, item in enumerate(items, 1):
-        if not isinstance(item, Mapping):
-            problems.append(LineProblem(name, n, "not an object"))
+        if not item.is_private:
             continue
-        if str(item.get("trafficType") or "").casefold() != "private":
-            continue
-        label = f"{name} {item.get('transactionId') or f'entry {n}'}"
-        if str(item.get("action") or "").casefold() == "block":
+        label = f"{name} {item.transaction_id or f'entry {n}'}"
+        if item.is_blocked:
             label += " (blocked)"
         try:
-            ip_value = _get(item, "destinationIp", "destinationIP")
-            fqdn_value = _get(item, "destinationFQDN", "destinationFqdn")
-            ip = _destination(str(ip_value))[0] if ip_value is not None else None
-            fqdn = _destination(str(fqdn_value))[1] if fqdn_value is not None else None
+            ip = _destination(item.destination_ip)[0] if item.destination_ip else None
+            fqdn = _destination(item.destination_fqdn)[1] if item.destination_fqdn else None
             if ip is None and fqdn is None:
                 raise ValueError("neither destinationIp nor destinationFQDN")
-            port_value = item.get("destinationPort")
-            if port_value is None:
+            if item.destination_port is None:
                 raise ValueError("no destinationPort")
-            port, port_end = _port(str(port_value))
-            proto = _protocol(str(item.get("transportProtocol") or ""))
-            src_value = item.get("sourceIp")
-            src = _address(str(src_value), "sourceIp") if src_value else None
+            port, port_end = _port(str(item.destination_port))
+            proto = _protocol(item.transport_protocol or "")
+            src = _address(item.source_ip, "sourceIp") if item.source_ip else None
             flows.append(Flow(src, ip, fqdn, port, proto, 1, label, port_end))
         except ValueError as exc:
             problems.append(LineProblem(name, n, str(exc)))
@@ -753,12 +741,18 @@ def propose_segments(reach: VpnReach, flows: Iterable[Flow]) -> Proposal:
         else:
             outside.append(f)
 
-    # group by host: the FQDN, else the address
+    # group by host: the FQDN (an address other flows name by exactly one FQDN counts as that host), else the
+    # address
+    names_of: dict[str, set[str]] = {}
+    for fqdn, ips in known.items():
+        for ip in ips:
+            names_of.setdefault(ip, set()).add(fqdn)
     hosts: dict[tuple[DestinationType, str], list[tuple[Flow, tuple[str, ...], AddressSet]]] = {}
     for item in inside:
         f = item[0]
-        if f.dst_fqdn:
-            key: tuple[DestinationType, str] = ("fqdn", f.dst_fqdn)
+        named = names_of.get(f.dst_ip or "", set())
+        if f.dst_fqdn or len(named) == 1:
+            key: tuple[DestinationType, str] = ("fqdn", f.dst_fqdn or next(iter(named)))
         else:
             assert f.dst_ip is not None
             key = ("ipAddress" if _is_host(f.dst_ip) else "ipRangeCidr", f.dst_ip)
