@@ -293,7 +293,7 @@ def test_the_command_table_is_the_panes_aliases_and_the_registry(tenant_dir: Pat
     assert OverviewPane.ALIASES == ("overview",)  # the default: the pane's id
     assert {name: a.id for name, a in actions.BY_COMMAND.items()} == {
         "q": "app.quit", "quit": "app.quit", "help": "app.help", "reload": "app.reload", "refresh": "app.reload",
-        "reload-all": "app.reload_all"}
+        "reload-all": "app.reload_all", "apply": "rollout.apply"}
 
 
 async def test_dangerous_commands_are_not_offered_when_read_only(

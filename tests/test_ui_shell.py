@@ -23,6 +23,7 @@ from ztconsole.ui.app import ZtApp
 from ztconsole.ui.palette import ActionCommands
 from ztconsole.ui.panes import PANES, Pane
 from ztconsole.ui.panes.data import DataPane
+from ztconsole.ui.panes.rollout import RolloutPane
 from ztconsole.ui.screens import HelpScreen
 from ztconsole.ui.store import TenantStore
 
@@ -391,7 +392,7 @@ async def test_a_pane_shown_later_catches_up_then_hears_only_its_data_sets(tenan
         assert pane.calls == [("loaded", "ca_policies", 12), ("loaded", "named_locations", 0), ("tenant", 12)]
         shown = screen_text(app)
         assert "Contoso" in shown.splitlines()[0] and "policies" in shown
-        assert "43 data sets: 39 ok" in shown  # the shell's status line on every pane
+        assert "44 data sets: 40 ok" in shown  # the shell's status line on every pane
 
         pane.calls.clear()
         await pilot.press("r")
@@ -419,7 +420,7 @@ def test_the_console_opens_on_the_overview_and_the_data_pane_wants_every_data_se
     from ztconsole.ui.panes.overview import OverviewPane
 
     assert PANES[0] is OverviewPane and ZtApp.DEFAULT_MODE == "overview"
-    assert PANES[-1] is DataPane and DataFirst.DEFAULT_MODE == "data"
+    assert PANES[-2:] == (DataPane, RolloutPane) and DataFirst.DEFAULT_MODE == "data"  # Data keeps key 9
     assert DataPane.DATASETS == tuple(ds.key for ds in DATASETS)
     assert TwoPanes.MODES == {"data": DataPane, "ca": CaPane}
 

@@ -58,6 +58,9 @@ def build_parser(commands: Collection[str] | None = None) -> argparse.ArgumentPa
     parser.add_argument("--version", action="version", version=f"ztconsole {__version__}")
     add_source(parser)
     parser.add_argument("--theme", help="theme for this run (overrides config)")
+    parser.add_argument("--write", dest="console_write", action="store_true",
+                        help="the console only: allow writes to the tenant (the rollout screen's apply); default "
+                             "read-only, unless the live profile sets read_only = false")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=cls)
     for name in NAMES:
         if commands is None or name in commands:

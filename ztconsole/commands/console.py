@@ -47,14 +47,19 @@ def _run(args: argparse.Namespace, *, on_first_frame: Callable[[], object]) -> i
         source = LiveSource(profile, break_glass=cfg.break_glass_for(profile))
         badge = "LIVE"
         theme = args.theme or profile.theme or cfg.ui.theme
+    from ztconsole.commands.policy import bake_days
     from ztconsole.commands.source import source_args, threshold_values
     from ztconsole.ui.analysis import Analysis
-    from ztconsole.ui.app import run_console
+    from ztconsole.ui.app import RolloutSettings, run_console
 
-    analysis = Analysis(thresholds=threshold_values(args), source_args=source_args(args),
-                        break_glass=() if rec is not None else cfg.break_glass_for(profile))
+    declared = () if rec is not None else cfg.break_glass_for(profile)
+    analysis = Analysis(thresholds=threshold_values(args), source_args=source_args(args), break_glass=declared)
+    rollout = RolloutSettings(bake_days=bake_days(args), declared=tuple(declared), source_args=source_args(args),
+                              recorded=rec is not None)
+    # as policy and rollout apply: --write, or a live profile with read_only = false
+    writes = bool(getattr(args, "console_write", False)) or (rec is None and not profile.read_only)
 
     # refresh re-reads a live tenant; a recording does not change by itself
-    return run_console(source, badge=badge, read_only=True, theme=theme, user_themes=themes_dir(os.environ),
+    return run_console(source, badge=badge, read_only=not writes, theme=theme, user_themes=themes_dir(os.environ),
                        keymap=cfg.keymap, refresh_interval=cfg.ui.refresh_interval if badge == "LIVE" else None,
-                       on_first_frame=on_first_frame, analysis=analysis)
+                       on_first_frame=on_first_frame, analysis=analysis, rollout=rollout)

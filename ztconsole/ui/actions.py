@@ -45,6 +45,7 @@ SCOPES: dict[str, str] = {
     "breakglass": "Break-glass",
     "findings": "Findings",
     "signins": "Sign-ins",
+    "rollout": "Rollout",
     "modal": "Dialogs",
 }
 """Every scope, in the order the help screen shows them, with its heading."""
@@ -167,6 +168,10 @@ ACTIONS: tuple[Action, ...] = (
     Action("findings.copy", "c", "Copy", "copy_reproduce",
            "Findings (and a finding's details): copy the ztconsole whatif line that reproduces the evidence to "
            "the clipboard (OSC 52: terminals that allow it)."),
+    Action("rollout.apply", "a", "Apply", "apply",
+           "Rollout: write the selected step's plan, after a confirmation that starts on Cancel (a change the bake "
+           "guard refuses needs a reason, kept in the audit log); the tenant is read again after.",
+           dangerous=True, commands=("apply",)),
     Action("modal.close", "escape,q", "Close", "dismiss", "Close the dialog."),
 )
 

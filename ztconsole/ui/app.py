@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, cast
 
 from textual._context import active_app
 from textual.app import App
@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from textual.app import AutopilotCallbackType
     from textual.command import Provider
 
-__all__ = ["EXIT_GRACE", "EXIT_SIGNALS", "TenantSource", "ZtApp", "run_console"]
+__all__ = ["EXIT_GRACE", "EXIT_SIGNALS", "RolloutSettings", "TenantSource", "ZtApp", "run_console"]
 
 EXIT_SIGNALS = ("SIGTERM", "SIGHUP")
 """Signals that end the console with the terminal restored and status 128 + the signal."""
@@ -72,6 +72,18 @@ EXIT_GRACE = 2.0
 # protocol, mouse reporting, bracketed paste, focus events; then line wrap on, the main screen, the cursor.
 _TERMINAL_RESET = ("\x1b[<u\x1b[?1000l\x1b[?1003l\x1b[?1015l\x1b[?1006l\x1b[?1016l\x1b[?2004l"
                    "\x1b[?1004l\x1b[?7h\x1b[?1049l\x1b[?25h")
+
+
+class RolloutSettings(NamedTuple):
+    """What the rollout screen (:mod:`ztconsole.ui.panes.rollout`) builds each step's context with, as
+    ``ztconsole rollout`` would from the same command line: the config's ``report_only_bake_days``, the
+    emergency access accounts the config declares, the source options (reproduction lines), and whether the
+    source is a recording (then "now" is its capture time, so its verdicts are reproducible)."""
+
+    bake_days: int = 14
+    declared: tuple[str, ...] = ()
+    source_args: tuple[str, ...] = ()
+    recorded: bool = True
 
 
 class _PlainBars(ScrollBarRender):
@@ -155,13 +167,15 @@ class ZtApp(Navigation, actions.Guarded, App[int]):
         refresh_interval: float | None = None,
         on_first_frame: Callable[[], object] | None = None,
         analysis: Analysis | None = None,
+        rollout: RolloutSettings | None = None,
     ) -> None:
         """``badge`` is one of :data:`BADGES`; ``theme`` is the user's choice (None: the source's own, see
         :func:`~ztconsole.ui.theme.first_theme`); ``clock`` times the loads (tests pass a constant one);
         ``keymap`` maps action ids to keys (``{"app.quit": "ctrl+q"}``, the config's ``[keymap]``);
         ``refresh_interval`` reloads that many seconds after each load has finished (None: never);
         ``on_first_frame`` is called once the first frame is on screen, before the first load starts (what
-        start-up deferred until then, see :func:`run_console`)."""
+        start-up deferred until then, see :func:`run_console`); ``rollout``: what the rollout screen's steps
+        are computed with (see :class:`RolloutSettings`)."""
         if badge not in BADGES:
             raise ValueError(f"badge must be one of {', '.join(BADGES)}, not {badge!r}")
         themes = load_themes(user_themes)
@@ -177,6 +191,8 @@ class ZtApp(Navigation, actions.Guarded, App[int]):
         """When the last load ended and whether it was throttled: every pane's header shows it."""
         self.analysis: Analysis = analysis or Analysis()
         """The checks' findings on each loaded tenant, computed once per load (see :mod:`ztconsole.ui.analysis`)."""
+        self.rollout: RolloutSettings = rollout or RolloutSettings()
+        """The rollout screen's settings (see :class:`RolloutSettings`)."""
         self.keymap: Mapping[str, str] = MappingProxyType(dict(keymap or {}))
         """The user's keys by action id, over the registry's (what the help and the palette show)."""
         self.set_keymap(dict(self.keymap))
@@ -270,6 +286,10 @@ class ZtApp(Navigation, actions.Guarded, App[int]):
         self._load(self.store.reload)
 
     def _load(self, start: Callable[[], bool]) -> None:
+        if self.write_in_flight:  # the write reads the tenant back, then the tenant is read again anyway
+            self.notify("Writing to the tenant: it is read again once the write has finished.", markup=False,
+                        timeout=3)
+            return
         if start() or self._refused_load == self.store.loads:
             return
         self._refused_load = self.store.loads
@@ -277,8 +297,9 @@ class ZtApp(Navigation, actions.Guarded, App[int]):
                     timeout=3)
 
     def _may_refresh(self) -> bool:
-        """An automatic refresh waits while a dialog (sign-in, details, help, palette) is open."""
-        return bool(self.screen_stack) and not self.screen.is_modal
+        """An automatic refresh waits while a dialog (sign-in, details, help, palette) is open, and while a
+        write is in flight."""
+        return bool(self.screen_stack) and not self.screen.is_modal and not self.write_in_flight
 
     def on_tenant_store_sign_in(self, message: TenantStore.SignIn) -> None:
         from ztconsole.ui.screens import SignInScreen
@@ -465,7 +486,7 @@ def _force_exit(code: int, tty: tuple[int, list[Any]] | None) -> None:
 def run_console(source: TenantSource, *, badge: str, read_only: bool = True, theme: str | None = None,
                 user_themes: Path | None = None, keymap: Mapping[str, str] | None = None,
                 refresh_interval: float | None = None, on_first_frame: Callable[[], object] | None = None,
-                analysis: Analysis | None = None) -> int:
+                analysis: Analysis | None = None, rollout: RolloutSettings | None = None) -> int:
     """Run the console on ``source`` until the user quits or a signal ends it; the process exit code
     (0 after a quit, 128 + the signal after SIGTERM or SIGHUP). ``keymap``, ``refresh_interval`` and
     ``on_first_frame`` (what start-up put off until the first frame is on screen: the command line pauses
@@ -477,7 +498,8 @@ def run_console(source: TenantSource, *, badge: str, read_only: bool = True, the
     :class:`~ztconsole.sources.stack.LiveSource`) is read.
     """
     app = ZtApp(source, badge=badge, read_only=read_only, theme=theme, user_themes=user_themes, keymap=keymap,
-                refresh_interval=refresh_interval, on_first_frame=on_first_frame, analysis=analysis)
+                refresh_interval=refresh_interval, on_first_frame=on_first_frame, analysis=analysis,
+                rollout=rollout)
     if os.environ.get("ZTCONSOLE_DEBUG") != "1":
         # asyncio's complaints (a task left pending by a crash) would only scribble over the screen or
         # bury the one line a crash prints

@@ -17,7 +17,7 @@ from ztconsole.ui import actions
 from ztconsole.ui.datasets_view import RowState, file_template
 from ztconsole.ui.footer import KeyFooter
 from ztconsole.ui.safe import text
-from ztconsole.ui.status import glyph
+from ztconsole.ui.status import glyph, unicode_glyphs
 
 if TYPE_CHECKING:
     from ztconsole.tenantdir import LoadIssue
@@ -153,9 +153,10 @@ class ConfirmQuitScreen(actions.Guarded, ModalScreen[bool]):
             yield Static(Text("Quit while a change is being written?", style="bold"), classes="dialog-title")
             yield Static(Text("A write to the tenant has not finished: quitting now may leave the change "
                               "half done."), id="confirm-message")
+            compact = not unicode_glyphs(self.app)  # a tall button's edges are block glyphs: one line in ASCII
             with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel", variant="primary")
-                yield Button("Quit anyway", id="quit", variant="error")
+                yield Button("Cancel", id="cancel", variant="primary", compact=compact)
+                yield Button("Quit anyway", id="quit", variant="error", compact=compact)
         yield KeyFooter()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:

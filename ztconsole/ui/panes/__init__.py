@@ -49,6 +49,7 @@ CATALOGUE: tuple[PaneEntry, ...] = (
     PaneEntry("findings", "findings", "FindingsPane"),
     PaneEntry("signins", "signins", "SignInsPane"),
     PaneEntry("data", "data", "DataPane"),
+    PaneEntry("rollout", "rollout", "RolloutPane"),
 )
 
 if TYPE_CHECKING:
