@@ -227,3 +227,19 @@ async def test_a_failed_apply_is_said_and_no_reload_runs_while_it_writes(
         assert pane.query_one(Flash).message.startswith("Step 0 (preflight) failed")
         assert statuses(pane)["preflight"] == "ready"  # nothing written; the steps still shown
         assert app.store.tenant is not None and app.store.tenant.ca_policies  # the other panes keep the tenant
+
+
+def test_snapshot_rollout_pane(snap_compare: Any, tmp_path: Path, state_home: Path,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read-only, at 120x36: the steps with their marks, the first step not done selected, its plan."""
+    from datetime import datetime
+
+    from ztconsole.ui import header
+
+    monkeypatch.setattr(header, "_now", lambda: datetime(2026, 11, 22, 10, 0, 0))
+    app = make_app(tmp_path, read_only=True)
+
+    async def wait(pilot: Any) -> None:
+        await open_rollout(app, pilot)
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=wait)
