@@ -271,15 +271,19 @@ class ArmReader:
     async def read(self, url: str) -> Any:
         """``GET`` of one resource (absolute, on this ARM host, with its ``api-version``; what a write reads
         back): its JSON, through the subscription's pipeline."""
+        client, transport = self._pipeline_of(url)
+        return await self._get_json(client, transport, url)
+
+    def _pipeline_of(self, url: str) -> tuple[NetworkManagementClient, HttpxTransport]:
+        """The pipeline of the subscription ``url`` names (an absolute URL on this cloud's ARM host)."""
         parts = urlsplit(url)
         if (parts.scheme, parts.netloc.lower()) != self._origin:
             raise errors.ServiceFailed(f"not an ARM URL of this cloud: {parts.scheme}://{parts.netloc}{parts.path}",
                                        url=url, code="InvalidURL")
         found = _SUBSCRIPTION.match(parts.path)
         if found is None:
-            raise ValueError(f"an ARM read names its subscription: {parts.path}")
-        client, transport = self._pipeline(found.group(1))
-        return await self._get_json(client, transport, url)
+            raise ValueError(f"an ARM request names its subscription: {parts.path}")
+        return self._pipeline(found.group(1))
 
     async def write(self, method: str, url: str, body: Any = None, *, poll_seconds: float = 300.0) -> Any:
         """One write (``PUT``, ``PATCH``, ``DELETE``, ``POST``) of ``url`` (absolute, on this ARM host, with its
@@ -287,14 +291,7 @@ class ArmReader:
         the JSON answered, None for an empty answer. A write ARM runs as a long-running operation (201 or 202
         with ``Azure-AsyncOperation`` or ``Location``) is awaited, honouring ``Retry-After``, for up to
         ``poll_seconds``, and its failure raised. Any other status than 2xx is its mapped error."""
-        parts = urlsplit(url)
-        if (parts.scheme, parts.netloc.lower()) != self._origin:
-            raise errors.ServiceFailed(f"not an ARM URL of this cloud: {parts.scheme}://{parts.netloc}{parts.path}",
-                                       url=url, code="InvalidURL")
-        found = _SUBSCRIPTION.match(parts.path)
-        if found is None:
-            raise ValueError(f"an ARM write names its subscription: {parts.path}")
-        client, transport = self._pipeline(found.group(1))
+        client, transport = self._pipeline_of(url)
         status, headers, answer = await self._request(client, method.upper(), url, body)
         if not 200 <= status < 300:
             raise errors.from_response(status, answer, headers, url, api="arm")
