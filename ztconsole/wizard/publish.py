@@ -266,9 +266,8 @@ def apps(ctx: RolloutContext) -> tuple[Status, str]:
     if missing:
         if why:
             return "blocked", why
-        return "done", ("every proposed destination is already published by another app: "
-                        + "; ".join(d["after"] for c in plan.changes for d in c.diff if isinstance(d.get("after"), str))
-                        + flags)
+        return "done", (f"not created, every destination of theirs already published by another app: "
+                        f"{', '.join(missing)}" + flags)
     return "done", f"{len(proposals)} app{'s' if len(proposals) != 1 else ''} published: " + ", ".join(
         app_name(p) for p in proposals) + flags
 
