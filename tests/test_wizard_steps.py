@@ -91,13 +91,16 @@ def test_baseline_creates_a_report_only_mfa_policy_excluding_the_emergency_accou
     assert [c.action for c in again.changes] == ["unchanged"]  # found by its name: nothing written twice
 
 
-@pytest.mark.parametrize(("plan_name", "what"), [("AAD_PREMIUM", "Conditional Access"),
-                                                  ("Entra_Premium_Private_Access", "Private Access"),
-                                                  ("INTUNE_A", "Intune")])
-def test_preflight_is_blocked_by_a_missing_licence(plan_name: str, what: str) -> None:
-    skus = tuple(replace(s, service_plans=tuple(p for p in s.service_plans if p.service_plan_name != plan_name))
+@pytest.mark.parametrize(("plan_names", "what"), [(("AAD_PREMIUM", "AAD_PREMIUM_P2"), "Conditional Access"),
+                                                   (("Entra_Premium_Private_Access",), "Private Access"),
+                                                   (("INTUNE_A",), "Intune")])
+def test_preflight_is_blocked_by_a_missing_licence(plan_names: tuple[str, ...], what: str) -> None:
+    skus = tuple(replace(s, service_plans=tuple(p for p in s.service_plans if p.service_plan_name not in plan_names))
                  for s in DEMO.subscribed_skus)
-    status, detail = status_of(with_items(DEMO, "subscribed_skus", skus))["preflight"]
+    tenant = with_items(DEMO, "subscribed_skus", skus)
+    if what == "Intune":  # compliance policies would show Intune is there whatever the licences list
+        tenant = with_items(tenant, "device_compliance", ())
+    status, detail = status_of(tenant)["preflight"]
     assert status == "blocked" and what in detail
 
 
@@ -155,3 +158,36 @@ def test_the_inventory_plan_proposes_the_used_destinations_and_records_nothing_t
     again = replace(ctx, state=recorded)
     assert [c.action for c in inventory_plan(again).changes] == ["unchanged"]
     assert inventory(again)[0] == "done"
+
+
+def _sku(part: str, *plans: str) -> Any:
+    from ztconsole.model.directory import SubscribedSku
+
+    return SubscribedSku.from_wire({
+        "id": f"sku-{part}", "skuPartNumber": part, "capabilityStatus": "Enabled",
+        "servicePlans": [{"servicePlanName": p, "provisioningStatus": "Success"} for p in plans]})
+
+
+def test_the_preflight_takes_any_plan_that_gives_what_the_rollout_needs() -> None:
+    from ztconsole.wizard.steps import preflight
+
+    p2_only = with_items(DEMO, "subscribed_skus", (_sku("AAD_PREMIUM_P2", "AAD_PREMIUM_P2"),
+                                                   _sku("Microsoft_Entra_Suite", "Entra_Premium_Private_Access")))
+    status, detail = preflight(context(p2_only))
+    assert "Conditional Access" not in detail and "Private Access" not in detail, detail
+    # no Intune plan listed, but device compliance policies are there: Intune is
+    assert "device compliance (Microsoft Intune)" not in detail
+    nothing = with_items(with_items(p2_only, "device_compliance", ()), "subscribed_skus",
+                         (_sku("AAD_PREMIUM_P2", "AAD_PREMIUM_P2"),))
+    status, detail = preflight(context(nothing))
+    assert status == "blocked" and "no active licence for Microsoft Entra Private Access" in detail
+    assert "no active licence for device compliance (Microsoft Intune)" in detail
+
+
+def test_decommission_does_not_call_a_gateway_unused_without_traffic_evidence() -> None:
+    from ztconsole.wizard.retire import decommission
+
+    status, detail = decommission(context(with_items(DEMO, "traffic_logs", ())))
+    assert status == "ready" and "whether anything still uses it cannot be told" in detail
+    status, detail = decommission(context(DEMO))  # the demo's traffic log is the evidence
+    assert "cannot be told" not in detail and "vgw-hub-weu" in detail

@@ -156,14 +156,13 @@ def _review(ctx: RolloutContext) -> list[tuple[Any, dict[str, Any]]]:
     published = {(a.get("destinationHost") or "").casefold() for a in ctx.proposed}
     out = []
     for pool in reach.pools:
-        admissions = [a for a in reach.admissions]
         still = sorted({f"{a.nsg_name}: {a.rule_name} ({a.protocol} {a.port_text} to {a.destinations})"
-                        for a in admissions})
+                        for a in reach.admissions})
         open_subnets = sorted(f"{o.vnet_name}/{o.name}" for o in reach.open_subnets)
         used = sorted({app.name for app in (proposal.apps if proposal is not None else ())
                        if app.destination_host.casefold() not in published})
         out.append((pool, {"gateway": pool.gateway_name, "pool": list(pool.prefixes), "admittedBy": still,
-                           "openSubnets": open_subnets, "unpublishedTraffic": used}))
+                           "openSubnets": open_subnets, "unpublishedTraffic": used, "evidence": len(evidence)}))
     return out
 
 
@@ -192,11 +191,14 @@ def decommission(ctx: RolloutContext) -> tuple[Status, str]:
     for _pool, r in reviews:
         left = []
         if r["admittedBy"]:
-            left.append(f"{len(r['admittedBy'])} NSG rules still admit the pool (to destinations no app publishes)")
+            left.append(f"{len(r['admittedBy'])} NSG rules still admit the pool")
         if r["openSubnets"]:
             left.append(f"subnets with no NSG: {', '.join(r['openSubnets'])}")
         if r["unpublishedTraffic"]:
             left.append(f"traffic still goes to {', '.join(r['unpublishedTraffic'])}")
+        elif not r["evidence"]:
+            left.append("no traffic evidence (the Global Secure Access traffic log, --flows, --discovery): whether "
+                        "anything still uses it cannot be told")
         words.append(f"{r['gateway']} ({'/'.join(r['pool'])}): " + ("; ".join(left) if left else
                                                                      "nothing else uses it: it can be retired"))
     if any(c.action != "unchanged" for c in plan.changes):

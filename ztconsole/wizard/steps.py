@@ -67,10 +67,10 @@ class StepStatus:
 
 # --- 0 preflight ---------------------------------------------------------------------------------------------
 
-#: service plans the rollout needs, with what each is for
-_LICENCES = (("AAD_PREMIUM", "Conditional Access (Microsoft Entra ID P1)"),
-             ("Entra_Premium_Private_Access", "Microsoft Entra Private Access"),
-             ("INTUNE_A", "device compliance (Microsoft Intune)"))
+#: the service plans that give what the rollout needs (any one of each), with what it is for
+_LICENCES = ((("AAD_PREMIUM", "AAD_PREMIUM_P2"), "Conditional Access (Microsoft Entra ID P1 or P2)"),
+             (("Entra_Premium_Private_Access",), "Microsoft Entra Private Access"),
+             (("INTUNE_A", "INTUNE_A_VL", "INTUNE_EDU", "INTUNE_SMBIZ"), "device compliance (Microsoft Intune)"))
 #: the data sets the rollout reads; one that could not be read blocks it (the permission to grant is named)
 READS = ("ca_policies", "named_locations", "users", "groups", "group_members", "role_definitions",
          "role_assignments", "subscribed_skus", "device_compliance", "auth_strengths", "service_principals")
@@ -92,7 +92,8 @@ def preflight(ctx: RolloutContext) -> tuple[Status, str]:
         problems.append(f"{ds.title} could not be read completely: {m.status}{grant}")
     if "subscribed_skus" not in unread:
         skus = [s for s in tenant.subscribed_skus if s.active]
-        missing = [what for plan, what in _LICENCES if not any(s.provides(plan) for s in skus)]
+        missing = [what for plans, what in _LICENCES if not any(s.provides(plan) for s in skus for plan in plans)
+                   and not (plans[0].startswith("INTUNE") and tenant.device_compliance)]  # policies: Intune is there
         problems += [f"no active licence for {what}" for what in missing]
     if problems:
         return "blocked", "; ".join(problems)
