@@ -124,6 +124,8 @@ async def test_higher_permissions_count_and_read_write_implies_read() -> None:
     assert rows["users", "GroupMember.Read.All"].detail == "covered by Group.Read.All"
     assert rows["pa", "NetworkAccess.Read.All"].state == "granted"
     assert rows["cae", "NetworkAccess.Read.All"].detail == "covered by NetworkAccess.ReadWrite.All"
+    traffic = rows["pa", "NetworkAccess-Reports.Read.All"]  # the Global Secure Access traffic log
+    assert traffic.state == "granted" and traffic.detail == "covered by NetworkAccess.ReadWrite.All"
 
 
 async def test_delegated_scopes_are_read_from_scp() -> None:

@@ -89,6 +89,8 @@ _ALSO_BY_PERMISSION: dict[str, tuple[str, ...]] = {
                                    "Organization.ReadWrite.All", *_DIRECTORY_READ),
     "OnPremisesPublishingProfiles.ReadWrite.All": ("Directory.ReadWrite.All",),
     "NetworkAccess.Read.All": ("NetworkAccess.ReadWrite.All",),
+    # list networkAccessTraffic: NetworkAccess-Reports.Read.All, or NetworkAccess.ReadWrite.All (Graph reference)
+    "NetworkAccess-Reports.Read.All": ("NetworkAccess.ReadWrite.All",),
 }
 
 #: Reads whose alternatives differ from their permission's (these replace the entry above).
