@@ -3,6 +3,8 @@ of each cloud, NSG priorities, CIDRs of an address set."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from ztconsole.actions.apply import fill
@@ -45,3 +47,68 @@ def test_an_address_set_as_the_fewest_cidr_prefixes() -> None:
     assert AddressSet.parse("10.0.0.1-10.0.0.6").cidrs() == ["10.0.0.1/32", "10.0.0.2/31", "10.0.0.4/31",
                                                             "10.0.0.6/32"]
     assert AddressSet.parse(["2001:db8::/64"]).cidrs() == ["2001:db8::/64"]
+
+
+# --- step 8: the Deny rules, on plain data ----------------------------------------------------------------
+
+
+def _published(*rules: tuple[str, int, str, str, str]) -> Any:
+    """The plain tenant of the inventory tests (pool 172.16.201.0/24 peered to snet-app 10.1.0.0/24 under nsg-app)
+    with one Private Access app publishing 10.1.0.10 TCP 1433."""
+    from test_rollout_inventory import plain_tenant
+    from ztconsole.model.access import Application, ApplicationSegment
+    from ztconsole.model.tenant import DataSetResult, Tenant
+
+    base = plain_tenant(*rules)
+    app = Application.from_wire({"id": "a1", "appId": "c1", "displayName": "PA SQL",
+                                 "onPremisesPublishing": {"applicationType": "nonwebapp"}})
+    seg = ApplicationSegment.from_wire({"id": "s1", "destinationHost": "10.1.0.10", "destinationType": "ipAddress",
+                                        "ports": ["1433-1433"], "protocol": "tcp"})
+    return Tenant(base.info, {**base.results, "applications": DataSetResult("applications", "ok", (app,)),
+                              "app_segments": DataSetResult("app_segments", "ok", {"a1": (seg,)})})
+
+
+def _tighten(tenant: Any) -> Any:
+    from datetime import UTC, datetime
+
+    from ztconsole.wizard.context import RolloutContext
+    from ztconsole.wizard.retire import tighten, tighten_plan
+    from ztconsole.wizard.state import fresh
+
+    ctx = RolloutContext(tenant, fresh("00000000-0000-0000-0000-000000000001"), now=datetime(2026, 12, 7, tzinfo=UTC))
+    return tighten(ctx), tighten_plan(ctx)
+
+
+def test_a_deny_for_the_pool_goes_above_the_rule_that_admits_it() -> None:
+    (status, detail), plan = _tighten(_published(("vnet", 200, "Allow", "VirtualNetwork", "*")))
+    assert status == "ready" and "nsg-app" in detail
+    (change,) = plan.changes
+    props = change.request.body["properties"]
+    assert (props["access"], props["direction"], props["priority"], props["protocol"]) == ("Deny", "Inbound", 199,
+                                                                                          "Tcp")
+    assert props["sourceAddressPrefixes"] == ["172.16.201.0/24"]
+    assert props["destinationAddressPrefixes"] == ["10.1.0.10/32"] and props["destinationPortRanges"] == ["1433"]
+    assert change.request.method == "PUT" and change.request.api == "arm" and not change.then
+
+
+def test_with_no_room_above_the_rule_moves_down_one_and_the_deny_takes_its_place() -> None:
+    (status, _), plan = _tighten(_published(("vnet", 100, "Allow", "VirtualNetwork", "*")))
+    assert status == "ready"
+    (change,) = plan.changes
+    move, deny = change.requests
+    assert move.url.split("?")[0].endswith("/securityRules/vnet") and move.body["properties"]["priority"] == 101
+    assert deny.body["properties"]["priority"] == 100 and deny.body["properties"]["access"] == "Deny"
+    assert change.before["moved"]["priority"] == 100  # what a rollback puts back
+
+
+def test_with_no_free_number_below_the_rule_the_guard_refuses() -> None:
+    (status, detail), plan = _tighten(_published(("vnet", 100, "Allow", "VirtualNetwork", "*"),
+                                                 ("next", 101, "Allow", "10.0.0.0/8", "22")))
+    assert status == "blocked" and "no free priority" in detail
+    assert plan.refused and not plan.writes
+
+
+def test_nothing_to_tighten_when_no_rule_admits_the_pool() -> None:
+    (status, detail), plan = _tighten(_published(("vpn-ssh", 100, "Allow", "172.16.201.0/24", "22"),
+                                                 ("DenyAll", 4000, "Deny", "*", "*")))
+    assert status == "done" and "no NSG admits the VPN pool" in detail and not plan.changes

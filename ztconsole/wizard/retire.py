@@ -99,7 +99,9 @@ def tighten_plan(ctx: RolloutContext) -> Plan:
                 "description": "ztconsole rollout step 8: the VPN client pool is retired for destinations Private "
                                "Access publishes",
                 "protocol": proto.capitalize(), "sourceAddressPrefixes": pool, "sourcePortRange": "*",
-                "destinationAddressPrefixes": cidrs, "destinationPortRanges": ports.split(","), "access": "Deny",
+                "destinationAddressPrefixes": cidrs,
+                **({"destinationPortRange": "*"} if ports == "*" else {"destinationPortRanges": ports.split(",")}),
+                "access": "Deny",
                 "priority": priority, "direction": "Inbound"}}
             url = f"{arm}{nsg.id}/securityRules/{name}?api-version={_ARM_VERSION}"
             if priority is None:
