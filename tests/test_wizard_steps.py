@@ -140,6 +140,7 @@ def test_inventory_is_blocked_while_the_network_is_unread_and_done_without_a_vpn
     status, detail = inventory(context(DEMO))  # the demo's traffic log is the evidence
     assert status == "ready" and "172.16.201.0/24" in detail and "the traffic justifies" in detail
     assert "sql-prd.corp.contoso.com" in detail
+    assert "flow(s) do not go through the VPN (left out)" in detail  # the file servers on premises
     status, detail = inventory(context(with_items(DEMO, "traffic_logs", ())))
     assert status == "ready" and "--flows" in detail  # no traffic to narrow it by: the admin gives some
 

@@ -210,12 +210,28 @@ def inventory(ctx: RolloutContext) -> tuple[Status, str]:
         if proposal.apps:
             return "ready", (f"{reached}: apply records the {len(proposal.apps)} app"
                              f"{'s' if len(proposal.apps) != 1 else ''} the traffic justifies ("
-                             + ", ".join(a.name for a in proposal.apps) + ")")
+                             + ", ".join(a.name for a in proposal.apps) + ")" + _proposal_notes(proposal))
         return "blocked", (f"{reached}, but none of the {len(ctx.evidence)} flows of the traffic evidence goes "
                            "there through it: give the flows the VPN carries (--flows FILE or --discovery FILE)")
     return "ready", (f"{reached}: apply --step 2 with --flows FILE (src,dst,port,proto) or --discovery FILE (the "
                      "Global Secure Access application discovery export) records the apps the traffic justifies; "
                      "the Global Secure Access traffic log has no Private Access traffic to use")
+
+
+def _proposal_notes(proposal: Any) -> str:
+    """What the admin should weigh before recording the proposal: breadth, overlaps, flows it leaves out."""
+    notes = [f"{b.app}: {b.reason}" for b in proposal.breadth]
+    notes += [f"{' and '.join(o.apps)} share {', '.join(o.addresses)}" for o in proposal.overlaps]
+    if proposal.outside:
+        notes.append(f"{len(proposal.outside)} flow(s) do not go through the VPN (left out)")
+    if proposal.unplaced:
+        names = sorted({f.dst_fqdn for f in proposal.unplaced if f.dst_fqdn})
+        notes.append(f"{len(proposal.unplaced)} flow(s) name only an FQDN no flow gives an address for, so whether "
+                     f"the VPN reaches it is unknown ({', '.join(names[:5])}{', ...' if len(names) > 5 else ''})")
+    unused = len(proposal.unused_admissions)
+    if unused:
+        notes.append(f"{unused} NSG admission(s) of the pool carry none of this traffic (step 8 and 9 show them)")
+    return ("; note: " + "; ".join(notes)) if notes else ""
 
 
 def inventory_proposal(ctx: RolloutContext) -> Any:
