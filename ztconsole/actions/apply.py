@@ -119,11 +119,11 @@ async def _apply_resource(change: Change, writers: dict[str, Writer | None], log
     except (SourceError, KeyError) as e:
         why = f"a placeholder the answer did not fill: {e}" if isinstance(e, KeyError) else str(e)
         done = f" after {sent} of {len(change.requests)} requests" if sent else ""
-        after = log.append(action=name, phase="after", target=_filled(target, answer), plan=digest,
+        after = log.append(action=name, phase="after", target=_created(target, change, answer), plan=digest,
                            tenant=tenant_id, who=who, result=f"failed{done}: {why}", ref=before["id"])
         return Outcome(change, before["id"], after["id"], f"not written{done}: {why}")
-    after = log.append(action=name, phase="after", target=_filled(target, answer), plan=digest, tenant=tenant_id,
-                       who=who, result="ok", after=read, ref=before["id"])
+    after = log.append(action=name, phase="after", target=_created(target, change, answer), plan=digest,
+                       tenant=tenant_id, who=who, result="ok", after=read, ref=before["id"])
     return Outcome(change, before["id"], after["id"], None)
 
 
@@ -149,9 +149,13 @@ def fill(value: Any, answer: Any) -> Any:
     return value
 
 
-def _filled(target: Target, answer: Any) -> Target:
+def _created(target: Target, change: Change, answer: Any) -> Target:
+    """The target as the after record names it: a create's new id filled in from the first answer (kept
+    unnamed when the answer did not come or lacks it)."""
+    if target.id or change.created is None:
+        return target
     try:
-        return Target(target.type, fill(target.id, answer), target.name)
+        return Target(target.type, fill(change.created, answer), target.name)
     except KeyError:
         return target
 

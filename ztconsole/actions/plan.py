@@ -41,7 +41,8 @@ class Change:
     resource's JSON (None where there is none); ``request`` what apply sends (None for ``unchanged``), and
     ``then`` the requests that follow it for the same resource (placeholders filled from its answer);
     ``readback`` the URL apply reads the resource back from afterwards (placeholders too; None: the
-    policy's own URL for a policy, nothing for other resources)."""
+    policy's own URL for a policy, nothing for other resources); ``created`` where a create's new id is in the
+    first answer (a placeholder: the audit log's after record names the resource by it)."""
 
     action: Action
     diff: Sequence[Mapping[str, Any]] = ()
@@ -53,6 +54,7 @@ class Change:
     request: Request | None = None
     then: tuple[Request, ...] = ()
     readback: str | None = None
+    created: str | None = None  # a create's new id, as a placeholder of the first answer ("{application.id}")
 
     @property
     def requests(self) -> tuple[Request, ...]:

@@ -196,7 +196,8 @@ def apps_plan(ctx: RolloutContext) -> Plan:
                     {"path": "connectorGroup", "before": None, "after": cg.name or cg.id},
                     *({"path": "segments", "before": None, "after": body} for body in wanted), *note]
             changes.append(Change("create", diff=diff, resource={"type": PRIVATE_ACCESS_APP,
-                                                                 "id": "{application.id}", "name": name},
+                                                                 "id": None, "name": name},
+                                  created="{application.id}",
                                   after=after, readback=app_url,
                                   request=Request("POST", f"{base}/beta/applicationTemplates/"
                                                   f"{template_id(ctx.graph_url)}/instantiate",
@@ -341,7 +342,7 @@ def assign_plan(ctx: RolloutContext) -> Plan:
             body = {"principalId": pid, "resourceId": sp.id, "appRoleId": _DEFAULT_ROLE}
             changes.append(Change("create", diff=[{"path": "appRoleAssignedTo", "before": None,
                                                    "after": f"{kind.lower()} {label}"}],
-                                  resource={"type": ROLE_ASSIGNMENT, "id": "{id}",
+                                  created="{id}", resource={"type": ROLE_ASSIGNMENT, "id": None,
                                             "name": f"{app_name(proposal)}: {kind.lower()} {label}"},
                                   after=body, request=Request("POST", url, body)))
     return Plan(tuple(changes))
