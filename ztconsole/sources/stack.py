@@ -320,11 +320,7 @@ class RecordingSource:
         async with await open_recording(self.tenant_dir, page_size=self.page_size, faults=self.faults,
                                         retry_delay=self.retry_delay, keys=keys, emulator=self.emulator,
                                         token=self._token) as stack:
-            if self.emulator is None:  # the process's emulator of the recording, maybe with its own token
-                shared = _SHARED.get((self.tenant_dir.resolve(), self.page_size))
-                if shared is not None and shared[0] is stack.emulator:
-                    self._token = shared[1]
-                self.emulator = stack.emulator
+            self.emulator = stack.emulator  # made here if no load made it yet: the next load reads what is written
             yield stack
 
     def load(self, *, keys: list[str] | None = None, on_start: Any = None, on_result: Any = None) -> Any:
