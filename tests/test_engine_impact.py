@@ -5,7 +5,6 @@ flagged, the --days window, agreement with the reference evaluator sign-in by si
 from __future__ import annotations
 
 import dataclasses
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -294,7 +293,8 @@ def test_demo_report_only_device_policy(demo_tenant: Tenant) -> None:
 
 
 @pytest.mark.slow
-def test_large_log_under_five_seconds(tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_large_log_is_replayed_by_distinct_scenarios(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """100,000 sign-ins (their time is benchmarks/bench_ca.py's to measure, never a test's)."""
     from ztconsole.demo.synthetic import generate
     from ztconsole.tenantdir.reader import load_tenant
 
@@ -307,10 +307,7 @@ def test_large_log_under_five_seconds(tmp_path_factory: pytest.TempPathFactory) 
     assert len(tenant.sign_ins) == 100_000
     report_only = [p for p in tenant.ca_policies if p.state == "enabledForReportingButNotEnforced"]
     for policy in (report_only[0], tenant.ca_policies[0]):
-        started = time.perf_counter()
         report = replay(tenant, policy.id, now=tenant.info.captured_at)
-        elapsed = time.perf_counter() - started
-        assert elapsed < 5.0, (policy.display_name, elapsed)
         assert report.considered == 100_000 and report.scenarios < report.considered
 
 

@@ -4,7 +4,6 @@ the width; values from the tenant render inert; keys come from the action regist
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -56,14 +55,12 @@ async def test_fifty_thousand_rows_open_and_only_visible_lines_render() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         table = app.query_one(VirtualTable)
         assert table.row_count == 50_000 and table.shown_count == 50_000
-        started = time.perf_counter()
         await pilot.press("end")
         await pilot.pause()
         assert table.cursor_key == "k49999"
         lines = screen_lines(app)
         assert lines[0].startswith("Name") and "row 49999" in lines[-1]
         assert len(table._lines) <= table.size.height * 2  # only what was on screen was rendered
-        assert time.perf_counter() - started < 5  # a generous bound: the benchmark measures it for real
 
 
 async def test_keys_move_the_cursor_and_enter_selects() -> None:
