@@ -107,3 +107,12 @@ def test_steps_0_to_2_walked_on_loopback_then_a_second_walk_writes_nothing(tmp_p
     text = state.read_text(encoding="utf-8")
     assert "[steps.preflight]" in text and "[steps.baseline]" in text and "applied_at" in text
     assert "[steps.inventory]" in text and "10.3.1.4" in text
+
+
+def test_a_write_to_the_demo_says_it_lasts_only_as_long_as_the_process(tmp_path: Path) -> None:
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    run = cli("rollout", "--demo", "apply", "--step", "0", "--write", "--yes", env=env)
+    assert run.returncode == 0, run.stderr
+    assert "in-memory emulator only" in run.stderr and "ztconsole emulator" in run.stderr
+    again = cli("rollout", "--demo", "status", "--json", env=env)  # another process: the recording as it was
+    assert steps(again)["preflight"] == "ready"

@@ -171,5 +171,8 @@ def _rollback(log: AuditLog, args: argparse.Namespace, out: TextIO, err: TextIO)
         return plan, code
 
     _, (plan, code) = load_source(args, err, keys=_reads(), after=work)
+    from ztconsole.commands.source import recording
+
     return policy_cmd.finish(plan, out, err, prog="ztconsole audit rollback", as_json=args.json, writes=writes,
-                             pending=bool(plan.writes), to_write=None, code=code)
+                             pending=bool(plan.writes), to_write=None, code=code,
+                             in_memory=recording(args) is not None)

@@ -104,15 +104,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except _Invalid:
         return exitcodes.USAGE
     return finish(plan, out, err, prog="ztconsole policy apply", as_json=args.json, missing=missing, writes=writes,
+                  in_memory=recording(args) is not None,
                   pending=applying, to_write=bool(plan.writes) if applying else None, code=code)
 
 
 def finish(plan: Plan, out: TextIO, err: TextIO, *, prog: str, as_json: bool, missing: Any = (), writes: bool,
-           pending: bool, to_write: bool | None, code: int) -> int:
+           pending: bool, to_write: bool | None, code: int, in_memory: bool = False) -> int:
     """Show a plan (``--json``, else :func:`render`) and give the exit code of a command that plans and may
     apply (``policy``, ``audit rollback``, ``rollout``). ``writes``: writes were allowed; ``pending``: the run
     asked to write something, so read-only is said (exit 1); ``to_write``: whether there was something to write
-    (the JSON's ``written``; None for no such field); ``code``: what applying came to."""
+    (the JSON's ``written``; None for no such field); ``code``: what applying came to; ``in_memory``: the
+    source is a recording (``--demo``, ``--tenant-dir``), whose writes last only as long as the process."""
     from ztconsole.commands.source import print_json
 
     written = writes and code == exitcodes.OK
@@ -126,6 +128,9 @@ def finish(plan: Plan, out: TextIO, err: TextIO, *, prog: str, as_json: bool, mi
     if pending and not writes:
         err.write(f"{prog}: read-only: nothing written (guard read-only); --write writes what the guards allow\n")
         return exitcodes.FINDINGS
+    if in_memory and pending and written and to_write is not False:
+        err.write(f"{prog}: note: a recording's writes change its in-memory emulator only: another process reads "
+                  "the recording as it was (serve it with 'ztconsole emulator' to keep them)\n")
     if code != exitcodes.OK:
         return int(code)
     return exitcodes.FINDINGS if plan.refused else exitcodes.OK

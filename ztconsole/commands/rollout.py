@@ -116,14 +116,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         else:
             out.write(render_status(found))
         return int(code)
-    from ztconsole.wizard.runner import has_work
+    from ztconsole.commands.source import recording
+    from ztconsole.wizard.runner import RECORDS, has_work
 
     applying = args.rollout_command == "apply"
     assert step is not None  # a plan is made for one step
     work_left = has_work(STEPS[step].id, plan)
     return policy_cmd.finish(plan, out, err, prog="ztconsole rollout apply", as_json=args.json, missing=missing,
                              writes=writes, pending=applying and work_left, to_write=work_left if applying else None,
-                             code=code)
+                             code=code, in_memory=recording(args) is not None and STEPS[step].id not in RECORDS)
 
 
 #: the data sets the steps read: the policy guards', the preflight's, the inventory's, Private Access's and the
