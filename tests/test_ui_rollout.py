@@ -243,3 +243,37 @@ def test_snapshot_rollout_pane(snap_compare: Any, tmp_path: Path, state_home: Pa
         await open_rollout(app, pilot)
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=wait)
+
+
+async def test_hostile_names_in_a_plan_are_shown_inert(tmp_path: Path, state_home: Path) -> None:
+    """The policy step 0 changes is named with markup, escapes, a bidi override and 10,000 characters: the pane's
+    plan and the confirmation show it as the text it is."""
+    from conftest import HOSTILE_NAMES
+    from ztconsole.datasets import BY_KEY
+
+    root = copy_demo(tmp_path)
+    path = root / BY_KEY["ca_policies"].file_path()
+    items = json.loads(path.read_text(encoding="utf-8"))
+    hostile = "[bold red]x[/] " + " ".join(HOSTILE_NAMES[1:4]) + " " + "L" * 10_000
+    for p in items:
+        if p["displayName"].startswith("CA001"):
+            p["displayName"] = hostile
+    path.write_text(json.dumps(items), encoding="utf-8")
+    app = ZtApp(RecordingSource(root), badge="DEMO", read_only=False, clock=lambda: 0.0)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_rollout(app, pilot)
+        assert pane.table.cursor_key == "preflight"
+
+        def inert() -> None:
+            svg = app.export_screenshot()
+            assert "\x1b" not in svg and "\u202e" not in svg and "\x07" not in svg
+            assert "[bold red]x[/]" in screen_text(app)  # markup shown as the text it is
+
+        inert()  # the plan in the pane
+        await pilot.press("a")
+        await until(lambda: isinstance(app.screen, ConfirmApplyScreen))
+        await pilot.pause()
+        inert()  # the plan's summary in the confirmation
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmApplyScreen)
