@@ -25,7 +25,7 @@ from ztconsole.wizard.context import BASELINE_POLICY_NAME, RolloutContext, Statu
 from ztconsole.wizard.state import STEP_IDS
 
 __all__ = ["BASELINE_POLICY_NAME", "PLANS", "PROPOSED_APP", "STEPS", "RolloutContext", "StepInfo", "StepStatus",
-           "baseline_plan", "inventory_plan", "inventory_proposal", "preflight_plan", "statuses"]
+           "baseline_plan", "evaluate", "inventory_plan", "inventory_proposal", "preflight_plan", "statuses"]
 
 
 
@@ -283,6 +283,11 @@ PLANS = {"preflight": preflight_plan, "baseline": baseline_plan, "inventory": in
 """Each step's planning function (step id -> function of the context)."""
 
 
+def evaluate(ctx: RolloutContext, step_id: str) -> tuple[Status, str]:
+    """One step's status and detail as if every earlier step were done (what :func:`statuses` asks of it)."""
+    return _EVALUATE[step_id](ctx)
+
+
 def statuses(ctx: RolloutContext) -> list[StepStatus]:
     """Every step's status, in order: a step after one that is not done is ``pending``."""
     out: list[StepStatus] = []
@@ -293,7 +298,7 @@ def statuses(ctx: RolloutContext) -> list[StepStatus]:
             status: Status = "pending"
             detail = f"waits for step {before.step} ({before.id})"
         else:
-            status, detail = _EVALUATE[info.id](ctx)
+            status, detail = evaluate(ctx, info.id)
         out.append(StepStatus(info.number, info.id, info.title, status, detail))
         earlier_done = earlier_done and status == "done"
     return out
