@@ -192,3 +192,24 @@ def test_decommission_does_not_call_a_gateway_unused_without_traffic_evidence() 
     assert status == "ready" and "whether anything still uses it cannot be told" in detail
     status, detail = decommission(context(DEMO))  # the demo's traffic log is the evidence
     assert "cannot be told" not in detail and "vgw-hub-weu" in detail
+
+
+def test_a_new_app_goes_to_the_connector_group_that_serves_its_network() -> None:
+    from ztconsole.wizard.publish import apps_plan
+
+    proposal = {"name": "10.3.1.11/32", "destinationHost": "10.3.1.11", "destinationType": "ipAddress",
+                "addresses": ["10.3.1.11"], "segments": [{"destinationHost": "10.3.1.11",
+                                                          "destinationType": "ipAddress", "ports": ["1433"],
+                                                          "protocol": "tcp"}]}
+    ctx = context(DEMO)
+    ctx = replace(ctx, state=ctx.state.with_step("inventory", acknowledged=True, data={"apps": [proposal]}))
+
+    def group(plan: Any) -> str:
+        (change,) = plan.changes
+        return next(d["after"] for d in change.diff if d["path"] == "connectorGroup")
+
+    # the data spoke's apps (SQL Data Platform) are served from Azure, not from the Amsterdam datacenter
+    assert group(apps_plan(ctx)) == "CG-Azure-WestEurope"
+    assert group(apps_plan(replace(ctx, connector_group="CG-Datacenter-Amsterdam"))) == "CG-Datacenter-Amsterdam"
+    refused = replace(ctx, connector_group="CG-Branch-London")  # one active connector of two
+    assert not apps_plan(refused).changes

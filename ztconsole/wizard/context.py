@@ -52,6 +52,13 @@ class RolloutContext:
         return list(BY_ID[check_id].run(self.checks))
 
     @cached_property
+    def reach(self) -> Any:
+        """What the point-to-site VPN reaches (:func:`~ztconsole.engine.rollout.inventory.vpn_reach`)."""
+        from ztconsole.engine.rollout.inventory import vpn_reach
+
+        return vpn_reach(self.tenant)
+
+    @cached_property
     def evidence(self) -> list[Any]:
         """The traffic the inventory is narrowed by: the flow files given (``flows``), then the tenant's Global
         Secure Access traffic log (its Private Access entries), when it was read completely."""

@@ -152,6 +152,43 @@ def _connector_groups(ctx: RolloutContext) -> tuple[list[Any], str | None]:
     return usable, None
 
 
+def _group_for(ctx: RolloutContext, proposal: Mapping[str, Any], usable: list[Any]) -> Any:
+    """The connector group for one proposed app: the usable group that already serves the Private Access apps
+    publishing addresses in the same virtual network as the app's (a connector must reach its destinations),
+    else the best usable one (``usable[0]``). ``--connector-group`` names the one group for every app."""
+    from ztconsole.engine.network.sets import AddressSet
+
+    if ctx.connector_group or len(usable) == 1:
+        return usable[0]
+    try:
+        mine = AddressSet.parse([str(a) for a in proposal.get("addresses") or ()])
+    except ValueError:
+        return usable[0]
+    if not mine.ivs:
+        return usable[0]
+    area = AddressSet.empty()
+    for space in ctx.reach.spaces:
+        if (space.addresses & mine).ivs:
+            area = area | space.addresses
+    area = area if area.ivs else mine
+    by_id = {g.id: g for g in usable}
+    votes: dict[str, int] = {}
+    for app in ctx.tenant.applications:
+        cg = ctx.tenant.app_connector_group.get(app.id)
+        if cg is None or cg.id not in by_id or not app.is_private_access or app.is_quick_access:
+            continue
+        for seg in (*ctx.tenant.app_segments.get(app.id, ()), *app.segments):
+            try:
+                published = AddressSet.parse(seg.destination_host or "")
+            except ValueError:
+                continue  # an FQDN or a DNS suffix: where it is cannot be told
+            if (published & area).ivs:
+                votes[cg.id] = votes.get(cg.id, 0) + 1
+    if not votes:
+        return usable[0]
+    return max(usable, key=lambda g: (votes.get(g.id, 0), -usable.index(g)))
+
+
 def _cg_ref(ctx: RolloutContext, cg_id: str) -> dict[str, str]:
     return {"@odata.id": f"{ctx.graph_url.rstrip('/')}/beta/onPremisesPublishingProfiles/applicationproxy/"
                          f"connectorGroups/{cg_id}"}
@@ -163,13 +200,13 @@ def apps_plan(ctx: RolloutContext) -> Plan:
     groups, _ = _connector_groups(ctx)
     if not groups:
         return Plan(())
-    cg = groups[0]
     base = ctx.graph_url.rstrip("/")
     mine = {app.id for _, app in rollout_apps(ctx) if app is not None}
     elsewhere = _published_elsewhere(ctx, mine)
     changes: list[Change] = []
     for proposal, app in rollout_apps(ctx):
         name = app_name(proposal)
+        cg = _group_for(ctx, proposal, groups)
         wanted: list[dict[str, Any]] = []
         skipped: list[str] = []
         for body in _wanted_segments(proposal):
@@ -248,7 +285,7 @@ def apps(ctx: RolloutContext) -> tuple[Status, str]:
     proposals = ctx.proposed
     if not proposals:
         return "done", "step 2 proposed no app: nothing to publish"
-    groups, why = _connector_groups(ctx)
+    _, why = _connector_groups(ctx)
     plan = apps_plan(ctx)
     flags = _flags(ctx)
     if plan.writes:
@@ -261,8 +298,9 @@ def apps(ctx: RolloutContext) -> tuple[Status, str]:
             parts.append(f"creates {len(created)} app{'s' if len(created) != 1 else ''} ({', '.join(created)})")
         if completed:
             parts.append(f"completes {', '.join(completed)}")
-        return "ready", (f"apply {' and '.join(parts)} in connector group {groups[0].name or groups[0].id!r}"
-                         + flags)
+        used = sorted({str(d["after"]) for c in plan.writes for d in c.diff if d["path"] == "connectorGroup"})
+        where = f" in connector group{'s' if len(used) != 1 else ''} {', '.join(used)}" if used else ""
+        return "ready", f"apply {' and '.join(parts)}{where}" + flags
     missing = [app_name(p) for p, app in rollout_apps(ctx) if app is None]
     if missing:
         if why:

@@ -150,9 +150,9 @@ def tighten(ctx: RolloutContext) -> tuple[Status, str]:
 def _review(ctx: RolloutContext) -> list[tuple[Any, dict[str, Any]]]:
     """Per gateway with a point-to-site pool: what it still reaches (NSG admissions and open subnets to
     destinations no app publishes) and the traffic evidence that still goes there."""
-    from ztconsole.engine.rollout.inventory import propose_segments, vpn_reach
+    from ztconsole.engine.rollout.inventory import propose_segments
 
-    reach = vpn_reach(ctx.tenant)
+    reach = ctx.reach
     evidence = ctx.evidence
     proposal = propose_segments(reach, evidence) if evidence else None
     published = {(a.get("destinationHost") or "").casefold() for a in ctx.proposed}

@@ -186,14 +186,13 @@ PROPOSED_APP = "privateAccessAppProposal"
 
 
 def inventory(ctx: RolloutContext) -> tuple[Status, str]:
-    from ztconsole.engine.rollout.inventory import vpn_reach
     from ztconsole.model.completeness import incomplete
 
     unread = incomplete(ctx.tenant, NETWORK_READS)
     if unread:
         return "blocked", ("what the VPN reaches cannot be told: " + ", ".join(
             f"{m.key} was not read completely ({m.status})" for m in unread))
-    reach = vpn_reach(ctx.tenant)
+    reach = ctx.reach
     if not reach.pools:
         return "done", "no point-to-site VPN client pool on any gateway: nothing is reached through a VPN"
     record = ctx.state.step("inventory")
@@ -236,9 +235,9 @@ def _proposal_notes(proposal: Any) -> str:
 
 def inventory_proposal(ctx: RolloutContext) -> Any:
     """The apps the traffic evidence justifies (:func:`~ztconsole.engine.rollout.inventory.propose_segments`)."""
-    from ztconsole.engine.rollout.inventory import propose_segments, vpn_reach
+    from ztconsole.engine.rollout.inventory import propose_segments
 
-    return propose_segments(vpn_reach(ctx.tenant), ctx.evidence)
+    return propose_segments(ctx.reach, ctx.evidence)
 
 
 def _core(app: Any) -> Any:
