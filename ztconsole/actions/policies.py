@@ -19,9 +19,13 @@ from ztconsole.actions.policydiff import clean, diff, merged, patch_body, post_b
 from ztconsole.actions.policyfiles import PolicyFile, match, parse_policy
 from ztconsole.model.tenant import Tenant
 
-__all__ = ["POLICIES_PATH", "RollbackError", "plan_policies", "plan_rollback", "policy_url"]
+__all__ = ["POLICIES_PATH", "READS", "RollbackError", "plan_policies", "plan_rollback", "policy_url"]
 
 POLICIES_PATH = "/v1.0/identity/conditionalAccess/policies"
+READS = ("ca_policies", "named_locations", "users", "groups", "group_members", "user_member_of", "role_definitions",
+         "role_assignments", "service_principals", "auth_strengths")
+"""The data sets a plan of policies reads: the policies themselves and the directory the break-glass guard
+evaluates with."""
 
 
 def policy_url(graph_url: str, policy_id: str | None = None) -> str:

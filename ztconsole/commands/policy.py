@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ztconsole import exitcodes
+from ztconsole.actions.policies import READS
 from ztconsole.actions.preview import render
 from ztconsole.commands.failures import UsageError
 from ztconsole.commands.source import (
@@ -38,8 +39,7 @@ if TYPE_CHECKING:
 NAME = "policy"
 
 #: the data sets a plan decides with: the policies, and the directory the break-glass guard evaluates with
-USES = ("ca_policies", "named_locations", "users", "groups", "group_members", "user_member_of", "role_definitions",
-        "role_assignments", "service_principals", "auth_strengths")
+USES = READS  # the policy guards' data sets
 
 
 def add_parser(sub: Any) -> None:

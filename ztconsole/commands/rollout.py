@@ -21,8 +21,7 @@ from ztconsole.commands import policy as policy_cmd
 from ztconsole.commands.failures import UsageError
 from ztconsole.commands.source import add_allow_partial, add_source, answerable, load_source, source_args
 from ztconsole.safetext import clean
-from ztconsole.wizard.publish import PUBLISH_READS
-from ztconsole.wizard.steps import NETWORK_READS, READS
+from ztconsole.wizard.runner import NOTES, READ, RECORDS, USES
 
 NAME = "rollout"
 
@@ -117,7 +116,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(render_status(found))
         return int(code)
     from ztconsole.commands.source import recording
-    from ztconsole.wizard.runner import RECORDS, has_work
+    from ztconsole.wizard.runner import has_work
 
     applying = args.rollout_command == "apply"
     assert step is not None  # a plan is made for one step
@@ -125,14 +124,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return policy_cmd.finish(plan, out, err, prog="ztconsole rollout apply", as_json=args.json, missing=missing,
                              writes=writes, pending=applying and work_left, to_write=work_left if applying else None,
                              code=code, in_memory=recording(args) is not None and STEPS[step].id not in RECORDS)
-
-
-#: the data sets the steps read: the policy guards', the preflight's, the inventory's, Private Access's and the
-#: sign-in log (the bake's impact)
-USES = tuple(dict.fromkeys((*policy_cmd.USES, *READS, *NETWORK_READS, *PUBLISH_READS, "sign_ins")))
-#: read only to say more (the traffic the inventory is narrowed by): never decides an answer
-NOTES = (("traffic_logs", "the Global Secure Access traffic is not used to narrow the inventory"),)
-READ = (*USES, *(key for key, _ in NOTES))
 
 
 async def _apply(args: argparse.Namespace, ctx: Any, step_id: str, plan: Any, stack: Any, err: TextIO) -> int:
@@ -148,7 +139,7 @@ async def _apply(args: argparse.Namespace, ctx: Any, step_id: str, plan: Any, st
     run = await apply_step(ctx, step_id, plan, stack.readers, AuditLog(args.audit_log), reason=reason, reload=reload)
     for failure in run.failures:
         err.write(f"ztconsole rollout apply: {clean(failure)}\n")
-    if run.failures and step_id in ("inventory", "bake", "decommission"):
+    if run.failures and step_id in RECORDS:
         return exitcodes.FINDINGS
     return exitcodes.SOURCE if run.failures else exitcodes.OK
 

@@ -127,14 +127,14 @@ def _connector_groups(ctx: RolloutContext) -> tuple[list[Any], str | None]:
 
     if ctx.connector_group:
         want = ctx.connector_group.casefold()
-        named = [g for g in groups if g.id.casefold() == want or (g.name or "").casefold() == want]
-        if not named:
+        named = next((g for g in groups if want in (g.id.casefold(), (g.name or "").casefold())), None)
+        if named is None:
             return [], f"no connector group is named {ctx.connector_group!r}"
-        g = named[0]
-        if default(g) or active(g) < 2:
-            return [], (f"connector group {g.name or g.id!r} is {'the default group' if default(g) else ''}"
-                        f"{' and has' if default(g) and active(g) < 2 else '' if default(g) else 'has'}"
-                        f"{f' {active(g)} active connector(s), fewer than two' if active(g) < 2 else ''}")
+        problems = (["is the default group"] if default(named) else []) + (
+            [f"has {active(named)} active connector(s), fewer than two"] if active(named) < 2 else [])
+        if problems:
+            return [], f"connector group {named.name or named.id!r} " + " and ".join(problems)
+        return [named], None
     usable = [g for g in groups if not default(g) and active(g) >= 2]
     if not usable:
         return [], ("no connector group can serve the new apps: each is the default group or has fewer than two "
@@ -146,9 +146,6 @@ def _connector_groups(ctx: RolloutContext) -> tuple[list[Any], str | None]:
         if cg is not None:
             serving[cg.id] = serving.get(cg.id, 0) + 1
     usable.sort(key=lambda g: (-serving.get(g.id, 0), -active(g), (g.name or g.id).casefold()))
-    if ctx.connector_group:
-        usable = [g for g in usable if g.id.casefold() == ctx.connector_group.casefold()
-                  or (g.name or "").casefold() == ctx.connector_group.casefold()] or usable
     return usable, None
 
 
@@ -158,7 +155,7 @@ def _group_for(ctx: RolloutContext, proposal: Mapping[str, Any], usable: list[An
     else the best usable one (``usable[0]``). ``--connector-group`` names the one group for every app."""
     from ztconsole.engine.network.sets import AddressSet
 
-    if ctx.connector_group or len(usable) == 1:
+    if len(usable) == 1:  # --connector-group named it, or it is the only one
         return usable[0]
     try:
         mine = AddressSet.parse([str(a) for a in proposal.get("addresses") or ()])

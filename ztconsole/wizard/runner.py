@@ -16,13 +16,28 @@ from typing import Any
 
 from ztconsole.actions.audit import AuditLog, Target
 from ztconsole.actions.plan import Plan
+from ztconsole.actions.policies import READS as POLICY_READS
 from ztconsole.wizard import state as wstate
 from ztconsole.wizard.context import RolloutContext
+from ztconsole.wizard.publish import PUBLISH_READS
+from ztconsole.wizard.steps import NETWORK_READS
+from ztconsole.wizard.steps import READS as PREFLIGHT_READS
 
-__all__ = ["RECORDS", "StepRun", "apply_step", "has_work", "plan_step"]
+__all__ = ["NOTES", "READ", "RECORDS", "USES", "StepRun", "apply_step", "has_work", "plan_step"]
 
 #: the steps whose apply records a review in the rollout state instead of writing to the tenant
 RECORDS = frozenset({"inventory", "bake", "decommission"})
+#: the review steps that keep each resource's review by id, under this key of their step data
+_REVIEWED = {"bake": "policies", "decommission": "gateways"}
+
+#: the data sets the steps read: the policy guards', the preflight's, the inventory's, Private Access's and the
+#: sign-in log (the bake's impact)
+USES: tuple[str, ...] = tuple(dict.fromkeys((*POLICY_READS, *PREFLIGHT_READS, *NETWORK_READS, *PUBLISH_READS,
+                                             "sign_ins")))
+#: read only to say more (the traffic the inventory is narrowed by): never decides an answer
+NOTES = (("traffic_logs", "the Global Secure Access traffic is not used to narrow the inventory"),)
+READ: tuple[str, ...] = (*USES, *(key for key, _ in NOTES))
+"""Every data set a rollout reads (what ``rollout`` loads, and the console's Rollout pane follows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +105,14 @@ def _record(ctx: RolloutContext, step_id: str, plan: Plan, log: AuditLog, *, rea
     """A review step: its changes recorded in the state (refused ones are not), each between audit records."""
     if plan.refused:
         return StepRun([], [f"{c.name}: {v.guard}: {v.reason}" for c in plan.refused for v in c.refused], False)
-    record = ctx.state.step(step_id)
     data: dict[str, Any]
-    if step_id == "inventory":
+    if step_id == "inventory":  # the proposal as a whole
         data = {"apps": [dict(c.after or {}) for c in plan.changes]}
-    elif step_id == "bake":
-        held = dict(record.data.get("policies") or {})
+    else:  # each reviewed resource by id, added to those reviewed before
+        key = _REVIEWED[step_id]
+        held = dict(ctx.state.step(step_id).data.get(key) or {})
         held.update({str((c.resource or {}).get("id")): dict(c.after or {}) for c in plan.changes})
-        data = {"policies": held}
-    else:
-        held = dict(record.data.get("gateways") or {})
-        held.update({str((c.resource or {}).get("id")): dict(c.after or {}) for c in plan.changes})
-        data = {"gateways": held}
+        data = {key: held}
     digest = plan.digest
     refs = []
     for c in plan.changes:

@@ -44,6 +44,7 @@ from ztconsole.ui.panes.base import Pane
 from ztconsole.ui.safe import clean, text
 from ztconsole.ui.status import Cut, glyph, style_for, unicode_glyphs
 from ztconsole.ui.vtable import Column, Row, VirtualTable
+from ztconsole.wizard.runner import READ as READS
 
 if TYPE_CHECKING:
     from ztconsole.actions.plan import Plan
@@ -55,15 +56,6 @@ if TYPE_CHECKING:
 
 __all__ = ["READS", "ApplyChoice", "ConfirmApplyScreen", "RolloutPane", "StepView", "bake_refusals", "compute",
            "context", "mark", "write_step"]
-
-READS = ("ca_policies", "named_locations", "users", "groups", "group_members", "user_member_of", "role_definitions",
-         "role_assignments", "service_principals", "auth_strengths", "subscribed_skus", "device_compliance",
-         "vnet_gateways", "virtual_networks", "nsgs", "route_tables", "applications", "app_segments",
-         "app_connector_group", "connector_groups", "connector_group_members", "app_role_assignments", "sign_ins",
-         "traffic_logs")
-"""Every data set the steps read (``ztconsole rollout``'s, and the traffic the inventory is narrowed by): what
-the pane follows and what an apply reads back. Kept here so the pane's import stays light (a test holds it to
-the command's)."""
 
 MARKS: dict[str, tuple[str, str]] = {
     "done": ("check-pass", "pass"),
